@@ -1,0 +1,69 @@
+// The duplicate report: built from H and F records (pure, no I/O), rendered as the JSON contract
+// of docs/REPORT.md and as human-readable text. Groups are files of equal size and digest.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/error.hpp"
+#include "common/records.hpp"
+
+namespace dupipe::aggregator {
+
+struct ReportFile {
+  std::string url;
+  std::string path;
+};
+
+struct DuplicateGroup {
+  std::string digest;
+  std::uint64_t size = 0;
+  std::vector<ReportFile> files;  // sorted by url, then path
+  [[nodiscard]] std::uint64_t wasted_bytes() const { return size * (files.size() - 1); }
+};
+
+struct Summary {
+  std::uint64_t urls = 0;
+  std::uint64_t fetched = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t rejected = 0;
+  std::uint64_t duplicate_groups = 0;
+  std::uint64_t duplicate_files = 0;
+  std::uint64_t wasted_bytes = 0;
+};
+
+struct Report {
+  std::string algorithm;
+  Summary summary;
+  std::vector<DuplicateGroup> groups;    // by wasted bytes descending, then digest
+  std::vector<FailureRecord> failures;   // by stage, url, error
+};
+
+class ReportBuilder {
+ public:
+  explicit ReportBuilder(std::string default_algorithm) : algorithm_(std::move(default_algorithm)) {}
+
+  // A second H record for an id already seen is ignored (processing is idempotent). Fails when
+  // the record's algorithm differs from the run's.
+  [[nodiscard]] Expected<void> add(const DigestRecord& record);
+  void add(FailureRecord record);
+
+  [[nodiscard]] Report build() const;
+
+ private:
+  std::string algorithm_;
+  bool has_digests_ = false;
+  std::set<std::string> seen_ids_;
+  std::map<std::pair<std::uint64_t, std::string>, std::vector<ReportFile>> files_by_key_;
+  std::uint64_t fetched_ = 0;
+  std::vector<FailureRecord> failures_;
+};
+
+[[nodiscard]] std::string to_json(const Report& report);
+[[nodiscard]] std::string to_text(const Report& report);
+
+}  // namespace dupipe::aggregator

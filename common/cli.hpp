@@ -1,0 +1,26 @@
+// What every stage's main() shares: --version and the exit-code list on the command line, and
+// one place that maps the error model (FatalError, Interrupted) to documented exit codes.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "common/logger.hpp"
+
+namespace dupipe::cli {
+
+// Adds --version, --verbose and the exit-code footer to a stage's CLI::App.
+void add_common_options(CLI::App& app, bool& verbose);
+
+// Parses; returns an exit code when the program should stop now (--help, --version, bad usage).
+[[nodiscard]] std::optional<int> parse(CLI::App& app, int argc, char** argv);
+
+// Installs the stop handlers and runs the stage, mapping exceptions to exit codes; errors are
+// logged through the program's logger.
+[[nodiscard]] int run_stage(const std::string& program, bool verbose,
+                            const std::function<void(const Logger&)>& body);
+
+}  // namespace dupipe::cli

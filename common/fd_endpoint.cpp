@@ -1,0 +1,94 @@
+#include "common/fd_endpoint.hpp"
+
+#include <fcntl.h>
+
+#include <array>
+#include <cerrno>
+
+#include "common/record_codec.hpp"
+#include "common/sys.hpp"
+
+namespace dupipe {
+namespace {
+
+constexpr std::size_t kStreamChunkBytes = 64 * 1024;
+
+// A single line longer than this cannot be a record or a sane URL list entry.
+constexpr std::size_t kMaxLineBytes = 1024 * 1024;
+
+}  // namespace
+
+FdLineReader::FdLineReader(UniqueFd fd, std::string name, bool is_shared)
+    : fd_(std::move(fd)), name_(std::move(name)), is_shared_(is_shared) {}
+
+std::optional<std::string> FdLineReader::read_line() {
+  while (true) {
+    const std::size_t newline = buffer_.find('\n', start_);
+    if (newline != std::string::npos) {
+      std::string line = buffer_.substr(start_, newline - start_);
+      start_ = newline + 1;
+      return line;
+    }
+    if (is_eof_) {
+      if (start_ == buffer_.size()) return std::nullopt;
+      std::string last = buffer_.substr(start_);  // final line without newline
+      start_ = buffer_.size();
+      return last;
+    }
+    if (buffer_.size() - start_ > kMaxLineBytes) {
+      throw FatalError(name_ + ": line longer than " + std::to_string(kMaxLineBytes) + " bytes",
+                       ExitCode::kProtocol);
+    }
+    fill_buffer();
+  }
+}
+
+void FdLineReader::fill_buffer() {
+  buffer_.erase(0, start_);
+  start_ = 0;
+  if (is_shared_) {
+    fill_shared_buffer();
+    return;
+  }
+  std::array<char, kStreamChunkBytes> chunk;
+  const std::size_t n = sys::read_some(fd_.get(), chunk, name_);
+  if (n == 0) is_eof_ = true;
+  buffer_.append(chunk.data(), n);
+}
+
+// Holds the lock from an empty buffer to a record boundary. Reads are at most one record long
+// so a packet-mode writer hands out exactly one record per read, and a byte-stream writer (cat)
+// at most kMaxRecordBytes worth of whole records.
+void FdLineReader::fill_shared_buffer() {
+  std::array<char, kMaxRecordBytes> chunk;
+  const sys::ExclusiveLock lock(fd_.get(), name_);
+  do {
+    const std::size_t n = sys::read_some(fd_.get(), chunk, name_);
+    if (n == 0) {
+      is_eof_ = true;
+      break;
+    }
+    buffer_.append(chunk.data(), n);
+  } while (buffer_.back() != '\n' && buffer_.size() <= kMaxLineBytes);
+}
+
+FdLineWriter::FdLineWriter(UniqueFd fd, std::string name, bool is_packet_mode)
+    : fd_(std::move(fd)), name_(std::move(name)) {
+  if (!is_packet_mode) return;
+  const int flags = ::fcntl(fd_.get(), F_GETFL);
+  if (flags < 0 || ::fcntl(fd_.get(), F_SETFL, flags | O_DIRECT) != 0) {
+    throw_errno("enable packet mode (O_DIRECT) on " + name_, errno);
+  }
+}
+
+void FdLineWriter::write_line(std::string_view line) {
+  frame_.assign(line);
+  frame_ += '\n';
+  if (frame_.size() > kMaxRecordBytes) {
+    throw FatalError(name_ + ": record of " + std::to_string(frame_.size()) +
+                     " bytes exceeds the protocol limit");
+  }
+  sys::write_all(fd_.get(), frame_, name_);
+}
+
+}  // namespace dupipe

@@ -1,0 +1,110 @@
+#include "common/records.hpp"
+
+#include <charconv>
+#include <vector>
+
+#include "common/record_codec.hpp"
+
+namespace dupipe {
+namespace {
+
+using Fields = std::vector<std::string>;
+
+Expected<std::uint64_t> parse_size(const std::string& text) {
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) {
+    return fail("bad size field '" + text + "'");
+  }
+  return value;
+}
+
+Expected<Stage> parse_stage(const std::string& text) {
+  for (const Stage stage : {Stage::kProducer, Stage::kFetcher, Stage::kHasher}) {
+    if (text == stage_name(stage)) return stage;
+  }
+  return fail("unknown stage '" + text + "'");
+}
+
+Expected<void> expect_count(const Fields& fields, std::size_t count) {
+  if (fields.size() == count) return {};
+  return fail("record '" + fields[0] + "' has " + std::to_string(fields.size()) +
+              " fields, expected " + std::to_string(count));
+}
+
+Expected<Record> from_fields(Fields f) {
+  const std::string& tag = f[0];
+  if (tag == "U") {
+    return expect_count(f, 3).map([&] { return Record(UrlRecord{f[1], f[2]}); });
+  }
+  if (tag == "P") {
+    if (auto ok = expect_count(f, 5); !ok) return tl::unexpected(ok.error());
+    return parse_size(f[4]).map(
+        [&](std::uint64_t size) { return Record(FileRecord{f[1], f[2], f[3], size}); });
+  }
+  if (tag == "H") {
+    if (auto ok = expect_count(f, 7); !ok) return tl::unexpected(ok.error());
+    return parse_size(f[4]).map([&](std::uint64_t size) {
+      return Record(DigestRecord{f[1], f[2], f[3], size, f[5], f[6]});
+    });
+  }
+  if (tag == "F") {
+    if (auto ok = expect_count(f, 5); !ok) return tl::unexpected(ok.error());
+    return parse_stage(f[3]).map(
+        [&](Stage stage) { return Record(FailureRecord{f[1], f[2], stage, f[4]}); });
+  }
+  return fail("unknown record type '" + tag + "'");
+}
+
+Fields to_fields(const Record& record) {
+  struct Visitor {
+    Fields operator()(const UrlRecord& r) const { return {"U", r.id, r.url}; }
+    Fields operator()(const FileRecord& r) const {
+      return {"P", r.id, r.url, r.path, std::to_string(r.size)};
+    }
+    Fields operator()(const DigestRecord& r) const {
+      return {"H", r.id, r.url, r.path, std::to_string(r.size), r.algorithm, r.digest};
+    }
+    Fields operator()(const FailureRecord& r) const {
+      return {"F", r.id, r.url, std::string(stage_name(r.stage)), r.error};
+    }
+  };
+  return std::visit(Visitor{}, record);
+}
+
+// Keeps a failure reportable whatever its size: escaping can grow a byte to four, so a quarter of
+// the limit per long field always fits.
+FailureRecord shortened(FailureRecord failure) {
+  constexpr std::size_t kKeep = kMaxRecordBytes / 4 - 16;
+  for (std::string* field : {&failure.url, &failure.error}) {
+    if (field->size() > kKeep) *field = field->substr(0, kKeep) + "...";
+  }
+  return failure;
+}
+
+}  // namespace
+
+std::string_view stage_name(Stage stage) {
+  switch (stage) {
+    case Stage::kProducer: return "producer";
+    case Stage::kFetcher: return "fetcher";
+    case Stage::kHasher: return "hasher";
+  }
+  return "unknown";
+}
+
+bool is_bare_line(std::string_view line) { return line.find('\t') == std::string_view::npos; }
+
+Expected<Record> parse_record(std::string_view line) {
+  auto fields = decode_fields(line);
+  if (!fields) return tl::unexpected(fields.error());
+  return from_fields(std::move(*fields));
+}
+
+Expected<std::string> format_record(const Record& record) {
+  auto line = encode_fields(to_fields(record));
+  if (line || !std::holds_alternative<FailureRecord>(record)) return line;
+  return encode_fields(to_fields(shortened(std::get<FailureRecord>(record))));
+}
+
+}  // namespace dupipe

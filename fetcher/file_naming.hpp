@@ -1,0 +1,29 @@
+// Builds the local name of a downloaded file. Nothing from the server or the URL is used
+// unsanitised: the name is "<id>-<last path segment>", both parts reduced to [A-Za-z0-9._-], with an
+// extension from the URL or, failing that, from the Content-Type (as the seed's
+// find_image_format guessed one). It never contains '/', never starts with '.', and is short.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace dupipe::fetcher {
+
+inline constexpr std::size_t kMaxSegmentBytes = 100;
+
+// "%41b%2F" -> "Ab/"; malformed escapes are kept literally.
+[[nodiscard]] std::string percent_decode(std::string_view text);
+
+// The last segment of the URL's path, percent-decoded (empty for "http://host/").
+[[nodiscard]] std::string last_path_segment(std::string_view url);
+
+// Replaces every byte outside [A-Za-z0-9._-] with '_', drops leading dots, truncates.
+[[nodiscard]] std::string sanitize_segment(std::string_view segment);
+
+// ".png" for "image/png; charset=x", "" when unknown.
+[[nodiscard]] std::string extension_for_content_type(std::string_view content_type);
+
+[[nodiscard]] std::string build_file_name(std::string_view id, std::string_view url,
+                                          std::string_view content_type);
+
+}  // namespace dupipe::fetcher

@@ -1,0 +1,26 @@
+// producer: reads a URL list and writes one record per accepted URL (docs/PROTOCOL.md).
+#include "common/cli.hpp"
+#include "producer/producer.hpp"
+
+int main(int argc, char** argv) {
+  dupipe::producer::Config config;
+  bool verbose = false;
+  CLI::App app{
+      "producer: reads URLs (one per line; blank lines and # comments skipped), validates them,\n"
+      "drops exact repeats and writes U records with stable ids; rejected lines become F records."};
+  dupipe::cli::add_common_options(app, verbose);
+  app.add_option("input", config.input, "URL list file, or - for stdin")->capture_default_str();
+  app.add_option("-o,--out", config.out, "Output endpoint")->capture_default_str();
+  app.add_flag("--allow-file", config.policy.allow_file, "Accept file:// URLs");
+  app.add_option("--max-url-length", config.policy.max_url_bytes, "Longest URL accepted, in bytes")
+      ->capture_default_str();
+  if (const auto rc = dupipe::cli::parse(app, argc, argv)) return *rc;
+
+  return dupipe::cli::run_stage("producer", verbose, [&](const dupipe::Logger& logger) {
+    const auto input = dupipe::open_reader(config.input);
+    const auto output = dupipe::open_writer(config.out);
+    const auto counts = dupipe::producer::run(*input, *output, config.policy, logger);
+    logger.info(std::to_string(counts.accepted) + " URLs accepted, " +
+                std::to_string(counts.rejected) + " rejected");
+  });
+}
