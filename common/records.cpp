@@ -72,13 +72,27 @@ Fields to_fields(const Record& record) {
   return std::visit(Visitor{}, record);
 }
 
-// Keeps a failure reportable whatever its size: escaping can grow a byte to four, so a quarter of
-// the limit per long field always fits.
-FailureRecord shortened(FailureRecord failure) {
-  constexpr std::size_t kKeep = kMaxRecordBytes / 4 - 16;
-  for (std::string* field : {&failure.url, &failure.error}) {
-    if (field->size() > kKeep) *field = field->substr(0, kKeep) + "...";
+// The longest prefix of `field` whose escaped form fits in `budget` bytes.
+std::string truncate_escaped(const std::string& field, std::size_t budget) {
+  std::size_t escaped = 0;
+  std::size_t keep = 0;
+  while (keep < field.size()) {
+    const std::size_t grown = escape_field(std::string_view(field).substr(keep, 1)).size();
+    if (escaped + grown > budget) break;
+    escaped += grown;
+    ++keep;
   }
+  return field.substr(0, keep);
+}
+
+// Keeps a failure reportable whatever its size: url and error each get a third of the limit,
+// measured after escaping, which leaves room for the tag, the id and the stage.
+FailureRecord shortened(FailureRecord failure) {
+  constexpr std::size_t kBudget = kMaxRecordBytes / 3;
+  for (std::string* field : {&failure.url, &failure.error}) {
+    if (escape_field(*field).size() > kBudget) *field = truncate_escaped(*field, kBudget - 3) + "...";
+  }
+  failure.id = truncate_escaped(failure.id, 64);
   return failure;
 }
 

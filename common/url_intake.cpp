@@ -61,6 +61,11 @@ Expected<void> check_syntax(std::string_view url, const std::string& scheme) {
     return fail(std::string("not a valid URL: ") + curl_url_strerror(rc));
   }
   if (scheme == "file") return {};
+  // libcurl 7.88 reads "http:/x" and "http:///x" as host "x"; RFC 3986 requires "//" + authority.
+  const std::string_view rest = url.substr(scheme.size() + 1);
+  if (!rest.starts_with("//") || rest.size() == 2 || rest[2] == '/' || rest[2] == '?' || rest[2] == '#') {
+    return fail("URL has no host (expected " + scheme + "://host/...)");
+  }
   char* host = nullptr;
   const CURLUcode rc = curl_url_get(handle.get(), CURLUPART_HOST, &host, 0);
   const CurlString owned_host(host);

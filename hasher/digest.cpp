@@ -65,17 +65,20 @@ FileDigester::FileDigester(std::string_view algorithm, std::size_t buffer_bytes)
 }
 
 Expected<FileDigest> FileDigester::digest_file(const std::string& path) {
-  auto fd = sys::open_file(path, O_RDONLY | O_NOFOLLOW);
-  if (!fd) return fail("cannot open: " + fd.error().message);
+  // O_NONBLOCK so that a FIFO planted where a file should be cannot block open(2) forever.
+  const int fd_raw = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd_raw < 0) return fail(errno_message("cannot open", errno));
+  const UniqueFd fd(fd_raw);
   struct stat st {};
-  if (::fstat(fd->get(), &st) != 0) return fail(errno_message("fstat " + path, errno));
+  if (::fstat(fd.get(), &st) != 0) return fail(errno_message("cannot stat", errno));
   if (!S_ISREG(st.st_mode)) return fail("not a regular file");
+  ::fcntl(fd.get(), F_SETFL, O_RDONLY);  // back to blocking reads for a regular file
   // Tell the kernel we read front to back once: larger read-ahead, pages dropped sooner.
-  ::posix_fadvise(fd->get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
   if (!EVP_DigestInit_ex(context_.get(), md_.get(), nullptr)) return fail("digest init failed");
   FileDigest result;
   try {
-    while (const std::size_t n = sys::read_some(fd->get(), buffer_, path)) {
+    while (const std::size_t n = sys::read_some(fd.get(), buffer_, path)) {
       EVP_DigestUpdate(context_.get(), buffer_.data(), n);
       result.size += n;
     }

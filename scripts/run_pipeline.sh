@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# run_pipeline.sh: starts a dupipe pipeline over named FIFOs in a private run directory,
+# supervises the stage processes, and removes the FIFOs and the run directory on every exit path.
+#
+#   producer --urls--> fetcher x N --paths--> hasher x M --digests--> aggregator --> OUT/report.*
+#
+# Why the launcher holds each FIFO open (O_RDWR "keepers"): a FIFO reader sees EOF as soon as no
+# writer has it open, which could happen between one fetcher finishing and another starting. The
+# launcher keeps a write end open until every process writing that link has exited, then closes
+# it so the readers drain the FIFO and see end of stream exactly once.
+# Why the launcher opens each reader's input itself (stdin redirection): a reader that opened its
+# FIFO only after the keeper was closed would block forever in open(2), or, had nobody held the
+# FIFO open at that moment, the kernel would already have discarded the buffered records.
+set -euo pipefail
+
+readonly program=run_pipeline
+script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+readonly script_dir
+
+usage() {
+  cat <<USAGE
+Usage: scripts/run_pipeline.sh [options] URLS_FILE
+Downloads every URL of URLS_FILE ('-' for stdin) with parallel fetchers, hashes the files with
+parallel hashers and writes the duplicate report to OUT/report.json and OUT/report.txt.
+
+Options:
+  --fetchers N          fetcher processes (default 4)
+  --hashers M           hasher processes (default: number of cores, $(nproc))
+  --algo A              sha256 (default), sha1 or md5
+  --out DIR             output directory (default ./dupipe-out); files go to DIR/files
+  --keep-run-dir        keep the run directory (FIFOs, pids) for inspection
+  --allow-file          accept file:// URLs
+  --max-filesize BYTES  largest download accepted (default 1 GiB)
+  --timeout S           seconds per transfer (default 600)
+  --connect-timeout S   seconds to connect (default 10)
+  --insecure            do not verify TLS certificates
+  --producer-cmd CMD    run CMD (via bash -c) instead of the producer: URL list on its stdin,
+                        records or bare URL lines on its stdout (e.g. 'cat')
+  --hasher-cmd CMD      run CMD instead of each hasher: P records on stdin, H records on stdout;
+                        copies sharing the FIFO must read one line at a time under 'flock 0'
+                        (see scripts/examples/sha256_hasher.sh)
+  --bin-dir DIR         where the dupipe executables are (default: build/bin of this checkout)
+  -v, --verbose         stages log every record
+  -h, --help            this help
+
+Exit status: 0 done (per-URL failures are in the report), 1 a stage failed (named on stderr),
+2 bad usage or missing build, 130/143 interrupted by SIGINT/SIGTERM.
+USAGE
+}
+
+die_usage() { echo "$program: $*" >&2; echo "Try 'scripts/run_pipeline.sh --help'." >&2; exit 2; }
+log() { echo "$program: $*" >&2; }
+
+fetchers=4
+hashers=$(nproc)
+algo=sha256
+out=dupipe-out
+keep_run_dir=0
+bin_dir=${DUPIPE_BIN_DIR:-$script_dir/../build/bin}
+producer_cmd=""
+hasher_cmd=""
+urls_file=""
+producer_args=()
+fetcher_args=()
+stage_args=()
+
+need_value() { [[ $# -ge 2 && -n $2 ]] || die_usage "option $1 needs a value"; }
+need_count() { [[ $2 =~ ^[1-9][0-9]*$ ]] || die_usage "$1 needs a positive integer, got '$2'"; }
+
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --fetchers) need_value "$@"; need_count "$1" "$2"; fetchers=$2; shift 2 ;;
+    --hashers) need_value "$@"; need_count "$1" "$2"; hashers=$2; shift 2 ;;
+    --algo) need_value "$@"; algo=$2; shift 2 ;;
+    --out) need_value "$@"; out=$2; shift 2 ;;
+    --keep-run-dir) keep_run_dir=1; shift ;;
+    --allow-file) producer_args+=(--allow-file); fetcher_args+=(--allow-file); shift ;;
+    --max-filesize|--timeout|--connect-timeout) need_value "$@"; fetcher_args+=("$1" "$2"); shift 2 ;;
+    --insecure) fetcher_args+=(--insecure); shift ;;
+    --producer-cmd) need_value "$@"; producer_cmd=$2; shift 2 ;;
+    --hasher-cmd) need_value "$@"; hasher_cmd=$2; shift 2 ;;
+    --bin-dir) need_value "$@"; bin_dir=$2; shift 2 ;;
+    -v|--verbose) stage_args+=(--verbose); shift ;;
+    -h|--help) usage; exit 0 ;;
+    --) shift; break ;;
+    -?*) die_usage "unknown option '$1'" ;;
+    *) [[ -z $urls_file ]] || die_usage "only one URLS_FILE, got '$urls_file' and '$1'"; urls_file=$1; shift ;;
+  esac
+done
+[[ $# -eq 0 || -z $urls_file ]] || die_usage "only one URLS_FILE"
+[[ $# -eq 0 ]] || urls_file=$1
+[[ -n $urls_file ]] || die_usage "missing URLS_FILE"
+[[ $urls_file == - || -r $urls_file ]] || die_usage "cannot read URL list '$urls_file'"
+case $algo in sha256|sha1|md5) ;; *) die_usage "unsupported --algo '$algo' (sha256, sha1, md5)" ;; esac
+for stage in producer fetcher hasher aggregator; do
+  [[ -x $bin_dir/$stage ]] || die_usage "$bin_dir/$stage is missing: build first (scripts/test.sh or scripts/demo.sh)"
+done
+
+mkdir -p -- "$out/files"
+out=$(cd -- "$out" && pwd -P)
+
+export DUPIPE_ALGO=$algo  # for stand-in commands
+
+# --- run directory, FIFOs and the keepers --------------------------------------------------
+run_dir=$(mktemp -d "${TMPDIR:-/tmp}/dupipe-run.XXXXXX")  # mode 0700, unpredictable name
+declare -A role_of=()   # pid -> stage role, for every child still running
+
+stop_children() {
+  local pid deadline
+  for pid in "${!role_of[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  deadline=$((SECONDS + 5))
+  while [[ ${#role_of[@]} -gt 0 && $SECONDS -lt $deadline ]]; do
+    for pid in "${!role_of[@]}"; do
+      if ! kill -0 "$pid" 2>/dev/null; then wait "$pid" 2>/dev/null || true; unset "role_of[$pid]"; fi
+    done
+    sleep 0.05
+  done
+  for pid in "${!role_of[@]}"; do
+    log "${role_of[$pid]} (pid $pid) ignored SIGTERM for 5 s; sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    unset "role_of[$pid]"
+  done
+}
+
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  stop_children
+  if [[ $keep_run_dir -eq 1 ]]; then
+    log "run directory kept: $run_dir"
+  else
+    rm -rf -- "$run_dir"
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+
+on_signal() {
+  log "received SIG$1; stopping every stage"
+  stop_children
+  [[ $1 == INT ]] && exit 130
+  exit 143
+}
+trap 'on_signal INT' INT
+trap 'on_signal TERM' TERM
+
+for link in urls paths digests; do mkfifo -m 0600 -- "$run_dir/$link"; done
+exec {keep_urls}<>"$run_dir/urls" {keep_paths}<>"$run_dir/paths" {keep_digests}<>"$run_dir/digests"
+exec {launcher_stdin}<&0
+
+release() {  # release KEEPER_VARIABLE: the last writer of that link has exited
+  local -n fd=$1
+  if [[ $fd != closed ]]; then exec {fd}>&-; fd=closed; fi
+}
+
+# Starts a stage in the background without the launcher's keeper descriptors: a reader holding
+# a write end of its own input would never see end of stream. The explicit '<&0' keeps the stdin
+# the caller redirected: bash gives background commands /dev/null otherwise.
+spawn() {
+  local role=$1
+  shift
+  "$@" <&0 {keep_urls}>&- {keep_paths}>&- {keep_digests}>&- {launcher_stdin}<&- &
+  role_of[$!]=$role
+  echo "$role $!" >>"$run_dir/pids"
+}
+
+# A stand-in reads stdin and writes stdout; packet mode would hand a shell 'read' a broken line,
+# so the link read by a stand-in carries a plain byte stream.
+paths_out=packet:$run_dir/paths
+[[ -z $hasher_cmd ]] || paths_out=fifo:$run_dir/paths
+
+spawn aggregator "$bin_dir/aggregator" "${stage_args[@]}" --out "$out" --algo "$algo" <"$run_dir/digests"
+for ((i = 0; i < hashers; i++)); do
+  if [[ -n $hasher_cmd ]]; then
+    spawn hasher bash -c "$hasher_cmd" <"$run_dir/paths" >"$run_dir/digests"
+  else
+    spawn hasher "$bin_dir/hasher" "${stage_args[@]}" --algo "$algo" --out "fifo:$run_dir/digests" <"$run_dir/paths"
+  fi
+done
+for ((i = 0; i < fetchers; i++)); do
+  spawn fetcher "$bin_dir/fetcher" "${stage_args[@]}" "${fetcher_args[@]}" --files-dir "$out/files" \
+    --out "$paths_out" <"$run_dir/urls"
+done
+producer_input=$urls_file
+[[ $urls_file == - ]] && producer_input=/dev/stdin
+if [[ -n $producer_cmd ]]; then
+  spawn producer bash -c "$producer_cmd" <"$producer_input" >"$run_dir/urls"
+else
+  spawn producer "$bin_dir/producer" "${stage_args[@]}" "${producer_args[@]}" "$producer_input" --out "packet:$run_dir/urls" <&"$launcher_stdin"
+fi
+log "run directory $run_dir; links urls, paths, digests are named FIFOs"
+log "started producer, $fetchers fetchers, $hashers hashers, aggregator (pids in $run_dir/pids)"
+
+# --- supervision: close each link once its writers are gone; fail fast on a failed stage ----
+declare -A running=([producer]=1 [fetcher]=$fetchers [hasher]=$hashers [aggregator]=1)
+while [[ ${#role_of[@]} -gt 0 ]]; do
+  status=0
+  wait -n -p done_pid "${!role_of[@]}" || status=$?
+  [[ -n ${done_pid:-} && -n ${role_of[$done_pid]:-} ]] || continue
+  role=${role_of[$done_pid]}
+  unset "role_of[$done_pid]"
+  if [[ $status -ne 0 ]]; then
+    log "stage $role (pid $done_pid) failed with exit status $status; stopping the run"
+    exit 1
+  fi
+  running[$role]=$((running[$role] - 1))
+  if [[ ${running[$role]} -eq 0 ]]; then
+    case $role in
+      producer) release keep_urls ;;
+      fetcher) release keep_paths ;;
+      hasher) release keep_digests ;;
+    esac
+  fi
+done
+
+echo "Report: $out/report.json (text: $out/report.txt)"
+sed -n '2p' "$out/report.txt"

@@ -1,0 +1,248 @@
+// Line transport over descriptors (a pipe(2) in both reader modes, a regular temporary file) and
+// the parsing of --in/--out endpoint strings. Everything written fits in the pipe buffer, so no
+// test needs a second thread.
+#include "common/fd_endpoint.hpp"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <csignal>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "common/endpoint.hpp"
+#include "common/record_codec.hpp"
+#include "common/sys.hpp"
+#include "tests/unit/test_support.hpp"
+
+namespace dupipe {
+namespace {
+
+using testing::TempDir;
+using testing::write_file;
+
+struct Pipe {
+  UniqueFd read_end;
+  UniqueFd write_end;
+};
+
+Pipe make_pipe() {
+  std::array<int, 2> fds{};
+  if (::pipe2(fds.data(), O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+  return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
+std::vector<std::string> read_all(RecordReader& reader) {
+  std::vector<std::string> lines;
+  while (auto line = reader.read_line()) lines.push_back(std::move(*line));
+  return lines;
+}
+
+const std::vector<std::string> kLines{"U\tid1\thttp://h/a", "", "F\ti\tu\tfetcher\tHTTP 404",
+                                      std::string(kMaxRecordBytes - 1, 'x'), "last"};
+
+class FdEndpointOverPipe : public ::testing::TestWithParam<bool> {};
+
+TEST_P(FdEndpointOverPipe, RoundTripsLines) {
+  Pipe pipe = make_pipe();
+  {
+    FdLineWriter writer(std::move(pipe.write_end), "pipe-out", false);
+    for (const std::string& line : kLines) writer.write_line(line);
+  }  // closing the only write end is the end of the stream
+  FdLineReader reader(std::move(pipe.read_end), "pipe-in", GetParam());
+  EXPECT_EQ(read_all(reader), kLines);
+  EXPECT_EQ(reader.read_line(), std::nullopt) << "end of stream is sticky";
+}
+
+TEST_P(FdEndpointOverPipe, ReturnsAFinalLineWithoutNewline) {
+  Pipe pipe = make_pipe();
+  sys::write_all(pipe.write_end.get(), "one\ntwo\r\nthree", "pipe");
+  pipe.write_end.reset();
+  FdLineReader reader(std::move(pipe.read_end), "pipe-in", GetParam());
+  EXPECT_EQ(read_all(reader), (std::vector<std::string>{"one", "two\r", "three"}));
+}
+
+TEST_P(FdEndpointOverPipe, GivesNulloptForAnEmptyStream) {
+  Pipe pipe = make_pipe();
+  pipe.write_end.reset();
+  FdLineReader reader(std::move(pipe.read_end), "pipe-in", GetParam());
+  EXPECT_EQ(reader.read_line(), std::nullopt);
+}
+
+INSTANTIATE_TEST_SUITE_P(FdEndpoint, FdEndpointOverPipe, ::testing::Bool(),
+                         [](const auto& mode) { return mode.param ? "Shared" : "Exclusive"; });
+
+TEST(FdEndpoint, RoundTripsLinesThroughARegularFile) {
+  const TempDir dir;
+  {
+    auto fd = sys::open_file(dir.file("records"), O_WRONLY | O_CREAT | O_EXCL, 0600);
+    ASSERT_TRUE(fd.has_value()) << fd.error().message;
+    FdLineWriter writer(std::move(*fd), "records", false);
+    for (const std::string& line : kLines) writer.write_line(line);
+  }
+  auto fd = sys::open_file(dir.file("records"), O_RDONLY);
+  ASSERT_TRUE(fd.has_value()) << fd.error().message;
+  FdLineReader reader(std::move(*fd), "records", false);
+  EXPECT_EQ(read_all(reader), kLines);
+}
+
+TEST(FdEndpoint, ReadsManyLinesSpanningReadChunks) {
+  const TempDir dir;
+  std::vector<std::string> lines;
+  std::string contents;
+  for (int i = 0; i < 20000; ++i) {
+    lines.push_back("line " + std::to_string(i) +
+                    std::string(static_cast<std::size_t>(i % 37), '.'));
+    contents += lines.back() + "\n";
+  }
+  write_file(dir.file("many"), contents);
+  auto fd = sys::open_file(dir.file("many"), O_RDONLY);
+  ASSERT_TRUE(fd.has_value());
+  FdLineReader reader(std::move(*fd), "many", false);
+  EXPECT_EQ(read_all(reader), lines);
+}
+
+TEST(FdEndpoint, RejectsALineLongerThanOneMebibyte) {
+  const TempDir dir;
+  write_file(dir.file("huge"), std::string(2U << 20, 'a'));
+  auto fd = sys::open_file(dir.file("huge"), O_RDONLY);
+  ASSERT_TRUE(fd.has_value());
+  FdLineReader reader(std::move(*fd), "huge", false);
+  try {
+    (void)reader.read_line();
+    FAIL() << "returned a 2 MiB line";
+  } catch (const FatalError& e) {
+    EXPECT_EQ(e.code(), ExitCode::kProtocol);
+    EXPECT_TRUE(std::string(e.what()).starts_with("huge: line longer than")) << e.what();
+  }
+}
+
+TEST(FdEndpoint, WriterRejectsALineLongerThanTheRecordLimit) {
+  Pipe pipe = make_pipe();
+  FdLineWriter writer(std::move(pipe.write_end), "pipe-out", false);
+  try {
+    writer.write_line(std::string(kMaxRecordBytes, 'x'));  // plus newline: one byte too many
+    FAIL() << "wrote an oversized record";
+  } catch (const FatalError& e) {
+    EXPECT_NE(std::string(e.what()).find("pipe-out: record of 4097 bytes"), std::string::npos)
+        << e.what();
+  }
+  writer.write_line(std::string(kMaxRecordBytes - 1, 'y'));  // exactly the limit is fine
+}
+
+TEST(FdEndpoint, WriterFailsWithEpipeWhenTheReaderIsGone) {
+  Pipe pipe = make_pipe();
+  pipe.read_end.reset();
+  // SIGPIPE would kill the test binary; the stages ignore it the same way (install_stop_handlers).
+  struct sigaction ignore {};
+  struct sigaction previous {};
+  ignore.sa_handler = SIG_IGN;
+  ASSERT_EQ(::sigaction(SIGPIPE, &ignore, &previous), 0);
+  FdLineWriter writer(std::move(pipe.write_end), "pipe-out", false);
+  EXPECT_THROW(writer.write_line("x"), FatalError);
+  ::sigaction(SIGPIPE, &previous, nullptr);
+}
+
+struct EndpointCase {
+  std::string spec;
+  EndpointKind kind;
+  std::string target;
+};
+
+// Readable parameter values in test names and failure messages.
+void PrintTo(const EndpointCase& c, std::ostream* os) { *os << ::testing::PrintToString(c.spec); }
+
+class EndpointParses : public ::testing::TestWithParam<EndpointCase> {};
+
+TEST_P(EndpointParses, Spec) {
+  const auto spec = parse_endpoint(GetParam().spec);
+  ASSERT_TRUE(spec.has_value()) << spec.error().message;
+  EXPECT_EQ(spec->kind, GetParam().kind);
+  EXPECT_EQ(spec->target, GetParam().target);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    FdEndpoint, EndpointParses,
+    ::testing::Values(EndpointCase{"-", EndpointKind::kStdio, ""},
+                      EndpointCase{"", EndpointKind::kStdio, ""},
+                      EndpointCase{"fifo:x", EndpointKind::kFifo, "x"},
+                      EndpointCase{"fifo:/run/d/in", EndpointKind::kFifo, "/run/d/in"},
+                      EndpointCase{"packet:x", EndpointKind::kPacketFifo, "x"},
+                      EndpointCase{"shm:x", EndpointKind::kShm, "x"},
+                      EndpointCase{"records.txt", EndpointKind::kPath, "records.txt"},
+                      EndpointCase{"/tmp/dir/file", EndpointKind::kPath, "/tmp/dir/file"},
+                      EndpointCase{"./fifo:x", EndpointKind::kPath, "./fifo:x"},
+                      EndpointCase{"--", EndpointKind::kPath, "--"}));
+
+class EndpointRejects : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(EndpointRejects, SpecNamingNothing) {
+  const auto spec = parse_endpoint(GetParam());
+  ASSERT_FALSE(spec.has_value());
+  EXPECT_NE(spec.error().message.find("names nothing"), std::string::npos) << spec.error().message;
+}
+
+INSTANTIATE_TEST_SUITE_P(FdEndpoint, EndpointRejects,
+                         ::testing::Values("fifo:", "packet:", "shm:"));
+
+TEST(FdEndpoint, OpenRefusesSharedMemoryInThisBuild) {
+  try {
+    (void)open_reader("shm:queue");
+    FAIL() << "opened shm:queue";
+  } catch (const FatalError& e) {
+    EXPECT_EQ(e.code(), ExitCode::kUsage);
+  }
+  EXPECT_THROW((void)open_writer("fifo:"), FatalError);
+}
+
+TEST(FdEndpoint, OpenRefusesARegularFileAsAFifo) {
+  const TempDir dir;
+  write_file(dir.file("plain"), "");
+  EXPECT_THROW((void)open_reader("fifo:" + dir.file("plain")), FatalError);
+  EXPECT_THROW((void)open_writer("packet:" + dir.file("plain")), FatalError);
+}
+
+TEST(FdEndpoint, OpensPathEndpointsForWritingAndReading) {
+  const TempDir dir;
+  const std::string path = dir.file("records");
+  {
+    const auto writer = open_writer(path);
+    write_record(*writer, UrlRecord{"id", "http://h/"});
+    write_record(*writer, FailureRecord{"id2", "x", Stage::kProducer, "bad"});
+  }
+  const auto reader = open_reader(path);
+  EXPECT_EQ(read_all(*reader),
+            (std::vector<std::string>{"U\tid\thttp://h/", "F\tid2\tx\tproducer\tbad"}));
+}
+
+TEST(FdEndpoint, ReadsAndWritesThroughANamedFifo) {
+  const TempDir dir;
+  const std::string path = dir.file("fifo");
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  // Holding a read-write descriptor lets both opens below complete without a second thread.
+  auto keeper = sys::open_file(path, O_RDWR);
+  ASSERT_TRUE(keeper.has_value());
+  const auto reader = open_reader("fifo:" + path);
+  {
+    const auto writer = open_writer("packet:" + path);
+    write_record(*writer, UrlRecord{"a", "http://h/a"});
+    write_record(*writer, UrlRecord{"b", "http://h/b"});
+  }
+  keeper->reset();  // the last writer gone: the reader sees end of stream after the records
+  EXPECT_EQ(read_all(*reader), (std::vector<std::string>{"U\ta\thttp://h/a", "U\tb\thttp://h/b"}));
+}
+
+TEST(FdEndpoint, WriteRecordThrowsForAnUnencodableRecord) {
+  const TempDir dir;
+  const auto writer = open_writer(dir.file("out"));
+  EXPECT_THROW(write_record(*writer, UrlRecord{"id", std::string(kMaxRecordBytes, 'u')}),
+               FatalError);
+}
+
+}  // namespace
+}  // namespace dupipe

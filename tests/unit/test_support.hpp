@@ -1,0 +1,104 @@
+// Helpers shared by the unit tests: an RAII temporary directory (removed with everything in it),
+// whole-file read/write, a logger whose output the test can inspect, and record shorthands.
+// Header-only; each test owns its own objects, nothing is shared between tests.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/logger.hpp"
+#include "common/records.hpp"
+
+namespace dupipe::testing {
+
+// A fresh directory from mkdtemp(3) under $TMPDIR (or /tmp), removed recursively on destruction.
+class TempDir {
+ public:
+  TempDir() {
+    const char* base = std::getenv("TMPDIR");
+    std::string pattern =
+        std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/dupipe-unit-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir() {
+    std::error_code ignored;  // a destructor must not throw; a leftover temp dir is harmless
+    std::filesystem::remove_all(path_, ignored);
+  }
+
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+  [[nodiscard]] std::string file(std::string_view name) const { return (path_ / name).string(); }
+
+  // Names of the entries in the directory, sorted.
+  [[nodiscard]] std::vector<std::string> entries() const {
+    std::vector<std::string> names;
+    for (const auto& entry : std::filesystem::directory_iterator(path_)) {
+      names.push_back(entry.path().filename().string());
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline void write_file(const std::string& path, std::string_view contents) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
+  if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+inline std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Every byte value 0..255 once, in order.
+inline std::string all_byte_values() {
+  std::string bytes;
+  for (int value = 0; value < 256; ++value) bytes += static_cast<char>(value);
+  return bytes;
+}
+
+// A Logger writing into a string stream the test can read.
+class CapturedLog {
+ public:
+  explicit CapturedLog(std::string program = "test") : logger_(std::move(program), stream_, true) {}
+  [[nodiscard]] const Logger& logger() const { return logger_; }
+  [[nodiscard]] std::string text() const { return stream_.str(); }
+
+ private:
+  std::ostringstream stream_;
+  Logger logger_;
+};
+
+// Parses a line the test expects to be a valid record; fails the test otherwise.
+inline Record parsed(std::string_view line) {
+  auto record = parse_record(line);
+  EXPECT_TRUE(record.has_value()) << "line: " << line
+                                  << " error: " << (record ? "" : record.error().message);
+  return record ? *record : Record{};
+}
+
+// Formats a record the test expects to be encodable.
+inline std::string formatted(const Record& record) {
+  auto line = format_record(record);
+  EXPECT_TRUE(line.has_value()) << (line ? "" : line.error().message);
+  return line ? *line : std::string();
+}
+
+}  // namespace dupipe::testing
