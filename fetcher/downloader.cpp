@@ -6,6 +6,7 @@
 #include <array>
 #include <cerrno>
 
+#include "common/signals.hpp"
 #include "common/sys.hpp"
 #include "fetcher/file_naming.hpp"
 
@@ -37,6 +38,11 @@ extern "C" std::size_t write_body(char* data, std::size_t size, std::size_t coun
   }
   state.bytes += length;
   return length;
+}
+
+// Lets SIGINT/SIGTERM end a long transfer: libcurl calls this at least once a second.
+extern "C" int abort_if_stopping(void*, curl_off_t, curl_off_t, curl_off_t, curl_off_t) noexcept {
+  return stop_signal() != 0 ? 1 : 0;
 }
 
 // Removes the temporary file on every path except a successful rename.
@@ -103,8 +109,11 @@ Expected<DownloadedFile> Downloader::fetch(const UrlRecord& record) {
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, detail.data());
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_body);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &state);
+  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, abort_if_stopping);
+  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
 
   const CURLcode code = curl_easy_perform(curl);
+  throw_if_stopped();
   if (code != CURLE_OK) return fail(curl_failure(code, detail.data(), state));
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
