@@ -1,16 +1,9 @@
 #include "common/record_codec.hpp"
 
+#include "common/hex.hpp"
+
 namespace dupipe {
 namespace {
-
-constexpr char kHexDigits[] = "0123456789abcdef";
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 void append_escaped(std::string& out, unsigned char byte) {
   switch (byte) {

@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "common/c_handles.hpp"
+#include "common/hex.hpp"
 
 namespace dupipe {
 namespace {
@@ -90,13 +91,7 @@ std::string make_record_id(std::string_view text) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int length = 0;
   EVP_Digest(text.data(), text.size(), digest.data(), &length, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id;
-  for (std::size_t i = 0; i < 8; ++i) {
-    id += kHex[digest[i] >> 4];
-    id += kHex[digest[i] & 0x0f];
-  }
-  return id;
+  return to_hex(std::span(digest).first(8));
 }
 
 std::string_view trim(std::string_view text) {

@@ -6,6 +6,7 @@
 #include <array>
 #include <cerrno>
 
+#include "common/hex.hpp"
 #include "common/sys.hpp"
 
 namespace dupipe::hasher {
@@ -26,22 +27,11 @@ EvpMd fetch_md(std::string_view algorithm) {
   return md;
 }
 
-std::string to_hex(const unsigned char* bytes, unsigned int length) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(length * 2);
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += kHex[bytes[i] >> 4];
-    hex += kHex[bytes[i] & 0x0f];
-  }
-  return hex;
-}
-
 std::string finish(EVP_MD_CTX* context) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int length = 0;
   EVP_DigestFinal_ex(context, digest.data(), &length);
-  return to_hex(digest.data(), length);
+  return to_hex(std::span(digest).first(length));
 }
 
 }  // namespace
