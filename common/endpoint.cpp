@@ -58,7 +58,7 @@ Expected<EndpointSpec> parse_endpoint(std::string_view spec) {
 std::unique_ptr<RecordReader> open_reader(std::string_view text) {
   const EndpointSpec spec = parse_or_throw(text);
   if (spec.kind == EndpointKind::kStdio) {
-    return std::make_unique<FdLineReader>(UniqueFd(::dup(0)), "stdin", sys::is_fifo(0));
+    return std::make_unique<FdLineReader>(sys::duplicate_fd(0, "stdin"), "stdin", sys::is_fifo(0));
   }
   // Opening a FIFO for reading blocks until a writer opens it (the launcher holds one open).
   UniqueFd fd = open_or_throw(spec.target, O_RDONLY, "input");
@@ -70,7 +70,7 @@ std::unique_ptr<RecordReader> open_reader(std::string_view text) {
 std::unique_ptr<RecordWriter> open_writer(std::string_view text) {
   const EndpointSpec spec = parse_or_throw(text);
   if (spec.kind == EndpointKind::kStdio) {
-    return std::make_unique<FdLineWriter>(UniqueFd(::dup(1)), "stdout", false);
+    return std::make_unique<FdLineWriter>(sys::duplicate_fd(1, "stdout"), "stdout", false);
   }
   const int flags = spec.kind == EndpointKind::kPath ? O_WRONLY | O_CREAT | O_TRUNC : O_WRONLY;
   UniqueFd fd = open_or_throw(spec.target, flags, "output");

@@ -56,20 +56,34 @@ void FdLineReader::fill_buffer() {
   buffer_.append(chunk.data(), n);
 }
 
-// Holds the lock from an empty buffer to a record boundary. Reads are at most one record long
-// so a packet-mode writer hands out exactly one record per read, and a byte-stream writer (cat)
-// at most kMaxRecordBytes worth of whole records.
+// Holds the lock from an empty buffer to a record boundary. One read of up to kMaxRecordBytes
+// takes whole records (a packet-mode writer hands out exactly one per read); if it ends inside a
+// record, the rest of that record is read one byte at a time, as a shell's `read` does, because a
+// larger read could swallow the head of the next record, which belongs to the next reader.
+// A lock hold therefore takes at most kMaxRecordBytes plus one record.
 void FdLineReader::fill_shared_buffer() {
   std::array<char, kMaxRecordBytes> chunk;
   const sys::ExclusiveLock lock(fd_.get(), name_);
-  do {
-    const std::size_t n = sys::read_some(fd_.get(), chunk, name_);
-    if (n == 0) {
-      is_eof_ = true;
-      break;
+  const std::size_t n = sys::read_some(fd_.get(), chunk, name_);
+  if (n == 0) {
+    is_eof_ = true;
+    return;
+  }
+  buffer_.append(chunk.data(), n);
+  std::size_t partial_bytes = buffer_.size() - (buffer_.rfind('\n') + 1);  // npos + 1 == 0
+  while (partial_bytes > 0) {
+    if (partial_bytes > kMaxLineBytes) {
+      throw FatalError(name_ + ": line longer than " + std::to_string(kMaxLineBytes) + " bytes",
+                       ExitCode::kProtocol);
     }
-    buffer_.append(chunk.data(), n);
-  } while (buffer_.back() != '\n' && buffer_.size() <= kMaxLineBytes);
+    char byte = 0;
+    if (sys::read_some(fd_.get(), std::span(&byte, 1), name_) == 0) {
+      is_eof_ = true;  // the last line had no newline
+      return;
+    }
+    buffer_ += byte;
+    partial_bytes = byte == '\n' ? 0 : partial_bytes + 1;
+  }
 }
 
 FdLineWriter::FdLineWriter(UniqueFd fd, std::string name, bool is_packet_mode)

@@ -62,6 +62,12 @@ bool is_fifo(int fd) {
   return ::fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
 }
 
+UniqueFd duplicate_fd(int fd, std::string_view what) {
+  const int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (copy < 0) throw_errno(std::string(what), errno);
+  return UniqueFd(copy);
+}
+
 Expected<void> make_directories(const std::string& path, mode_t mode) {
   for (std::size_t slash = path.find('/', 1);; slash = path.find('/', slash + 1)) {
     const std::string prefix = path.substr(0, slash);

@@ -37,6 +37,9 @@ class ExclusiveLock {
 
 [[nodiscard]] bool is_fifo(int fd);
 
+// dup(2) with O_CLOEXEC; throws FatalError naming `what` when it fails (e.g. fd is closed).
+[[nodiscard]] UniqueFd duplicate_fd(int fd, std::string_view what);
+
 // mkdir -p with the given mode for directories it creates.
 [[nodiscard]] Expected<void> make_directories(const std::string& path, mode_t mode = 0755);
 
