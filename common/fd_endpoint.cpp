@@ -6,6 +6,7 @@
 #include <cerrno>
 
 #include "common/record_codec.hpp"
+#include "common/signals.hpp"
 #include "common/sys.hpp"
 
 namespace dupipe {
@@ -64,6 +65,9 @@ void FdLineReader::fill_buffer() {
 void FdLineReader::fill_shared_buffer() {
   std::array<char, kMaxRecordBytes> chunk;
   const sys::ExclusiveLock lock(fd_.get(), name_);
+  // A stop signal often lands just as flock() returns (the reader before us was stopped and let
+  // go of the lock); its handler then ran outside any blocking call, so look before reading.
+  throw_if_stopped();
   const std::size_t n = sys::read_some(fd_.get(), chunk, name_);
   if (n == 0) {
     is_eof_ = true;

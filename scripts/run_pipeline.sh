@@ -105,11 +105,14 @@ export DUPIPE_ALGO=$algo  # for stand-in commands
 run_dir=$(mktemp -d "${TMPDIR:-/tmp}/dupipe-run.XXXXXX")  # mode 0700, unpredictable name
 declare -A role_of=()   # pid -> stage role, for every child still running
 
+# SIGTERM is repeated every half second: a signal that lands between a stage's last look at its
+# stop flag and its next blocking call is only noticed when the next one interrupts that call.
 stop_children() {
-  local pid deadline
-  for pid in "${!role_of[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  deadline=$((SECONDS + 5))
-  while [[ ${#role_of[@]} -gt 0 && $SECONDS -lt $deadline ]]; do
+  local pid round
+  for ((round = 0; round < 100 && ${#role_of[@]} > 0; round++)); do
+    if ((round % 10 == 0)); then
+      for pid in "${!role_of[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    fi
     for pid in "${!role_of[@]}"; do
       if ! kill -0 "$pid" 2>/dev/null; then wait "$pid" 2>/dev/null || true; unset "role_of[$pid]"; fi
     done
@@ -194,14 +197,13 @@ log "started producer, $fetchers fetchers, $hashers hashers, aggregator (pids in
 
 # --- supervision: close each link once its writers are gone; fail fast on a failed stage ----
 declare -A running=([producer]=1 [fetcher]=$fetchers [hasher]=$hashers [aggregator]=1)
-while [[ ${#role_of[@]} -gt 0 ]]; do
-  status=0
-  wait -n -p done_pid "${!role_of[@]}" || status=$?
-  [[ -n ${done_pid:-} && -n ${role_of[$done_pid]:-} ]] || continue
-  role=${role_of[$done_pid]}
-  unset "role_of[$done_pid]"
+
+# finished PID STATUS: bookkeeping for a stage that exited.
+finished() {
+  local pid=$1 status=$2 role=${role_of[$1]}
+  unset "role_of[$pid]"
   if [[ $status -ne 0 ]]; then
-    log "stage $role (pid $done_pid) failed with exit status $status; stopping the run"
+    log "stage $role (pid $pid) failed with exit status $status; stopping the run"
     exit 1
   fi
   running[$role]=$((running[$role] - 1))
@@ -212,7 +214,41 @@ while [[ ${#role_of[@]} -gt 0 ]]; do
       hasher) release keep_digests ;;
     esac
   fi
+}
+
+# A one-second sleeper in every 'wait -n': if bash ever fails to report a child that exited
+# while it was not waiting, the sweep below still finds it within a second.
+start_ticker() {
+  (
+    for keeper in "$keep_urls" "$keep_paths" "$keep_digests"; do
+      [[ $keeper == closed ]] || eval "exec $keeper>&-"
+    done
+    exec sleep 1
+  ) <&- &
+  ticker=$!
+}
+
+ticker=""
+while [[ ${#role_of[@]} -gt 0 ]]; do
+  for pid in "${!role_of[@]}"; do  # sweep: stages that exited without 'wait -n' reporting them
+    if ! kill -0 "$pid" 2>/dev/null; then
+      status=0
+      wait "$pid" || status=$?
+      finished "$pid" "$status"
+    fi
+  done
+  [[ ${#role_of[@]} -gt 0 ]] || break
+  [[ -n $ticker ]] || start_ticker
+  status=0
+  done_pid=""
+  wait -n -p done_pid "${!role_of[@]}" "$ticker" || status=$?
+  if [[ $done_pid == "$ticker" ]]; then
+    ticker=""
+  elif [[ -n $done_pid && -n ${role_of[$done_pid]:-} ]]; then
+    finished "$done_pid" "$status"
+  fi
 done
+[[ -z $ticker ]] || { kill "$ticker" 2>/dev/null; wait "$ticker" 2>/dev/null || true; }
 
 echo "Report: $out/report.json (text: $out/report.txt)"
 sed -n '2p' "$out/report.txt"
