@@ -1,0 +1,203 @@
+// A bounded multi-producer/multi-consumer queue of byte records (protocol lines without newline)
+// in a POSIX shared-memory segment that separate processes use at once. The segment is a declared
+// format (see the layout in shm_queue.cpp): offsets only, a robust process-shared mutex guards a
+// byte ring, and futex words let blocked writers and readers sleep. kill -9 of any attached
+// process at any instant leaves the queue usable by the others (docs in shm_queue.cpp, "Repair").
+// Each object maps the segment once and belongs to one thread; other threads and processes open
+// their own. Do not keep using an attached writer or reader in a forked child.
+#pragma once
+
+#include <sys/types.h>
+
+#include <boost/interprocess/mapped_region.hpp>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/record_codec.hpp"
+
+namespace dupipe {
+
+namespace shm_layout {
+struct SegmentHeader;
+struct WriterSlot;
+struct ReaderSlot;
+}  // namespace shm_layout
+
+// The largest record the queue carries: every protocol line (without its newline) fits.
+inline constexpr std::size_t kMaxShmRecordBytes = kMaxRecordBytes;
+inline constexpr std::uint32_t kDefaultShmReaderSlots = 64;
+
+// Position of a record in the stream of all records ever queued in one segment; unique per segment.
+struct RecordId {
+  std::uint64_t value = 0;
+  friend auto operator<=>(const RecordId&, const RecordId&) = default;
+};
+
+struct ShmQueueOptions {
+  // Ring bytes (rounded up to 64); a record takes 8 bytes plus its length rounded up to 8.
+  std::size_t capacity_bytes = 1 << 20;
+  std::uint32_t expected_writers = 1;  // end of stream once this many writers finished or died
+  std::uint32_t reader_slots = kDefaultShmReaderSlots;
+};
+
+// A snapshot taken without the lock: each number is exact, together they may be a moment apart.
+struct ShmQueueStats {
+  std::uint64_t records_queued = 0;
+  std::uint64_t bytes_used = 0;  // of the ring, record headers and padding included
+  std::uint64_t capacity_bytes = 0;
+  std::uint64_t records_sent = 0;   // committed since creation
+  std::uint64_t records_taken = 0;  // taken by readers since creation
+  std::uint32_t writers_expected = 0;
+  std::uint32_t writers_attached = 0;  // attached, alive, not finished
+  std::uint32_t writers_finished = 0;
+  std::uint32_t writers_dead = 0;
+  std::uint32_t readers_attached = 0;  // attached and alive
+  std::uint32_t readers_closed = 0;
+  std::uint32_t readers_dead = 0;
+  std::uint32_t repairs = 0;  // times a process died holding the lock and the queue was repaired
+};
+
+// A record a reader took but never acknowledged before it died or detached.
+struct OrphanedRecord {
+  RecordId id;
+  pid_t reader_pid = 0;
+  bool is_reader_dead = false;  // false: the reader detached without acknowledging
+  std::string bytes;
+};
+
+// Points inside the critical section where a test can make the process die (see the repair tests).
+enum class ShmFaultPoint { kWriterBeforeCommit, kReaderBeforeCommit, kReaderAfterCommit };
+
+// One mapping of a queue segment. Owns the mapping, not the name (see ShmNameRemover).
+class ShmQueue {
+ public:
+  // Creates the segment exclusively (mode 0600); fails with FatalError if the name exists.
+  [[nodiscard]] static ShmQueue create(const std::string& name, const ShmQueueOptions& options);
+  // Maps an existing segment; FatalError unless it is a dupipe queue of this version and size.
+  [[nodiscard]] static ShmQueue open(const std::string& name);
+  // Unlinks the name (mappings stay valid); false if there was no such segment.
+  static bool remove(const std::string& name);
+
+  ShmQueue(ShmQueue&&) noexcept = default;
+  ShmQueue& operator=(ShmQueue&&) noexcept = default;
+  ~ShmQueue() = default;
+
+  [[nodiscard]] const std::string& name() const { return name_; }
+  [[nodiscard]] ShmQueueStats stats() const;
+  // Records held by readers that died or detached without acknowledging; marks dead peers.
+  [[nodiscard]] std::vector<OrphanedRecord> orphaned_records();
+  void set_fault_hook_for_testing(std::function<void(ShmFaultPoint)> hook) {
+    fault_hook_ = std::move(hook);
+  }
+
+ private:
+  friend class ShmQueueWriter;
+  friend class ShmQueueReader;
+  friend class ShmQueueLock;
+  friend class ShmQueueOps;
+
+  ShmQueue(std::string name, boost::interprocess::mapped_region region);
+
+  [[nodiscard]] shm_layout::SegmentHeader& header() const { return *header_; }
+  [[nodiscard]] shm_layout::WriterSlot& writer_slot(std::uint32_t index) const;
+  [[nodiscard]] shm_layout::ReaderSlot& reader_slot(std::uint32_t index) const;
+  void fault_point(ShmFaultPoint point) const {
+    if (fault_hook_) fault_hook_(point);
+  }
+  [[nodiscard]] std::string context(std::string_view what) const;
+
+  std::string name_;
+  boost::interprocess::mapped_region region_;
+  shm_layout::SegmentHeader* header_ = nullptr;
+  // Bounds copied once from the validated header: never re-read from memory others can write.
+  std::uint64_t capacity_bytes_ = 0;
+  std::uint32_t writer_slots_ = 0;
+  std::uint32_t reader_slots_ = 0;
+  char* writer_slots_base_ = nullptr;
+  char* reader_slots_base_ = nullptr;
+  char* ring_ = nullptr;
+  std::function<void(ShmFaultPoint)> fault_hook_;
+};
+
+enum class ReceiveStatus { kRecord, kEndOfStream, kTimedOut };
+
+struct Received {
+  ReceiveStatus status = ReceiveStatus::kTimedOut;
+  std::string record;
+};
+
+// One writer of a queue: attaches to a free writer slot (FatalError once all expected writers have
+// attached) and marks it finished on close() or destruction.
+class ShmQueueWriter {
+ public:
+  explicit ShmQueueWriter(ShmQueue queue);
+  ShmQueueWriter(const ShmQueueWriter&) = delete;
+  ShmQueueWriter& operator=(const ShmQueueWriter&) = delete;
+  ~ShmQueueWriter();
+
+  // Blocks until there is room. FatalError if the record is too long or every reader has gone;
+  // Interrupted if a stop signal arrives while waiting.
+  void send(std::string_view record);
+  // Like send, but gives up after `timeout` (0: never waits); false if the record was not queued.
+  [[nodiscard]] bool send_for(std::string_view record, std::chrono::milliseconds timeout);
+  void close();
+
+  [[nodiscard]] ShmQueue& queue() { return queue_; }
+
+ private:
+  [[nodiscard]] bool send_until(std::string_view record,
+                                std::optional<std::chrono::steady_clock::time_point> deadline);
+
+  ShmQueue queue_;
+  std::uint32_t slot_ = 0;
+  bool is_closed_ = false;
+};
+
+// One reader of a queue. A received record stays "in flight" in the reader's slot (visible to
+// orphaned_records() if this process dies) until acknowledge() or the next receive.
+class ShmQueueReader {
+ public:
+  explicit ShmQueueReader(ShmQueue queue);
+  ShmQueueReader(const ShmQueueReader&) = delete;
+  ShmQueueReader& operator=(const ShmQueueReader&) = delete;
+  ~ShmQueueReader();
+
+  // The next record, or nullopt once every expected writer finished or died and the queue is
+  // drained. Acknowledges the previous record first. Interrupted if a stop signal arrives.
+  [[nodiscard]] std::optional<std::string> receive();
+  [[nodiscard]] Received receive_for(std::chrono::milliseconds timeout);
+  void acknowledge();
+
+  [[nodiscard]] ShmQueue& queue() { return queue_; }
+
+ private:
+  [[nodiscard]] Received receive_until(
+      std::optional<std::chrono::steady_clock::time_point> deadline);
+
+  ShmQueue queue_;
+  std::uint32_t slot_ = 0;
+};
+
+// Unlinks a segment name when it goes out of scope. Construct it right after a successful
+// ShmQueue::create, never before (it would remove someone else's segment if create failed).
+class ShmNameRemover {
+ public:
+  explicit ShmNameRemover(std::string name) : name_(std::move(name)) {}
+  ShmNameRemover(const ShmNameRemover&) = delete;
+  ShmNameRemover& operator=(const ShmNameRemover&) = delete;
+  ~ShmNameRemover() { (void)ShmQueue::remove(name_); }
+
+ private:
+  std::string name_;
+};
+
+// "dupipe-<tag>-<pid>-<8 random hex digits>": a fresh segment name for one run.
+[[nodiscard]] std::string make_shm_name(std::string_view tag);
+
+}  // namespace dupipe

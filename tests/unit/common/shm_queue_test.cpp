@@ -1,0 +1,506 @@
+#include "common/shm_queue.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/interprocess/mapped_region.hpp>
+#include <boost/interprocess/shared_memory_object.hpp>
+#include <chrono>
+#include <cstring>
+#include <deque>
+#include <functional>
+#include <future>
+#include <random>
+#include <string>
+#include <thread>
+
+#include "common/error.hpp"
+#include "common/signals.hpp"
+#include "tests/unit/test_support.hpp"
+
+namespace dupipe {
+namespace {
+
+using namespace std::chrono_literals;
+namespace bip = boost::interprocess;
+
+constexpr auto kBound = 5s;  // every wait in these tests gives up after this
+
+// Each test gets its own segment name, removed whatever happens.
+class ShmQueueTest : public ::testing::Test {
+ protected:
+  ~ShmQueueTest() override { (void)ShmQueue::remove(name_); }
+
+  ShmQueue create(std::size_t capacity_bytes = 8192, std::uint32_t writers = 1) {
+    return ShmQueue::create(name_, {capacity_bytes, writers, 8});
+  }
+  ShmQueueWriter writer() { return ShmQueueWriter(ShmQueue::open(name_)); }
+  ShmQueueReader reader() { return ShmQueueReader(ShmQueue::open(name_)); }
+
+  std::string name_ = make_shm_name("unit");
+};
+
+std::string expect_record(ShmQueueReader& reader) {
+  Received received = reader.receive_for(kBound);
+  EXPECT_EQ(received.status, ReceiveStatus::kRecord);
+  return received.record;
+}
+
+void expect_end(ShmQueueReader& reader) {
+  EXPECT_EQ(reader.receive_for(kBound).status, ReceiveStatus::kEndOfStream);
+}
+
+template <typename T>
+std::string thrown_message(const std::function<T()>& action) {
+  try {
+    (void)action();
+  } catch (const FatalError& e) {
+    return e.what();
+  }
+  return "(nothing thrown)";
+}
+
+// Waits at most kBound for a child; one that overruns is SIGKILLed. Returns its wait status.
+int wait_bounded(pid_t pid) {
+  int status = -1;
+  const auto deadline = std::chrono::steady_clock::now() + kBound;
+  while (::waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(1ms);
+  }
+  return status;
+}
+
+// Forks a child that runs `body` and _exit()s with its result; unless told not to, reaps it
+// (wait_bounded). Returns the child's pid and wait status.
+std::pair<pid_t, int> run_child(const std::function<int()>& body, bool should_reap = true) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    int code = 1;
+    try {
+      code = body();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "child: %s\n", e.what());
+    }
+    ::_exit(code);
+  }
+  return {pid, should_reap ? wait_bounded(pid) : -1};
+}
+
+// A child that attaches, then dies inside the critical section at `point` (via _exit, which
+// the kernel treats like SIGKILL for the robust mutex: the owner is gone).
+template <typename Role>
+void die_at(const std::string& name, ShmFaultPoint point, const std::function<void(Role&)>& act) {
+  const auto [pid, status] = run_child([&] {
+    Role role(ShmQueue::open(name));
+    role.queue().set_fault_hook_for_testing([point](ShmFaultPoint reached) {
+      if (reached == point) ::_exit(42);
+    });
+    act(role);
+    return 0;
+  });
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 42) << "status " << status;
+}
+
+TEST_F(ShmQueueTest, DeliversRecordsInFifoOrder) {
+  const ShmQueue queue = create(65536);
+  const std::vector<std::string> records{"a", "", "bc", testing::all_byte_values(),
+                                         std::string(kMaxShmRecordBytes, 'z')};
+  {
+    ShmQueueWriter out = writer();
+    for (const auto& record : records) out.send(record);
+  }
+  ShmQueueReader in = reader();
+  for (const auto& record : records) EXPECT_EQ(expect_record(in), record);
+  expect_end(in);
+}
+
+TEST_F(ShmQueueTest, WrapsAroundTheRingWithRandomLengths) {
+  const ShmQueue queue = create(8192);
+  ShmQueueWriter out = writer();
+  ShmQueueReader in = reader();
+  std::mt19937 random(42);
+  std::deque<std::string> expected;
+  std::uint64_t bytes_sent = 0;
+  for (int step = 0; step < 20000; ++step) {
+    if (random() % 2 == 0) {
+      std::string record(random() % (kMaxShmRecordBytes + 1), '\0');
+      for (char& byte : record) byte = static_cast<char>(random());
+      if (!out.send_for(record, 0ms)) {
+        const auto stats = queue.stats();
+        const std::uint64_t entry = 8 + (record.size() + 7) / 8 * 8;
+        ASSERT_GT(stats.bytes_used + entry, stats.capacity_bytes) << "refused with room left";
+        continue;
+      }
+      bytes_sent += record.size();
+      expected.push_back(std::move(record));
+    } else if (!expected.empty()) {
+      ASSERT_EQ(expect_record(in), expected.front()) << "step " << step;
+      expected.pop_front();
+    }
+  }
+  while (!expected.empty()) {
+    ASSERT_EQ(expect_record(in), expected.front());
+    expected.pop_front();
+  }
+  EXPECT_GT(bytes_sent, 100u * 8192u);  // the ring wrapped many times
+  EXPECT_EQ(queue.stats().bytes_used, 0u);
+}
+
+TEST_F(ShmQueueTest, FullQueueBlocksTheWriterUntilReadersMakeRoom) {
+  const ShmQueue queue = create(8192);
+  ShmQueueWriter out = writer();
+  ShmQueueReader in = reader();
+  const std::string record(1000, 'r');  // 1008 bytes in the ring: 8 fit in 8192
+  int queued = 0;
+  while (out.send_for(record, 0ms)) ++queued;
+  ASSERT_EQ(queued, 8);
+  const std::string last(1000, 'L');
+  // Bounded even here, so that a lost wake-up fails the test instead of hanging it.
+  auto blocked = std::async(std::launch::async, [&] { return out.send_for(last, kBound); });
+  EXPECT_EQ(blocked.wait_for(300ms), std::future_status::timeout) << "send did not block";
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(expect_record(in), record);
+  ASSERT_EQ(blocked.wait_for(kBound), std::future_status::ready) << "send never unblocked";
+  EXPECT_TRUE(blocked.get());
+  for (int i = 5; i < queued; ++i) EXPECT_EQ(expect_record(in), record);
+  EXPECT_EQ(expect_record(in), last);
+}
+
+TEST_F(ShmQueueTest, BlockedReaderWakesForARecordAndForEndOfStream) {
+  const ShmQueue queue = create();
+  ShmQueueWriter out = writer();
+  ShmQueueReader in = reader();
+  // receive_for(kBound) sleeps like receive() but cannot hang the test if a wake-up is lost.
+  auto first = std::async(std::launch::async, [&] { return in.receive_for(kBound); });
+  EXPECT_EQ(first.wait_for(100ms), std::future_status::timeout);
+  out.send("hello");
+  const auto start = std::chrono::steady_clock::now();
+  const Received hello = first.get();
+  EXPECT_EQ(hello.status, ReceiveStatus::kRecord);
+  EXPECT_EQ(hello.record, "hello");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, kBound / 2) << "woken by its timeout";
+  auto second = std::async(std::launch::async, [&] { return in.receive_for(kBound); });
+  EXPECT_EQ(second.wait_for(100ms), std::future_status::timeout);
+  out.close();
+  EXPECT_EQ(second.get().status, ReceiveStatus::kEndOfStream);
+}
+
+TEST_F(ShmQueueTest, EndOfStreamWaitsForEveryExpectedWriter) {
+  const ShmQueue queue = create(8192, 2);
+  ShmQueueReader in = reader();
+  {
+    ShmQueueWriter early = writer();
+    early.send("early");
+  }
+  EXPECT_EQ(expect_record(in), "early");
+  // One writer finished, the other has not even started: no end of stream yet.
+  EXPECT_EQ(in.receive_for(300ms).status, ReceiveStatus::kTimedOut);
+  {
+    ShmQueueWriter late = writer();
+    late.send("late");
+  }
+  EXPECT_EQ(expect_record(in), "late");
+  expect_end(in);
+}
+
+TEST_F(ShmQueueTest, EndOfStreamComesOnlyAfterTheQueueIsDrained) {
+  const ShmQueue queue = create();
+  {
+    ShmQueueWriter out = writer();
+    for (const char* record : {"1", "2", "3"}) out.send(record);
+  }
+  ShmQueueReader in = reader();
+  for (const char* record : {"1", "2", "3"}) EXPECT_EQ(expect_record(in), record);
+  expect_end(in);
+  expect_end(in);  // and it stays there
+}
+
+TEST_F(ShmQueueTest, RejectsMoreWritersThanExpected) {
+  const ShmQueue queue = create(8192, 1);
+  const ShmQueueWriter first = writer();
+  const std::string message = thrown_message<bool>([&] { return writer().send_for("x", 0ms); });
+  EXPECT_NE(message.find(name_), std::string::npos) << message;
+  EXPECT_NE(message.find("all 1 expected writers have already attached"), std::string::npos)
+      << message;
+}
+
+TEST_F(ShmQueueTest, RecordAboveTheMaximumIsAClearError) {
+  const ShmQueue queue = create(65536);
+  ShmQueueWriter out = writer();
+  const std::string message = thrown_message<bool>([&] {
+    out.send(std::string(kMaxShmRecordBytes + 1, 'x'));
+    return true;
+  });
+  EXPECT_NE(message.find(name_), std::string::npos) << message;
+  EXPECT_NE(message.find("record of 4097 bytes exceeds the maximum of 4096 bytes"),
+            std::string::npos)
+      << message;
+  out.send(std::string(kMaxShmRecordBytes, 'x'));  // the maximum itself is fine
+  EXPECT_EQ(queue.stats().records_queued, 1u);
+}
+
+TEST_F(ShmQueueTest, CreateFailsWhenTheNameExists) {
+  const ShmQueue queue = create();
+  const std::string message = thrown_message<ShmQueue>([&] { return create(); });
+  EXPECT_NE(message.find("shm segment " + name_ + ": create: File exists"), std::string::npos)
+      << message;
+  EXPECT_EQ(ShmQueue::open(name_).stats().capacity_bytes, 8192u);  // the first is untouched
+}
+
+TEST_F(ShmQueueTest, CreateMakesTheSegmentPrivateToItsOwner) {
+  const ShmQueue queue = create();
+  struct stat st {};
+  ASSERT_EQ(::stat(("/dev/shm/" + name_).c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST_F(ShmQueueTest, CreateRejectsAnUnusableCapacity) {
+  const std::string message = thrown_message<ShmQueue>([&] { return create(4096); });
+  EXPECT_NE(message.find("capacity of 4096 bytes is outside"), std::string::npos) << message;
+  EXPECT_FALSE(ShmQueue::remove(name_));  // nothing was left behind
+}
+
+// Writes `bytes` into a fresh plain segment named name_ (not a queue).
+void make_raw_segment(const std::string& name, const std::string& bytes) {
+  bip::shared_memory_object shm(bip::create_only, name.c_str(), bip::read_write,
+                                bip::permissions(0600));
+  shm.truncate(static_cast<bip::offset_t>(bytes.size()));
+  const bip::mapped_region region(shm, bip::read_write);
+  std::memcpy(region.get_address(), bytes.data(), bytes.size());
+}
+
+TEST_F(ShmQueueTest, OpenRejectsASegmentThatIsNotAQueue) {
+  make_raw_segment(name_, std::string(65536, 'x'));
+  const std::string message = thrown_message<ShmQueue>([&] { return ShmQueue::open(name_); });
+  EXPECT_EQ(message, "shm segment " + name_ + ": not a dupipe queue (bad magic number)");
+}
+
+TEST_F(ShmQueueTest, OpenRejectsASegmentSmallerThanTheHeader) {
+  make_raw_segment(name_, std::string(100, 'x'));
+  const std::string message = thrown_message<ShmQueue>([&] { return ShmQueue::open(name_); });
+  EXPECT_NE(message.find("not a dupipe queue (100 bytes, smaller than the queue header)"),
+            std::string::npos)
+      << message;
+}
+
+TEST_F(ShmQueueTest, OpenRejectsAnotherFormatVersion) {
+  const ShmQueue queue = create();
+  {
+    const bip::shared_memory_object shm(bip::open_only, name_.c_str(), bip::read_write);
+    const bip::mapped_region region(shm, bip::read_write);
+    const std::uint32_t version = 99;
+    std::memcpy(static_cast<char*>(region.get_address()) + 8, &version, sizeof version);
+  }
+  const std::string message = thrown_message<ShmQueue>([&] { return ShmQueue::open(name_); });
+  EXPECT_NE(message.find("queue format version 99, this build reads 1"), std::string::npos)
+      << message;
+}
+
+TEST_F(ShmQueueTest, OpenOfAMissingSegmentNamesIt) {
+  const std::string message = thrown_message<ShmQueue>([&] { return ShmQueue::open(name_); });
+  EXPECT_EQ(message, "shm segment " + name_ + ": open: No such file or directory");
+}
+
+TEST_F(ShmQueueTest, StatsReportDepthCapacityAndPeers) {
+  const ShmQueue queue = create(8192, 2);
+  ShmQueueWriter out = writer();
+  ShmQueueReader in = reader();
+  out.send(std::string(10, 'a'));  // 8 + 16 bytes in the ring
+  out.send(std::string(20, 'b'));  // 8 + 24
+  auto stats = queue.stats();
+  EXPECT_EQ(stats.records_queued, 2u);
+  EXPECT_EQ(stats.bytes_used, 56u);
+  EXPECT_EQ(stats.capacity_bytes, 8192u);
+  EXPECT_EQ(stats.writers_expected, 2u);
+  EXPECT_EQ(stats.writers_attached, 1u);
+  EXPECT_EQ(stats.readers_attached, 1u);
+  (void)expect_record(in);
+  out.close();
+  stats = queue.stats();
+  EXPECT_EQ(stats.records_queued, 1u);
+  EXPECT_EQ(stats.bytes_used, 32u);
+  EXPECT_EQ(stats.records_sent, 2u);
+  EXPECT_EQ(stats.records_taken, 1u);
+  EXPECT_EQ(stats.writers_attached, 0u);
+  EXPECT_EQ(stats.writers_finished, 1u);
+  EXPECT_EQ(stats.repairs, 0u);
+}
+
+TEST_F(ShmQueueTest, RemoveUnlinksTheNameOnce) {
+  { const ShmQueue queue = create(); }
+  EXPECT_TRUE(ShmQueue::remove(name_));
+  EXPECT_FALSE(ShmQueue::remove(name_));
+  {
+    const ShmQueue queue = create();
+    const ShmNameRemover remover(name_);
+  }
+  EXPECT_FALSE(ShmQueue::remove(name_));
+}
+
+TEST_F(ShmQueueTest, ReaderDetachingWithoutAcknowledgingLeavesItsRecordListed) {
+  ShmQueue queue = create();
+  ShmQueueWriter out = writer();
+  out.send("kept");
+  out.send("acknowledged");
+  {
+    ShmQueueReader in = reader();
+    EXPECT_EQ(expect_record(in), "kept");
+  }
+  {
+    ShmQueueReader in = reader();
+    EXPECT_EQ(expect_record(in), "acknowledged");
+    in.acknowledge();
+  }
+  const auto orphans = queue.orphaned_records();
+  ASSERT_EQ(orphans.size(), 1u);
+  EXPECT_EQ(orphans[0].bytes, "kept");
+  EXPECT_EQ(orphans[0].id, RecordId{0});
+  EXPECT_FALSE(orphans[0].is_reader_dead);
+  EXPECT_EQ(orphans[0].reader_pid, ::getpid());
+}
+
+TEST_F(ShmQueueTest, WriterFailsWhenTheQueueIsFullAndEveryReaderHasGone) {
+  const ShmQueue queue = create(8192);
+  ShmQueueWriter out = writer();
+  { const ShmQueueReader in = reader(); }
+  const std::string record(1000, 'x');
+  while (out.send_for(record, 0ms)) {
+  }
+  const std::string message = thrown_message<bool>([&] { return out.send_for(record, kBound); });
+  EXPECT_NE(message.find("queue full and every reader has gone"), std::string::npos) << message;
+}
+
+// In a child: the stop flag is process-global and must not leak into the other tests.
+TEST_F(ShmQueueTest, StopSignalInterruptsABlockedReceive) {
+  const ShmQueue queue = create();
+  const ShmQueueWriter out = writer();  // attached, never sends: the reader would wait forever
+  const auto [pid, ignored] = run_child(
+      [&] {
+        install_stop_handlers();
+        ShmQueueReader in(ShmQueue::open(name_));
+        try {
+          (void)in.receive();
+        } catch (const Interrupted& e) {
+          return e.signal_number() == SIGTERM ? 7 : 1;
+        }
+        return 1;
+      },
+      false);
+  // A signal before the reader sleeps is fine too: the flag is checked after every wait slice.
+  const auto deadline = std::chrono::steady_clock::now() + kBound;
+  while (queue.stats().readers_attached == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(1ms);
+  }
+  ::kill(pid, SIGTERM);
+  const int status = wait_bounded(pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 7) << "status " << status;
+}
+
+// ----- Processes that die -------------------------------------------------------------------
+
+TEST_F(ShmQueueTest, WriterKilledBeforeItsCommitLeavesNoHalfRecord) {
+  ShmQueue queue = create(8192, 2);
+  ShmQueueWriter out = writer();
+  out.send("before");
+  die_at<ShmQueueWriter>(name_, ShmFaultPoint::kWriterBeforeCommit,
+                         [](ShmQueueWriter& w) { w.send(std::string(3000, 'h')); });
+  EXPECT_EQ(queue.stats().records_queued, 1u);
+  ShmQueueReader in = reader();
+  EXPECT_EQ(expect_record(in), "before");  // this lock found the owner dead and repaired
+  EXPECT_EQ(queue.stats().repairs, 1u);
+  out.send("after");
+  out.close();
+  EXPECT_EQ(expect_record(in), "after");
+  expect_end(in);  // the dead writer counts as finished
+  const auto stats = queue.stats();
+  EXPECT_EQ(stats.writers_dead, 1u);
+  EXPECT_EQ(stats.records_sent, 2u);
+  EXPECT_EQ(stats.records_taken, 2u);
+}
+
+TEST_F(ShmQueueTest, ReaderKilledBeforeItsCommitLeavesTheRecordQueued) {
+  ShmQueue queue = create();
+  {
+    ShmQueueWriter out = writer();
+    out.send("one");
+    out.send("two");
+  }
+  die_at<ShmQueueReader>(name_, ShmFaultPoint::kReaderBeforeCommit,
+                         [](ShmQueueReader& r) { (void)r.receive(); });
+  ShmQueueReader in = reader();
+  EXPECT_EQ(expect_record(in), "one");
+  EXPECT_EQ(expect_record(in), "two");
+  expect_end(in);
+  EXPECT_TRUE(queue.orphaned_records().empty());
+  EXPECT_EQ(queue.stats().repairs, 1u);
+  EXPECT_EQ(queue.stats().records_taken, 2u);
+}
+
+TEST_F(ShmQueueTest, ReaderKilledAfterItsCommitHoldsTheRecordInFlight) {
+  ShmQueue queue = create();
+  {
+    ShmQueueWriter out = writer();
+    out.send("one");
+    out.send("two");
+  }
+  die_at<ShmQueueReader>(name_, ShmFaultPoint::kReaderAfterCommit,
+                         [](ShmQueueReader& r) { (void)r.receive(); });
+  ShmQueueReader in = reader();
+  EXPECT_EQ(expect_record(in), "two");
+  expect_end(in);
+  const auto orphans = queue.orphaned_records();
+  ASSERT_EQ(orphans.size(), 1u);
+  EXPECT_EQ(orphans[0].bytes, "one");
+  EXPECT_TRUE(orphans[0].is_reader_dead);
+  const auto stats = queue.stats();
+  EXPECT_EQ(stats.repairs, 1u);
+  EXPECT_EQ(stats.records_taken, 2u);
+  EXPECT_EQ(stats.records_queued, 0u);
+  EXPECT_EQ(stats.readers_dead, 1u);
+}
+
+TEST_F(ShmQueueTest, ReaderKilledHoldingARecordLeavesItListed) {
+  ShmQueue queue = create();
+  {
+    ShmQueueWriter out = writer();
+    out.send("held");
+  }
+  const auto [pid, status] = run_child([&]() -> int {
+    ShmQueueReader in(ShmQueue::open(name_));
+    ::_exit(in.receive() == std::optional<std::string>("held") ? 0 : 1);  // no acknowledge
+  });
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  const auto orphans = queue.orphaned_records();
+  ASSERT_EQ(orphans.size(), 1u);
+  EXPECT_EQ(orphans[0].bytes, "held");
+  EXPECT_EQ(orphans[0].reader_pid, pid);
+  EXPECT_TRUE(orphans[0].is_reader_dead);
+  EXPECT_EQ(queue.stats().repairs, 0u);
+}
+
+// The launcher may not have reaped a dead stage yet: a zombie must count as dead.
+TEST_F(ShmQueueTest, UnreapedDeadWriterCountsAsFinished) {
+  const ShmQueue queue = create();
+  ShmQueueReader in = reader();
+  const auto [pid, status] = run_child(
+      [&]() -> int {
+        ShmQueueWriter out(ShmQueue::open(name_));
+        out.send("last words");
+        ::_exit(0);  // never closes
+      },
+      false);
+  EXPECT_EQ(expect_record(in), "last words");
+  expect_end(in);
+  EXPECT_EQ(queue.stats().writers_dead, 1u);
+  int reaped_status = 0;
+  EXPECT_EQ(::waitpid(pid, &reaped_status, 0), pid);
+}
+
+}  // namespace
+}  // namespace dupipe
