@@ -1,8 +1,8 @@
 // A bounded multi-producer/multi-consumer queue of byte records (protocol lines without newline)
 // in a POSIX shared-memory segment that separate processes use at once. The segment is a declared
-// format (see the layout in shm_queue.cpp): offsets only, a robust process-shared mutex guards a
-// byte ring, and futex words let blocked writers and readers sleep. kill -9 of any attached
-// process at any instant leaves the queue usable by the others (docs in shm_queue.cpp, "Repair").
+// format (see shm_layout.hpp): offsets only, a robust process-shared mutex guards a byte ring, and
+// futex words let blocked writers and readers sleep. kill -9 of any attached process at any
+// instant leaves the queue usable by the others (see "Repair" in shm_queue_repair.cpp).
 // Each object maps the segment once and belongs to one thread; other threads and processes open
 // their own. Do not keep using an attached writer or reader in a forked child.
 #pragma once
@@ -23,11 +23,11 @@
 
 namespace dupipe {
 
-namespace shm_layout {
+namespace shm {
 struct SegmentHeader;
 struct WriterSlot;
 struct ReaderSlot;
-}  // namespace shm_layout
+}  // namespace shm
 
 // The largest record the queue carries: every protocol line (without its newline) fits.
 inline constexpr std::size_t kMaxShmRecordBytes = kMaxRecordBytes;
@@ -104,9 +104,9 @@ class ShmQueue {
 
   ShmQueue(std::string name, boost::interprocess::mapped_region region);
 
-  [[nodiscard]] shm_layout::SegmentHeader& header() const { return *header_; }
-  [[nodiscard]] shm_layout::WriterSlot& writer_slot(std::uint32_t index) const;
-  [[nodiscard]] shm_layout::ReaderSlot& reader_slot(std::uint32_t index) const;
+  [[nodiscard]] shm::SegmentHeader& header() const { return *header_; }
+  [[nodiscard]] shm::WriterSlot& writer_slot(std::uint32_t index) const;
+  [[nodiscard]] shm::ReaderSlot& reader_slot(std::uint32_t index) const;
   void fault_point(ShmFaultPoint point) const {
     if (fault_hook_) fault_hook_(point);
   }
@@ -114,7 +114,7 @@ class ShmQueue {
 
   std::string name_;
   boost::interprocess::mapped_region region_;
-  shm_layout::SegmentHeader* header_ = nullptr;
+  shm::SegmentHeader* header_ = nullptr;
   // Bounds copied once from the validated header: never re-read from memory others can write.
   std::uint64_t capacity_bytes_ = 0;
   std::uint32_t writer_slots_ = 0;
