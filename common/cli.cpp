@@ -12,7 +12,8 @@ void add_common_options(CLI::App& app, bool& verbose) {
   app.set_version_flag("--version", std::string("dupipe ") + DUPIPE_VERSION);
   app.add_flag("-v,--verbose", verbose, "Log every record on stderr");
   app.footer(std::string("\n") + kExitCodeHelp +
-             "\nEndpoints (--in/--out): '-' stdin/stdout (default), PATH, fifo:PATH, packet:PATH.\n"
+             "\nEndpoints (--in/--out): '-' stdin/stdout (default), PATH, fifo:PATH, packet:PATH,\n"
+             "shm:NAME (a queue made by dupipe-shm create).\n"
              "Protocol: docs/PROTOCOL.md.");
 }
 

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 
 #include "common/fd_endpoint.hpp"
+#include "common/shm_endpoint.hpp"
 #include "common/sys.hpp"
 
 namespace dupipe {
@@ -26,18 +27,14 @@ UniqueFd open_or_throw(const std::string& path, int flags, std::string_view role
 }
 
 void require_fifo(const EndpointSpec& spec, const UniqueFd& fd) {
-  const bool wants_fifo = spec.kind == EndpointKind::kFifo || spec.kind == EndpointKind::kPacketFifo;
+  const bool wants_fifo =
+      spec.kind == EndpointKind::kFifo || spec.kind == EndpointKind::kPacketFifo;
   if (wants_fifo && !sys::is_fifo(fd.get())) throw FatalError(spec.target + ": not a FIFO");
 }
 
 EndpointSpec parse_or_throw(std::string_view text) {
   auto spec = parse_endpoint(text);
   if (!spec) throw FatalError(spec.error().message, ExitCode::kUsage);
-  if (spec->kind == EndpointKind::kShm) {
-    throw FatalError("endpoint '" + std::string(text) +
-                         "': shared-memory endpoints are not available in this build",
-                     ExitCode::kUsage);
-  }
   return *spec;
 }
 
@@ -57,6 +54,8 @@ Expected<EndpointSpec> parse_endpoint(std::string_view spec) {
 
 std::unique_ptr<RecordReader> open_reader(std::string_view text) {
   const EndpointSpec spec = parse_or_throw(text);
+  if (spec.kind == EndpointKind::kShm)
+    return std::make_unique<ShmLineReader>(ShmQueue::open(spec.target));
   if (spec.kind == EndpointKind::kStdio) {
     return std::make_unique<FdLineReader>(sys::duplicate_fd(0, "stdin"), "stdin", sys::is_fifo(0));
   }
@@ -69,6 +68,8 @@ std::unique_ptr<RecordReader> open_reader(std::string_view text) {
 
 std::unique_ptr<RecordWriter> open_writer(std::string_view text) {
   const EndpointSpec spec = parse_or_throw(text);
+  if (spec.kind == EndpointKind::kShm)
+    return std::make_unique<ShmLineWriter>(ShmQueue::open(spec.target));
   if (spec.kind == EndpointKind::kStdio) {
     return std::make_unique<FdLineWriter>(sys::duplicate_fd(1, "stdout"), "stdout", false);
   }

@@ -37,7 +37,7 @@ enum class EndpointKind {
   kPath,        // "PATH": an existing FIFO or a regular file
   kFifo,        // "fifo:PATH": an existing named FIFO, byte-stream writes
   kPacketFifo,  // "packet:PATH": a named FIFO written in packet mode (one record per read)
-  kShm,         // "shm:NAME": shared-memory queue (not in this build)
+  kShm,         // "shm:NAME": an existing dupipe shared-memory queue (see shm_endpoint.hpp)
 };
 
 struct EndpointSpec {

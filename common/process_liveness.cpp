@@ -41,6 +41,12 @@ ProcessIdentity self_identity() {
   return {pid, stat ? stat->start_ticks : 0};
 }
 
+std::optional<ProcessIdentity> process_identity(pid_t pid) {
+  if (pid <= 0 || (::kill(pid, 0) != 0 && errno == ESRCH)) return std::nullopt;
+  const auto stat = read_proc_stat(pid);
+  return ProcessIdentity{pid, stat ? stat->start_ticks : 0};
+}
+
 bool is_alive(const ProcessIdentity& process) {
   if (::kill(process.pid, 0) != 0 && errno == ESRCH) return false;
   if (process.start_ticks == 0) return true;

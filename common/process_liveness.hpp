@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 
 namespace dupipe {
 
@@ -16,6 +17,9 @@ struct ProcessIdentity {
 
 // This process, with its start time when /proc is readable.
 [[nodiscard]] ProcessIdentity self_identity();
+
+// Another process by pid, with its start time; nullopt if there is no such process.
+[[nodiscard]] std::optional<ProcessIdentity> process_identity(pid_t pid);
 
 // Dead means: no such pid, a zombie, or the pid now belongs to a process started later. When in
 // doubt (/proc unreadable) the process counts as alive; the next check, 200 ms later, decides.

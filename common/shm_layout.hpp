@@ -1,4 +1,4 @@
-// The shared-memory queue segment format (version 1): plain-data structs at fixed offsets, the
+// The shared-memory queue segment format (version 2): plain-data structs at fixed offsets, the
 // static_asserts that pin their layout, and the small atomic helpers every queue component uses.
 // Internal to the shm queue (common/shm_queue*.cpp); nothing here owns memory.
 #pragma once
@@ -15,7 +15,7 @@
 namespace dupipe::shm {
 
 // ---------------------------------------------------------------------------------------------
-// The segment format (version 1). Everything is plain data at fixed offsets from the start of the
+// The segment format (version 2: version 1 plus the owner). Everything is plain data at fixed offsets from the start of the
 // segment; no pointers. Native byte order: the segment never leaves the machine.
 //
 //   SegmentHeader                      identity, robust mutex, producer line, consumer line
@@ -28,7 +28,7 @@ namespace dupipe::shm {
 // let stats() read without it and let sleepers compare futex words.
 // ---------------------------------------------------------------------------------------------
 inline constexpr std::uint64_t kMagic = 0x3151'4550'4950'5544;  // "DUPIPEQ1" in little endian
-inline constexpr std::uint32_t kVersion = 1;
+inline constexpr std::uint32_t kVersion = 2;
 inline constexpr std::size_t kCacheLine = 64;
 
 // Writer slots use kFinished for "closed"; reader slots use it for "detached".
@@ -86,6 +86,11 @@ struct SegmentHeader {
   std::uint32_t reader_slots;
   std::uint32_t max_record_bytes;
   std::uint32_t reader_slot_bytes;
+  // The process that owns the name (the launcher of the run): once it is dead the segment is stale
+  // and `dupipe-shm cleanup` may remove it.
+  std::int32_t owner_pid;
+  std::uint32_t reserved;
+  std::uint64_t owner_start_ticks;
   alignas(kCacheLine) pthread_mutex_t mutex;  // PTHREAD_PROCESS_SHARED, PTHREAD_MUTEX_ROBUST
   ProducerLine producer;
   ConsumerLine consumer;
@@ -98,6 +103,7 @@ static_assert(std::atomic<std::int32_t>::is_always_lock_free);
 static_assert(sizeof(std::atomic<std::uint32_t>) == 4, "futex words are 32-bit");
 static_assert(std::is_standard_layout_v<SegmentHeader>);
 static_assert(std::is_standard_layout_v<WriterSlot> && std::is_standard_layout_v<ReaderSlot>);
+static_assert(offsetof(SegmentHeader, owner_start_ticks) == 80);
 static_assert(offsetof(SegmentHeader, mutex) == 128);
 static_assert(offsetof(SegmentHeader, producer) == 192 && offsetof(SegmentHeader, consumer) == 256,
               "producer and consumer counters on separate cache lines");

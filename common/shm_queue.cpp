@@ -153,6 +153,10 @@ ShmQueueStats ShmQueue::stats() const {
   return stats;
 }
 
+ProcessIdentity ShmQueue::owner() const {
+  return {static_cast<pid_t>(header_->owner_pid), header_->owner_start_ticks};
+}
+
 std::vector<OrphanedRecord> ShmQueue::orphaned_records() {
   (void)ShmQueueOps::reap_dead_peers(*this);
   std::vector<OrphanedRecord> orphans;

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/process_liveness.hpp"
 #include "common/record_codec.hpp"
 
 namespace dupipe {
@@ -44,6 +45,8 @@ struct ShmQueueOptions {
   std::size_t capacity_bytes = 1 << 20;
   std::uint32_t expected_writers = 1;  // end of stream once this many writers finished or died
   std::uint32_t reader_slots = kDefaultShmReaderSlots;
+  // Whose death makes the segment stale (see `dupipe-shm cleanup`); unset: the creating process.
+  std::optional<ProcessIdentity> owner;
 };
 
 // A snapshot taken without the lock: each number is exact, together they may be a moment apart.
@@ -90,6 +93,7 @@ class ShmQueue {
 
   [[nodiscard]] const std::string& name() const { return name_; }
   [[nodiscard]] ShmQueueStats stats() const;
+  [[nodiscard]] ProcessIdentity owner() const;
   // Records held by readers that died or detached without acknowledging; marks dead peers.
   [[nodiscard]] std::vector<OrphanedRecord> orphaned_records();
   void set_fault_hook_for_testing(std::function<void(ShmFaultPoint)> hook) {

@@ -7,6 +7,7 @@
 #include <new>
 
 #include "common/error.hpp"
+#include "common/process_liveness.hpp"
 
 namespace dupipe::shm {
 namespace {
@@ -66,6 +67,9 @@ void initialize(void* base, const ShmQueueOptions& options, std::uint64_t capaci
   header->reader_slots = options.reader_slots;
   header->max_record_bytes = kMaxShmRecordBytes;
   header->reader_slot_bytes = sizeof(ReaderSlot);
+  const ProcessIdentity owner = options.owner.value_or(self_identity());
+  header->owner_pid = owner.pid;
+  header->owner_start_ticks = owner.start_ticks;
   init_robust_mutex(header->mutex, name);
   char* bytes = static_cast<char*>(base);
   for (std::uint32_t i = 0; i < options.expected_writers; ++i) {

@@ -300,8 +300,8 @@ struct RoundResult {
 
 RoundResult run_round(const Config& config, const SignalBlock& signals) {
   const std::string name = make_shm_name("stress");
-  ShmQueue queue =
-      ShmQueue::create(name, {config.capacity_bytes, config.workload.writers, 2 * config.readers});
+  ShmQueue queue = ShmQueue::create(
+      name, {config.capacity_bytes, config.workload.writers, 2 * config.readers, std::nullopt});
   const ShmNameRemover remover(
       name);  // declared before the children: removed after they are reaped
   const Board board(config.workload.records, config.workload.writers, config.readers);

@@ -34,7 +34,7 @@ class ShmQueueTest : public ::testing::Test {
   ~ShmQueueTest() override { (void)ShmQueue::remove(name_); }
 
   ShmQueue create(std::size_t capacity_bytes = 8192, std::uint32_t writers = 1) {
-    return ShmQueue::create(name_, {capacity_bytes, writers, 8});
+    return ShmQueue::create(name_, {capacity_bytes, writers, 8, std::nullopt});
   }
   ShmQueueWriter writer() { return ShmQueueWriter(ShmQueue::open(name_)); }
   ShmQueueReader reader() { return ShmQueueReader(ShmQueue::open(name_)); }
@@ -298,7 +298,7 @@ TEST_F(ShmQueueTest, OpenRejectsAnotherFormatVersion) {
     std::memcpy(static_cast<char*>(region.get_address()) + 8, &version, sizeof version);
   }
   const std::string message = thrown_message<ShmQueue>([&] { return ShmQueue::open(name_); });
-  EXPECT_NE(message.find("queue format version 99, this build reads 1"), std::string::npos)
+  EXPECT_NE(message.find("queue format version 99, this build reads 2"), std::string::npos)
       << message;
 }
 

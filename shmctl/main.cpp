@@ -1,0 +1,65 @@
+// dupipe-shm: creates, inspects and removes the shared-memory queues of dupipe's shm: links.
+#include <iostream>
+
+#include "common/cli.hpp"
+#include "common/exit_code.hpp"
+#include "shmctl/commands.hpp"
+
+int main(int argc, char** argv) {
+  namespace shmctl = dupipe::shmctl;
+  bool verbose = false;
+  CLI::App app{
+      "dupipe-shm: create, inspect and remove dupipe's shared-memory queues\n"
+      "(POSIX shm segments /dev/shm/dupipe-*, see docs/IPC.md)."};
+  dupipe::cli::add_common_options(app, verbose);
+  app.require_subcommand(1);
+
+  shmctl::CreateOptions create;
+  auto* create_cmd = app.add_subcommand("create", "Create a queue exclusively (mode 0600)");
+  create_cmd->add_option("name", create.name, "Segment name, e.g. dupipe-1234-ab12cd34-urls")
+      ->required();
+  create_cmd
+      ->add_option("--writers", create.writers,
+                   "Writers of the link: end of stream once "
+                   "all of them have finished or died")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
+  create_cmd->add_option("--capacity", create.capacity_bytes, "Ring bytes")
+      ->capture_default_str()
+      ->check(CLI::Range(8192, 1 << 30));
+  create_cmd->add_option("--owner-pid", create.owner_pid,
+                         "Process whose death makes the segment stale (default: none alive)");
+
+  std::vector<std::string> names;
+  bool as_json = false;
+  auto* stat_cmd = app.add_subcommand("stat", "Depth, capacity, writers and readers of queues");
+  stat_cmd->add_option("names", names, "Segment names")->required();
+  stat_cmd->add_flag("--json", as_json, "One JSON object per line");
+
+  std::string orphan_name;
+  auto* orphans_cmd = app.add_subcommand(
+      "orphans", "Print the records readers took and never acknowledged (dead readers)");
+  orphans_cmd->add_option("name", orphan_name, "Segment name")->required();
+
+  auto* remove_cmd = app.add_subcommand("remove", "Unlink segment names");
+  remove_cmd->add_option("names", names, "Segment names")->required();
+
+  bool is_dry_run = false;
+  auto* cleanup_cmd =
+      app.add_subcommand("cleanup", "List dupipe segments; remove those whose owning run is dead");
+  cleanup_cmd->add_flag("-n,--dry-run", is_dry_run, "Only list");
+
+  if (const auto rc = dupipe::cli::parse(app, argc, argv)) return *rc;
+  int missing = 0;
+  const int rc = dupipe::cli::run_stage("dupipe-shm", verbose, [&](const dupipe::Logger& logger) {
+    if (*create_cmd) shmctl::create_segment(create);
+    if (*stat_cmd) shmctl::print_stats(names, as_json, std::cout);
+    if (*orphans_cmd) shmctl::print_orphans(orphan_name, std::cout);
+    if (*remove_cmd) missing = shmctl::remove_segments(names, logger);
+    if (*cleanup_cmd) shmctl::cleanup(is_dry_run, std::cout);
+  });
+  if (rc == dupipe::to_int(dupipe::ExitCode::kOk) && missing > 0) {
+    return dupipe::to_int(dupipe::ExitCode::kFailure);
+  }
+  return rc;
+}
