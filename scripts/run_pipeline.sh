@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# run_pipeline.sh: starts a dupipe pipeline over named FIFOs in a private run directory,
-# supervises the stage processes, and removes the FIFOs and the run directory on every exit path.
+# run_pipeline.sh: starts a dupipe pipeline over named FIFOs or shared-memory queues (per link) in a
+# private run directory, supervises the stage processes, and removes the FIFOs, the segments and
+# the run directory on every exit path.
 #
 #   producer --urls--> fetcher x N --paths--> hasher x M --digests--> aggregator --> OUT/report.*
 #
-# Why the launcher holds each FIFO open (O_RDWR "keepers"): a FIFO reader sees EOF as soon as no
+# Why the launcher holds each FIFO link open (O_RDWR "keepers"): a FIFO reader sees EOF as soon as no
 # writer has it open, which could happen between one fetcher finishing and another starting. The
 # launcher keeps a write end open until every process writing that link has exited, then closes
 # it so the readers drain the FIFO and see end of stream exactly once.
@@ -28,7 +29,14 @@ Options:
   --hashers M           hasher processes (default: number of cores, $(nproc))
   --algo A              sha256 (default), sha1 or md5
   --out DIR             output directory (default ./dupipe-out); files go to DIR/files
-  --keep-run-dir        keep the run directory (FIFOs, pids) for inspection
+  --transport T         fifo (default) or shm: the transport of every link
+  --link LINK=T         override one link (urls, paths, digests), e.g. --link paths=shm
+  --shm-capacity BYTES  ring size of each shm link (default 1048576)
+  --run-id ID           names the run's shm segments dupipe-ID-LINK (default PID-RANDOM);
+                        letters, digits, '_' and '-' only
+  --cleanup             list dupipe's shared-memory segments, remove those whose run is dead,
+                        and exit
+  --keep-run-dir        keep the run directory (FIFOs, pids, links) for inspection
   --allow-file          accept file:// URLs
   --max-filesize BYTES  largest download accepted (default 1 GiB)
   --timeout S           seconds per transfer (default 600)
@@ -55,6 +63,10 @@ fetchers=4
 hashers=$(nproc)
 algo=sha256
 out=dupipe-out
+transport=fifo
+shm_capacity=1048576
+run_id=$$-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
+cleanup_only=0
 keep_run_dir=0
 bin_dir=${DUPIPE_BIN_DIR:-$script_dir/../build/bin}
 producer_cmd=""
@@ -66,6 +78,8 @@ stage_args=()
 
 need_value() { [[ $# -ge 2 && -n $2 ]] || die_usage "option $1 needs a value"; }
 need_count() { [[ $2 =~ ^[1-9][0-9]*$ ]] || die_usage "$1 needs a positive integer, got '$2'"; }
+# shellcheck source=lib/links.sh
+source "$script_dir/lib/links.sh"
 
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -73,6 +87,11 @@ while [[ $# -gt 0 ]]; do
     --hashers) need_value "$@"; need_count "$1" "$2"; hashers=$2; shift 2 ;;
     --algo) need_value "$@"; algo=$2; shift 2 ;;
     --out) need_value "$@"; out=$2; shift 2 ;;
+    --transport) need_value "$@"; check_transport "$1" "$2"; transport=$2; shift 2 ;;
+    --link) need_value "$@"; parse_link_override "$2"; shift 2 ;;
+    --shm-capacity) need_value "$@"; need_count "$1" "$2"; shm_capacity=$2; shift 2 ;;
+    --run-id) need_value "$@"; [[ $2 =~ ^[A-Za-z0-9_-]{1,64}$ ]] || die_usage "bad --run-id '$2'"; run_id=$2; shift 2 ;;
+    --cleanup) cleanup_only=1; shift ;;
     --keep-run-dir) keep_run_dir=1; shift ;;
     --allow-file) producer_args+=(--allow-file); fetcher_args+=(--allow-file); shift ;;
     --max-filesize|--timeout|--connect-timeout) need_value "$@"; fetcher_args+=("$1" "$2"); shift 2 ;;
@@ -87,12 +106,16 @@ while [[ $# -gt 0 ]]; do
     *) [[ -z $urls_file ]] || die_usage "only one URLS_FILE, got '$urls_file' and '$1'"; urls_file=$1; shift ;;
   esac
 done
+if [[ $cleanup_only -eq 1 ]]; then
+  [[ -x $bin_dir/dupipe-shm ]] || die_usage "$bin_dir/dupipe-shm is missing: build first"
+  exec "$bin_dir/dupipe-shm" cleanup
+fi
 [[ $# -eq 0 || -z $urls_file ]] || die_usage "only one URLS_FILE"
 [[ $# -eq 0 ]] || urls_file=$1
 [[ -n $urls_file ]] || die_usage "missing URLS_FILE"
 [[ $urls_file == - || -r $urls_file ]] || die_usage "cannot read URL list '$urls_file'"
 case $algo in sha256|sha1|md5) ;; *) die_usage "unsupported --algo '$algo' (sha256, sha1, md5)" ;; esac
-for stage in producer fetcher hasher aggregator; do
+for stage in producer fetcher hasher aggregator dupipe-shm; do
   [[ -x $bin_dir/$stage ]] || die_usage "$bin_dir/$stage is missing: build first (scripts/test.sh or scripts/demo.sh)"
 done
 
@@ -130,6 +153,7 @@ cleanup() {
   local status=$?
   trap - EXIT INT TERM
   stop_children
+  remove_shm_links
   if [[ $keep_run_dir -eq 1 ]]; then
     log "run directory kept: $run_dir"
   else
@@ -148,51 +172,54 @@ on_signal() {
 trap 'on_signal INT' INT
 trap 'on_signal TERM' TERM
 
-for link in urls paths digests; do mkfifo -m 0600 -- "$run_dir/$link"; done
-exec {keep_urls}<>"$run_dir/urls" {keep_paths}<>"$run_dir/paths" {keep_digests}<>"$run_dir/digests"
+stand_in_links=()
+[[ -z $producer_cmd ]] || stand_in_links+=(urls)
+[[ -z $hasher_cmd ]] || stand_in_links+=(paths digests)
+resolve_links "$transport" "${stand_in_links[@]}"
+create_link urls 1
+create_link paths "$fetchers"
+create_link digests "$hashers"
 exec {launcher_stdin}<&0
 
-release() {  # release KEEPER_VARIABLE: the last writer of that link has exited
-  local -n fd=$1
-  if [[ $fd != closed ]]; then exec {fd}>&-; fd=closed; fi
-}
-
-# Starts a stage in the background without the launcher's keeper descriptors: a reader holding
-# a write end of its own input would never see end of stream. The explicit '<&0' keeps the stdin
-# the caller redirected: bash gives background commands /dev/null otherwise.
+# Starts a stage in the background without the launcher's keeper descriptors (close_keepers).
+# The explicit '<&0' keeps the stdin the caller redirected: bash gives background commands
+# /dev/null otherwise. The subshell execs the stage, so $! is the stage's pid.
 spawn() {
   local role=$1
   shift
-  "$@" <&0 {keep_urls}>&- {keep_paths}>&- {keep_digests}>&- {launcher_stdin}<&- &
+  (close_keepers; exec {launcher_stdin}<&-; exec "$@") <&0 &
   role_of[$!]=$role
   echo "$role $!" >>"$run_dir/pids"
 }
 
 # A stand-in reads stdin and writes stdout; packet mode would hand a shell 'read' a broken line,
 # so the link read by a stand-in carries a plain byte stream.
-paths_out=packet:$run_dir/paths
-[[ -z $hasher_cmd ]] || paths_out=fifo:$run_dir/paths
+paths_mode=packet
+[[ -z $hasher_cmd ]] || paths_mode=fifo
 
-spawn aggregator "$bin_dir/aggregator" "${stage_args[@]}" --out "$out" --algo "$algo" <"$run_dir/digests"
+spawn aggregator "$bin_dir/aggregator" "${stage_args[@]}" --out "$out" --algo "$algo" \
+  --in "$(reader_endpoint digests)" <"$(reader_stdin digests)"
 for ((i = 0; i < hashers; i++)); do
   if [[ -n $hasher_cmd ]]; then
     spawn hasher bash -c "$hasher_cmd" <"$run_dir/paths" >"$run_dir/digests"
   else
-    spawn hasher "$bin_dir/hasher" "${stage_args[@]}" --algo "$algo" --out "fifo:$run_dir/digests" <"$run_dir/paths"
+    spawn hasher "$bin_dir/hasher" "${stage_args[@]}" --algo "$algo" --in "$(reader_endpoint paths)" \
+      --out "$(writer_endpoint digests fifo)" <"$(reader_stdin paths)"
   fi
 done
 for ((i = 0; i < fetchers; i++)); do
   spawn fetcher "$bin_dir/fetcher" "${stage_args[@]}" "${fetcher_args[@]}" --files-dir "$out/files" \
-    --out "$paths_out" <"$run_dir/urls"
+    --in "$(reader_endpoint urls)" --out "$(writer_endpoint paths "$paths_mode")" <"$(reader_stdin urls)"
 done
 producer_input=$urls_file
 [[ $urls_file == - ]] && producer_input=/dev/stdin
 if [[ -n $producer_cmd ]]; then
   spawn producer bash -c "$producer_cmd" <"$producer_input" >"$run_dir/urls"
 else
-  spawn producer "$bin_dir/producer" "${stage_args[@]}" "${producer_args[@]}" "$producer_input" --out "packet:$run_dir/urls" <&"$launcher_stdin"
+  spawn producer "$bin_dir/producer" "${stage_args[@]}" "${producer_args[@]}" "$producer_input" \
+    --out "$(writer_endpoint urls packet)" <&"$launcher_stdin"
 fi
-log "run directory $run_dir; links urls, paths, digests are named FIFOs"
+log "run directory $run_dir; $(describe_links)"
 log "started producer, $fetchers fetchers, $hashers hashers, aggregator (pids in $run_dir/pids)"
 
 # --- supervision: close each link once its writers are gone; fail fast on a failed stage ----
@@ -209,9 +236,9 @@ finished() {
   running[$role]=$((running[$role] - 1))
   if [[ ${running[$role]} -eq 0 ]]; then
     case $role in
-      producer) release keep_urls ;;
-      fetcher) release keep_paths ;;
-      hasher) release keep_digests ;;
+      producer) release_link urls ;;
+      fetcher) release_link paths ;;
+      hasher) release_link digests ;;
     esac
   fi
 }
@@ -219,12 +246,7 @@ finished() {
 # A one-second sleeper in every 'wait -n': if bash ever fails to report a child that exited
 # while it was not waiting, the sweep below still finds it within a second.
 start_ticker() {
-  (
-    for keeper in "$keep_urls" "$keep_paths" "$keep_digests"; do
-      [[ $keeper == closed ]] || eval "exec $keeper>&-"
-    done
-    exec sleep 1
-  ) <&- &
+  (close_keepers; exec sleep 1) <&- &
   ticker=$!
 }
 

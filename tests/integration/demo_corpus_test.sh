@@ -13,6 +13,7 @@ demo_url_list "$work/corpus" "$base_url" >"$work/urls.txt"
 run_pipeline --out "$work/out" --fetchers 3 --hashers 2 "$work/urls.txt" >"$work/stdout" ||
   fail "run_pipeline exited $?"
 grep -q "report.json" "$work/stdout" || fail "no report location printed"
+expect_links_used
 python3 "$(dirname "$0")/check_report.py" "$work/out/report.json" "$work/corpus" "$base_url" "$work/urls.txt" \
   "fetcher|no-such-file.txt|HTTP 404" \
   "fetcher|_status/500|HTTP 500" \

@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # Shared by the integration tests: a private work directory, the demo corpus served by the
 # project's test server on a free loopback port, and cleanup on every exit path.
-# Needs DUPIPE_BIN_DIR (set by ctest) and DUPIPE_SOURCE_DIR.
+# Needs DUPIPE_BIN_DIR (set by ctest) and DUPIPE_SOURCE_DIR. DUPIPE_TEST_TRANSPORT (fifo, shm or
+# mixed; default fifo) picks the links' transport, so each test runs over every transport.
 set -euo pipefail
 : "${DUPIPE_BIN_DIR:?}" "${DUPIPE_SOURCE_DIR:?}"
 # shellcheck source=../../scripts/lib/urls.sh
@@ -12,6 +13,7 @@ export TMPDIR=$work/tmp  # the launcher's run directories go here, so a test can
 mkdir -p "$TMPDIR"
 on_exit() {
   stop_test_server
+  test_segments | while read -r name; do rm -f -- "/dev/shm/$name"; done
   rm -rf -- "$work"
 }
 trap on_exit EXIT
@@ -24,13 +26,51 @@ serve_demo_corpus() {
   export base_url=http://127.0.0.1:$TEST_SERVER_PORT
 }
 
-run_pipeline() {
-  "$DUPIPE_SOURCE_DIR/scripts/run_pipeline.sh" --bin-dir "$DUPIPE_BIN_DIR" "$@"
+# The launcher options of the transport under test, and a run id naming this test's segments
+# (call next_run first: this runs in a subshell and cannot count).
+transport_args() {
+  case ${DUPIPE_TEST_TRANSPORT:-fifo} in
+    fifo) printf '%s\n' --transport fifo ;;
+    shm) printf '%s\n' --transport shm ;;
+    mixed) printf '%s\n' --transport shm --link paths=fifo ;;
+    *) fail "unknown DUPIPE_TEST_TRANSPORT '$DUPIPE_TEST_TRANSPORT'" ;;
+  esac
+  printf '%s\n' --run-id "$test_run_id-$test_runs"
 }
+test_run_id=itest-$$
+test_runs=0
+next_run() { test_runs=$((test_runs + 1)); }
+
+# Runs the launcher in the foreground (a background run needs the script itself as its pid).
+run_pipeline() {
+  local args
+  next_run
+  mapfile -t args < <(transport_args)
+  "$DUPIPE_SOURCE_DIR/scripts/run_pipeline.sh" --bin-dir "$DUPIPE_BIN_DIR" "${args[@]}" "$@" \
+    2> >(tee "$work/launcher.stderr" >&2)
+}
+
+# expect_links_used: the last run reported the transports DUPIPE_TEST_TRANSPORT asks for.
+expect_links_used() {
+  local expected
+  case ${DUPIPE_TEST_TRANSPORT:-fifo} in
+    fifo) expected="urls=fifo paths=fifo digests=fifo" ;;
+    shm) expected="urls=shm paths=shm digests=shm" ;;
+    mixed) expected="urls=shm paths=fifo digests=shm" ;;
+  esac
+  local reported
+  reported=$(grep -o '[a-z]*=\(fifo\|shm\) (' "$work/launcher.stderr" | tr -d ' (' | paste -sd ' ')
+  [[ $reported == "$expected" ]] || fail "links used: '$reported', expected '$expected'"
+}
+
+# The segments in /dev/shm that runs of this test created.
+test_segments() { find /dev/shm -maxdepth 1 -name "dupipe-$test_run_id-*" -printf '%f\n' 2>/dev/null; }
 
 expect_no_leftovers() {
   [[ -z $(ls -A "$TMPDIR") ]] || fail "run directory left behind: $(ls -A "$TMPDIR")"
   local left
   left=$(pgrep -af -- "$work" | grep -v -e pgrep -e dupipe-testserver || true)
   [[ -z $left ]] || fail "processes left behind: $left"
+  left=$(test_segments)
+  [[ -z $left ]] || fail "shared-memory segments left behind: $left"
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # (e) SIGINT in the middle of a run stops it within seconds, exit status 130, and leaves no FIFO,
-# run directory or child process behind.
+# shared-memory segment, run directory or child process behind.
 source "$(dirname "$0")/harness.sh"
 serve_demo_corpus
 for i in 1 2 3 4 5 6; do echo "$base_url/_drip/2000/images/photo.jpg?copy=$i"; done >"$work/urls.txt"
@@ -8,8 +8,10 @@ for i in 1 2 3 4 5 6; do echo "$base_url/_drip/2000/images/photo.jpg?copy=$i"; d
 # Job control gives the launcher its own process group; without it bash would start the
 # background launcher with SIGINT ignored, as it does for every asynchronous command.
 set -m
-"$DUPIPE_SOURCE_DIR/scripts/run_pipeline.sh" --bin-dir "$DUPIPE_BIN_DIR" --out "$work/out" --fetchers 3 \
-  "$work/urls.txt" >/dev/null 2>"$work/stderr" &
+next_run
+mapfile -t args < <(transport_args)
+"$DUPIPE_SOURCE_DIR/scripts/run_pipeline.sh" --bin-dir "$DUPIPE_BIN_DIR" "${args[@]}" --out "$work/out" \
+  --fetchers 3 "$work/urls.txt" >/dev/null 2>"$work/stderr" &
 set +m
 launcher=$!
 for ((i = 0; i < 100; i++)); do  # wait (bounded) until the stages are running
@@ -17,7 +19,7 @@ for ((i = 0; i < 100; i++)); do  # wait (bounded) until the stages are running
   sleep 0.1
 done
 run_dir=$(compgen -G "$TMPDIR/dupipe-run.*" || true)
-[[ -n $run_dir && -p $run_dir/urls ]] || fail "the run did not start"
+[[ -n $run_dir && -s $run_dir/links ]] || fail "the run did not start"
 sleep 1
 kill -INT "$launcher"
 status=0
