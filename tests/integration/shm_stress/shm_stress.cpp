@@ -67,6 +67,43 @@ struct Victim {
   pid_t pid = -1;
   bool is_killed = false;
   std::uint64_t progress_at_kill = 0;
+  // How long after the kill the survivors moved the queue again (or all finished).
+  std::optional<std::chrono::milliseconds> recovery;
+};
+
+// Survivors must move the queue (a send or a take) within this time after the victim's death.
+constexpr auto kMaxRecovery = std::chrono::seconds(1);
+
+// Watches the queue after the kill: progress is any record sent or taken since the death.
+class RecoveryWatch {
+ public:
+  explicit RecoveryWatch(const ShmQueue& queue) : queue_(queue) {}
+  void victim_died() {
+    is_watching_ = true;
+    killed_at_ = Clock::now();
+    moves_at_kill_ = moves();
+  }
+  // Empty while waiting or once recovered (latency stored in the victim); else the failure.
+  std::string check(Victim& victim, bool are_survivors_done) {
+    if (!is_watching_ || victim.recovery) return {};
+    const auto waited = Clock::now() - killed_at_;
+    if (moves() > moves_at_kill_ || are_survivors_done) {
+      victim.recovery = std::chrono::duration_cast<std::chrono::milliseconds>(waited);
+      return {};
+    }
+    if (waited <= kMaxRecovery) return {};
+    return "no survivor sent or took a record within 1 s after the victim's SIGKILL";
+  }
+
+ private:
+  [[nodiscard]] std::uint64_t moves() const {
+    const ShmQueueStats stats = queue_.stats();
+    return stats.records_sent + stats.records_taken;
+  }
+  const ShmQueue& queue_;
+  bool is_watching_ = false;
+  Clock::time_point killed_at_{};
+  std::uint64_t moves_at_kill_ = 0;
 };
 
 const char* point_name(ShmFaultPoint point) {
@@ -178,8 +215,8 @@ struct Supervision {
 
 // Collects exits (the victim may die of SIGKILL, nobody else may fail), kills the victim when its
 // moment comes, and gives up at the deadline (ChildSet's destructor then kills the rest).
-Supervision supervise(const Config& config, ChildSet& children, const Board& board,
-                      Victim& victim) {
+Supervision supervise(const Config& config, ChildSet& children, const Board& board, Victim& victim,
+                      RecoveryWatch& recovery) {
   const auto deadline = Clock::now() + std::chrono::seconds(config.timeout_s);
   while (true) {
     std::string failures;
@@ -188,6 +225,7 @@ Supervision supervise(const Config& config, ChildSet& children, const Board& boa
       if (is_victim && victim.inside && exited.is_sigkilled()) {
         victim.is_killed = true;  // by itself, inside the lock
         victim.progress_at_kill = victim_progress(victim, board, config.readers);
+        recovery.victim_died();
       }
       if (is_victim && victim.is_killed && exited.is_sigkilled()) continue;
       if (!exited.is_success()) failures += "; " + exited.role + " " + exited.how();
@@ -197,6 +235,10 @@ Supervision supervise(const Config& config, ChildSet& children, const Board& boa
         victim_progress(victim, board, config.readers) >= victim.kill_at) {
       victim.progress_at_kill = victim_progress(victim, board, config.readers);
       victim.is_killed = ::kill(victim.pid, SIGKILL) == 0;
+      if (victim.is_killed) recovery.victim_died();
+    }
+    if (std::string stuck = recovery.check(victim, children.is_done()); !stuck.empty()) {
+      return {stuck, 0};
     }
     if (children.is_done()) return {};
     if (Clock::now() >= deadline) {
@@ -312,7 +354,8 @@ RoundResult run_round(const Config& config, const SignalBlock& signals) {
   {
     ChildSet children(signals.previous());
     spawn_children(config, name, board, result.victim, children);
-    const Supervision supervision = supervise(config, children, board, result.victim);
+    RecoveryWatch recovery(queue);
+    const Supervision supervision = supervise(config, children, board, result.victim, recovery);
     result.failure = supervision.failure;
     result.stop_signal = supervision.stop_signal;
   }
@@ -368,7 +411,10 @@ std::string summarize(const Config& config, const RoundResult& result) {
         << (result.victim.is_writer ? " sent" : " delivered");
     if (result.victim.inside)
       out << " (inside the lock: " << point_name(*result.victim.inside) << ")";
-    out << ", in flight " << result.orphans << ", lock repairs " << result.stats.repairs;
+    out << ", in flight " << result.orphans << ", lock repairs " << result.stats.repairs
+        << ", survivors moved on after "
+        << (result.victim.recovery ? std::to_string(result.victim.recovery->count()) : "?")
+        << " ms";
   }
   return out.str();
 }
