@@ -11,4 +11,4 @@ source "$root/scripts/lib/setup.sh"
 ensure_packages "${DUPIPE_PACKAGES[@]}"
 build_dupipe "$root" "$root/build" -DDUPIPE_BUILD_BENCH=ON
 echo "machine: $(nproc) cores, $(uname -sr), load $(cut -d' ' -f1-3 /proc/loadavg)"
-exec "$root/build/bin/dupipe-bench-ipc" "$@"
+exec timeout 1200 "$root/build/bin/dupipe-bench-ipc" "$@"

@@ -17,6 +17,8 @@ std::uint32_t* futex_address(std::atomic<std::uint32_t>& word) {
   return reinterpret_cast<std::uint32_t*>(&word);
 }
 
+}  // namespace
+
 void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_ia32_pause();
@@ -24,8 +26,6 @@ void cpu_relax() {
   asm volatile("yield");
 #endif
 }
-
-}  // namespace
 
 bool futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected,
                 std::chrono::nanoseconds timeout) {

@@ -15,6 +15,9 @@ bool futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected,
 
 void futex_wake(std::atomic<std::uint32_t>& word, int count);
 
+// One pause of a spin loop (x86 PAUSE, arm YIELD): lets the sibling hyperthread run.
+void cpu_relax();
+
 // Spins briefly, then sleeps until `word` moves on from `seen` or the timeout passes.
 bool wait_for_change(std::atomic<std::uint32_t>& word, std::uint32_t seen,
                      std::chrono::nanoseconds timeout);

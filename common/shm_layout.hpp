@@ -15,20 +15,21 @@
 namespace dupipe::shm {
 
 // ---------------------------------------------------------------------------------------------
-// The segment format (version 2: version 1 plus the owner). Everything is plain data at fixed offsets from the start of the
+// The segment format (version 2). Everything is plain data at fixed offsets from the start of the
 // segment; no pointers. Native byte order: the segment never leaves the machine.
 //
 //   SegmentHeader                      identity, robust mutex, producer line, consumer line
 //   WriterSlot[writer_slots]           one per expected writer: pid, start time, state
-//   ReaderSlot[reader_slots]           one per reader: pid, state, the record it holds in flight
+//   ReaderSlot[reader_slots]           one per reader: pid, state, the records it holds in flight
 //   ring[capacity_bytes]               records: {u32 length, u32 ~length} + bytes, padded to 8
 //
 // head and tail are byte positions that only grow (offset in the ring = position % capacity); a
-// record's position is its RecordId. Every change happens under the robust mutex; the atomics
+// record's position is its RecordId. A reader takes one record or a batch of consecutive ones: it
+// copies their ring entries (headers included) into its slot's held area, then moves the head. Every change happens under the robust mutex; the atomics
 // let stats() read without it and let sleepers compare futex words.
 // ---------------------------------------------------------------------------------------------
 inline constexpr std::uint64_t kMagic = 0x3151'4550'4950'5544;  // "DUPIPEQ1" in little endian
-inline constexpr std::uint32_t kVersion = 2;
+inline constexpr std::uint32_t kVersion = 2;  // 1 plus the owner and batched takes
 inline constexpr std::size_t kCacheLine = 64;
 
 // Writer slots use kFinished for "closed"; reader slots use it for "detached".
@@ -47,16 +48,20 @@ struct alignas(kCacheLine) WriterSlot {
   std::atomic<std::uint64_t> start_ticks;  // /proc/<pid>/stat field 22: tells a reused pid apart
 };
 
+constexpr std::uint64_t kMaxEntryBytes = 8 + kMaxShmRecordBytes;  // RecordHeader + longest record
+constexpr std::size_t kHeldBytes = (kMaxEntryBytes + kCacheLine - 1) / kCacheLine * kCacheLine;
+
 struct alignas(kCacheLine) ReaderSlot {
   std::atomic<std::uint32_t> state;
   std::atomic<std::uint32_t> is_sleeping;  // counted in readers_sleeping
   std::atomic<std::int32_t> pid;
   std::atomic<std::uint32_t> held_state;
   std::atomic<std::uint64_t> start_ticks;
-  std::atomic<std::uint64_t> held_id;       // ring position of the held record
+  std::atomic<std::uint64_t> held_id;       // ring position of the first held entry
   std::atomic<std::uint64_t> taken_before;  // records_taken when the take began (for repair)
-  std::atomic<std::uint32_t> held_length;
-  alignas(kCacheLine) char held_bytes[kMaxShmRecordBytes];
+  std::atomic<std::uint32_t> held_length;   // bytes of entries in held_entries
+  std::atomic<std::uint32_t> held_count;    // records among them
+  alignas(kCacheLine) char held_entries[kHeldBytes];  // ring entries, as in the ring
 };
 
 struct alignas(kCacheLine) ProducerLine {  // written by writers
@@ -109,11 +114,11 @@ static_assert(offsetof(SegmentHeader, producer) == 192 && offsetof(SegmentHeader
               "producer and consumer counters on separate cache lines");
 static_assert(sizeof(SegmentHeader) == 384 && alignof(SegmentHeader) == kCacheLine);
 static_assert(sizeof(WriterSlot) == 64);
-static_assert(sizeof(ReaderSlot) == 64 + kMaxShmRecordBytes);
+static_assert(sizeof(ReaderSlot) == 64 + kHeldBytes);
 static_assert(sizeof(RecordHeader) == 8);
 
 constexpr std::uint64_t kRecordAlign = 8;
-constexpr std::uint64_t kMaxEntryBytes = sizeof(RecordHeader) + kMaxShmRecordBytes;
+static_assert(kMaxEntryBytes == sizeof(RecordHeader) + kMaxShmRecordBytes);
 
 constexpr std::uint64_t round_up(std::uint64_t n, std::uint64_t to) {
   return (n + to - 1) / to * to;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/interprocess/shared_memory_object.hpp>
 #include <cstdio>
+#include <cstring>
 #include <new>
 #include <random>
 #include <thread>
@@ -36,6 +37,50 @@ std::chrono::nanoseconds next_slice(std::optional<Clock::time_point> deadline) {
 
 bool may_sleep(std::optional<Clock::time_point> deadline) {
   return !deadline || Clock::now() < *deadline;
+}
+
+// How long a process that found the queue empty (or full) watches it before announcing that it
+// sleeps: while the peer is awake on another CPU, the next record usually comes within a
+// microsecond, and neither side then pays for a futex system call. About the cost of a futex
+// wait and wake, so a spin that fails loses at most as much again. No spinning on one CPU.
+constexpr auto kSpinBeforeSleep = std::chrono::microseconds(5);
+
+void spin_until_change(const std::atomic<std::uint32_t>& word, std::uint32_t seen) {
+  static const bool kHasOtherCpus = std::thread::hardware_concurrency() > 1;
+  if (!kHasOtherCpus) return;
+  const auto until = Clock::now() + kSpinBeforeSleep;
+  while (load(word) == seen) {
+    for (int i = 0; i < 32; ++i) cpu_relax();
+    if (Clock::now() >= until) return;
+  }
+}
+
+void check_record_size(const ShmQueue& queue, std::string_view record) {
+  if (record.size() > kMaxShmRecordBytes) {
+    throw FatalError("shm segment " + queue.name() + ": record of " +
+                     std::to_string(record.size()) + " bytes exceeds the maximum of " +
+                     std::to_string(kMaxShmRecordBytes) + " bytes");
+  }
+}
+
+// The records of a reader slot's held entries (copied ring entries: header, bytes, padding).
+// Fills `records` (cleared first, its capacity kept).
+template <typename Context>
+void parse_held_entries(const char* entries, std::uint64_t length, std::uint32_t count,
+                        const Context& context, std::vector<std::string_view>& records) {
+  records.clear();
+  std::uint64_t offset = 0;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    RecordHeader header{};
+    if (length > kHeldBytes || length - offset < sizeof header) break;
+    std::memcpy(&header, entries + offset, sizeof header);
+    if (header.check != ~header.length || entry_bytes(header.length) > length - offset) break;
+    records.emplace_back(entries + offset + sizeof header, header.length);
+    offset += entry_bytes(header.length);
+  }
+  if (records.size() != count || offset != length) {
+    throw FatalError(context("corrupt held records in a reader slot"));
+  }
 }
 
 }  // namespace
@@ -167,11 +212,17 @@ std::vector<OrphanedRecord> ShmQueue::orphaned_records() {
     if (state == raw(SlotState::kAttached) || load(slot.held_state) != raw(HeldState::kHeld)) {
       continue;
     }
-    const std::uint32_t length = load(slot.held_length);
-    if (length > kMaxShmRecordBytes) throw FatalError(context("corrupt reader slot"));
-    orphans.push_back(
-        OrphanedRecord{RecordId{load(slot.held_id)}, static_cast<pid_t>(load(slot.pid)),
-                       state == raw(SlotState::kDead), std::string(slot.held_bytes, length)});
+    std::vector<std::string_view> records;
+    parse_held_entries(
+        slot.held_entries, load(slot.held_length), load(slot.held_count),
+        [&](std::string_view what) { return context(what); }, records);
+    const char* first = slot.held_entries;
+    for (const std::string_view record : records) {
+      const auto offset = static_cast<std::uint64_t>(record.data() - first) - sizeof(RecordHeader);
+      orphans.push_back(OrphanedRecord{RecordId{load(slot.held_id) + offset},
+                                       static_cast<pid_t>(load(slot.pid)),
+                                       state == raw(SlotState::kDead), std::string(record)});
+    }
   }
   return orphans;
 }
@@ -189,25 +240,41 @@ ShmQueueWriter::~ShmQueueWriter() {
   }
 }
 
-void ShmQueueWriter::send(std::string_view record) { (void)send_until(record, std::nullopt); }
-
-bool ShmQueueWriter::send_for(std::string_view record, std::chrono::milliseconds timeout) {
-  return send_until(record, Clock::now() + timeout);
+void ShmQueueWriter::send(std::string_view record) {
+  (void)send_until(std::span(&record, 1), std::nullopt);
 }
 
-bool ShmQueueWriter::send_until(std::string_view record,
-                                std::optional<Clock::time_point> deadline) {
-  if (record.size() > kMaxShmRecordBytes) {
-    throw FatalError(queue_.context("record of " + std::to_string(record.size()) +
-                                    " bytes exceeds the maximum of " +
-                                    std::to_string(kMaxShmRecordBytes) + " bytes"));
-  }
+void ShmQueueWriter::send_batch(std::span<const std::string_view> records) {
+  (void)send_until(records, std::nullopt);
+}
+
+bool ShmQueueWriter::send_for(std::string_view record, std::chrono::milliseconds timeout) {
+  return send_until(std::span(&record, 1), Clock::now() + timeout) == 1;
+}
+
+std::size_t ShmQueueWriter::send_until(std::span<const std::string_view> records,
+                                       std::optional<Clock::time_point> deadline) {
+  for (const std::string_view record : records) check_record_size(queue_, record);
   if (is_closed_) throw FatalError(queue_.context("send after the writer was closed"));
-  while (true) {
-    const bool is_allowed_to_sleep = may_sleep(deadline);
-    const auto attempt = ShmQueueOps::try_send(queue_, slot_, record, is_allowed_to_sleep);
-    if (attempt.is_sent) return true;
-    if (!is_allowed_to_sleep) return false;
+  std::size_t sent = 0;
+  bool has_spun = false;
+  while (sent < records.size()) {
+    const bool announces_sleep = has_spun && may_sleep(deadline);
+    const std::uint32_t seen = load(queue_.header().consumer.space_seq);
+    const auto attempt =
+        ShmQueueOps::try_send(queue_, slot_, records.subspan(sent), announces_sleep);
+    sent += attempt.sent;
+    if (attempt.sent > 0) {
+      has_spun = false;
+      continue;
+    }
+    if (!has_spun) {
+      has_spun = true;
+      spin_until_change(queue_.header().consumer.space_seq, seen);
+      continue;
+    }
+    if (!announces_sleep) return sent;
+    has_spun = false;
     const bool is_slice_over =
         wait_for_change(queue_.header().consumer.space_seq, attempt.seen, next_slice(deadline));
     throw_if_stopped();
@@ -215,6 +282,7 @@ bool ShmQueueWriter::send_until(std::string_view record,
       throw FatalError(queue_.context("queue full and every reader has gone"));
     }
   }
+  return sent;
 }
 
 void ShmQueueWriter::close() {
@@ -237,28 +305,44 @@ ShmQueueReader::~ShmQueueReader() {
 }
 
 std::optional<std::string> ShmQueueReader::receive() {
-  Received received = receive_until(std::nullopt);
-  if (received.status != ReceiveStatus::kRecord) return std::nullopt;
-  return std::move(received.record);
+  if (receive_until(std::nullopt, 1) != ReceiveStatus::kRecord) return std::nullopt;
+  return std::string(batch_.front());
 }
 
 Received ShmQueueReader::receive_for(std::chrono::milliseconds timeout) {
-  return receive_until(Clock::now() + timeout);
+  if (const auto status = receive_until(Clock::now() + timeout, 1);
+      status != ReceiveStatus::kRecord) {
+    return {status, {}};
+  }
+  return {ReceiveStatus::kRecord, std::string(batch_.front())};
 }
 
-Received ShmQueueReader::receive_until(std::optional<Clock::time_point> deadline) {
+std::span<const std::string_view> ShmQueueReader::receive_batch(std::uint32_t max_records) {
+  if (max_records == 0) throw FatalError(queue_.context("receive_batch of 0 records"));
+  (void)receive_until(std::nullopt, max_records);
+  return batch_;
+}
+
+ReceiveStatus ShmQueueReader::receive_until(std::optional<Clock::time_point> deadline,
+                                            std::uint32_t max_records) {
   acknowledge();
+  bool has_spun = false;
   while (true) {
-    const bool is_allowed_to_sleep = may_sleep(deadline);
-    const auto attempt = ShmQueueOps::try_take(queue_, slot_, is_allowed_to_sleep);
+    const bool announces_sleep = has_spun && may_sleep(deadline);
+    const std::uint32_t seen = load(queue_.header().producer.data_seq);
+    const auto attempt = ShmQueueOps::try_take(queue_, slot_, max_records, announces_sleep);
     if (attempt.status == ReceiveStatus::kRecord) {
-      // Only this reader writes its slot, so the copy can be made after the lock is released.
-      return {ReceiveStatus::kRecord,
-              std::string(queue_.reader_slot(slot_).held_bytes, attempt.length)};
+      index_held_batch(attempt.count);
+      return attempt.status;
     }
-    if (attempt.status == ReceiveStatus::kEndOfStream || !is_allowed_to_sleep) {
-      return {attempt.status, {}};
+    if (attempt.status == ReceiveStatus::kEndOfStream) return attempt.status;
+    if (!has_spun) {
+      has_spun = true;
+      spin_until_change(queue_.header().producer.data_seq, seen);
+      continue;
     }
+    if (!announces_sleep) return attempt.status;
+    has_spun = false;
     const bool is_slice_over =
         wait_for_change(queue_.header().producer.data_seq, attempt.seen, next_slice(deadline));
     throw_if_stopped();
@@ -266,8 +350,18 @@ Received ShmQueueReader::receive_until(std::optional<Clock::time_point> deadline
   }
 }
 
-// Needs no lock: only this reader changes its own held record, and repair never touches kHeld.
+// Only this reader writes its slot, so the held entries can be read after the lock is released;
+// they were checked in the ring, and are checked again here against the held length.
+void ShmQueueReader::index_held_batch(std::uint32_t count) {
+  const ReaderSlot& slot = queue_.reader_slot(slot_);
+  parse_held_entries(
+      slot.held_entries, load(slot.held_length), count,
+      [&](std::string_view what) { return queue_.context(what); }, batch_);
+}
+
+// Needs no lock: only this reader changes its own held records, and repair never touches kHeld.
 void ShmQueueReader::acknowledge() {
+  batch_.clear();
   store(queue_.reader_slot(slot_).held_state, raw(HeldState::kNone));
 }
 

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -148,6 +149,8 @@ class ShmQueueWriter {
   // Blocks until there is room. FatalError if the record is too long or every reader has gone;
   // Interrupted if a stop signal arrives while waiting.
   void send(std::string_view record);
+  // Sends every record, in order, as many per lock and commit as fit: for bulk producers.
+  void send_batch(std::span<const std::string_view> records);
   // Like send, but gives up after `timeout` (0: never waits); false if the record was not queued.
   [[nodiscard]] bool send_for(std::string_view record, std::chrono::milliseconds timeout);
   void close();
@@ -155,16 +158,18 @@ class ShmQueueWriter {
   [[nodiscard]] ShmQueue& queue() { return queue_; }
 
  private:
-  [[nodiscard]] bool send_until(std::string_view record,
-                                std::optional<std::chrono::steady_clock::time_point> deadline);
+  // Returns how many records of the front of `records` were queued before the deadline.
+  [[nodiscard]] std::size_t send_until(
+      std::span<const std::string_view> records,
+      std::optional<std::chrono::steady_clock::time_point> deadline);
 
   ShmQueue queue_;
   std::uint32_t slot_ = 0;
   bool is_closed_ = false;
 };
 
-// One reader of a queue. A received record stays "in flight" in the reader's slot (visible to
-// orphaned_records() if this process dies) until acknowledge() or the next receive.
+// One reader of a queue. A received record (or batch) stays "in flight" in the reader's slot
+// (visible to orphaned_records() if this process dies) until acknowledge() or the next receive.
 class ShmQueueReader {
  public:
   explicit ShmQueueReader(ShmQueue queue);
@@ -176,16 +181,23 @@ class ShmQueueReader {
   // drained. Acknowledges the previous record first. Interrupted if a stop signal arrives.
   [[nodiscard]] std::optional<std::string> receive();
   [[nodiscard]] Received receive_for(std::chrono::milliseconds timeout);
+  // Takes up to `max_records` consecutive records at once (as many as fit in the slot's 4160-byte
+  // held area; at least one), or none at end of stream. The views stay valid until the next
+  // receive or acknowledge. One reader taking batches leaves less for the others: for a sole or
+  // bulk consumer.
+  [[nodiscard]] std::span<const std::string_view> receive_batch(std::uint32_t max_records);
   void acknowledge();
 
   [[nodiscard]] ShmQueue& queue() { return queue_; }
 
  private:
-  [[nodiscard]] Received receive_until(
-      std::optional<std::chrono::steady_clock::time_point> deadline);
+  [[nodiscard]] ReceiveStatus receive_until(
+      std::optional<std::chrono::steady_clock::time_point> deadline, std::uint32_t max_records);
+  void index_held_batch(std::uint32_t count);
 
   ShmQueue queue_;
   std::uint32_t slot_ = 0;
+  std::vector<std::string_view> batch_;  // views into this reader's held entries
 };
 
 // Unlinks a segment name when it goes out of scope. Construct it right after a successful

@@ -101,10 +101,11 @@ void ShmQueueOps::close_writer(ShmQueue& queue, std::uint32_t slot) {
   futex_wake(queue.header().producer.data_seq, INT_MAX);  // readers may now see end of stream
 }
 
-// Writes header and bytes beyond the tail, then publishes them with one store of the tail: a
+// Writes headers and bytes beyond the tail, then publishes them with one store of the tail: a
 // writer killed before that store leaves bytes nobody will read and a queue as it was.
 ShmQueueOps::SendAttempt ShmQueueOps::try_send(ShmQueue& queue, std::uint32_t slot,
-                                               std::string_view record, bool may_sleep) {
+                                               std::span<const std::string_view> records,
+                                               bool may_sleep) {
   SegmentHeader& header = queue.header();
   SendAttempt attempt;
   bool should_wake = false;
@@ -113,17 +114,21 @@ ShmQueueOps::SendAttempt ShmQueueOps::try_send(ShmQueue& queue, std::uint32_t sl
     set_sleeping(queue, queue.writer_slot(slot), false);
     const std::uint64_t head = load(header.consumer.head);
     const std::uint64_t tail = load(header.producer.tail);
-    const std::uint64_t need = entry_bytes(record.size());
-    if (tail - head + need <= queue.capacity_bytes_) {
+    std::uint64_t end = tail;
+    for (const std::string_view record : records) {
+      if (end - head + entry_bytes(record.size()) > queue.capacity_bytes_) break;
       const auto length = static_cast<std::uint32_t>(record.size());
       const RecordHeader record_header{length, ~length};
-      ring_copy_in(queue, tail, &record_header, sizeof record_header);
-      ring_copy_in(queue, tail + sizeof record_header, record.data(), record.size());
+      ring_copy_in(queue, end, &record_header, sizeof record_header);
+      ring_copy_in(queue, end + sizeof record_header, record.data(), record.size());
+      end += entry_bytes(record.size());
+      ++attempt.sent;
+    }
+    if (attempt.sent > 0) {
       queue.fault_point(ShmFaultPoint::kWriterBeforeCommit);
-      store(header.producer.tail, tail + need);  // the commit
-      store(header.producer.records_written, load(header.producer.records_written) + 1);
+      store(header.producer.tail, end);  // the commit
+      store(header.producer.records_written, load(header.producer.records_written) + attempt.sent);
       bump(header.producer.data_seq);
-      attempt.is_sent = true;
       should_wake = load(header.consumer.readers_sleeping) > 0;
     } else if (may_sleep) {
       set_sleeping(queue, queue.writer_slot(slot), true);
@@ -169,25 +174,36 @@ void ShmQueueOps::close_reader(ShmQueue& queue, std::uint32_t slot) {
 
 // The take is committed by the store of the head. The slot says kTaking (with the head it saw)
 // from before the copy until after that store, so repair can tell which side a death fell on.
-void ShmQueueOps::take_record(const ShmQueue& queue, ReaderSlot& slot, std::uint64_t head,
-                              std::uint32_t length) {
+// The batch is as many consecutive entries as fit in the held area (at most `max_records`).
+std::uint32_t ShmQueueOps::take_records(const ShmQueue& queue, ReaderSlot& slot, std::uint64_t head,
+                                        std::uint64_t tail, std::uint32_t max_records) {
   SegmentHeader& header = queue.header();
+  std::uint64_t end = head;
+  std::uint32_t count = 0;
+  while (end != tail && count < max_records) {
+    const std::uint64_t entry = entry_bytes(checked_header(queue, end, tail).length);
+    if (end - head + entry > kHeldBytes) break;
+    end += entry;
+    ++count;
+  }
   const std::uint64_t taken = load(header.consumer.records_taken);
   store(slot.held_id, head);
   store(slot.taken_before, taken);
-  store(slot.held_length, length);
+  store(slot.held_length, static_cast<std::uint32_t>(end - head));
+  store(slot.held_count, count);
   store(slot.held_state, raw(HeldState::kTaking));
-  ring_copy_out(queue, head + sizeof(RecordHeader), slot.held_bytes, length);
+  ring_copy_out(queue, head, slot.held_entries, end - head);
   queue.fault_point(ShmFaultPoint::kReaderBeforeCommit);
-  store(header.consumer.head, head + entry_bytes(length));  // the commit
+  store(header.consumer.head, end);  // the commit
   queue.fault_point(ShmFaultPoint::kReaderAfterCommit);
-  store(header.consumer.records_taken, taken + 1);
+  store(header.consumer.records_taken, taken + count);
   store(slot.held_state, raw(HeldState::kHeld));
   bump(header.consumer.space_seq);
+  return count;
 }
 
 ShmQueueOps::TakeAttempt ShmQueueOps::try_take(ShmQueue& queue, std::uint32_t slot,
-                                               bool may_sleep) {
+                                               std::uint32_t max_records, bool may_sleep) {
   SegmentHeader& header = queue.header();
   ReaderSlot& reader = queue.reader_slot(slot);
   TakeAttempt attempt;
@@ -198,8 +214,7 @@ ShmQueueOps::TakeAttempt ShmQueueOps::try_take(ShmQueue& queue, std::uint32_t sl
     const std::uint64_t head = load(header.consumer.head);
     const std::uint64_t tail = load(header.producer.tail);
     if (head != tail) {
-      attempt.length = checked_header(queue, head, tail).length;
-      take_record(queue, reader, head, attempt.length);
+      attempt.count = take_records(queue, reader, head, tail, max_records);
       attempt.status = ReceiveStatus::kRecord;
       // Wake sleeping writers in batches: once a quarter of the ring (at least one largest
       // record) is free, not after every record.

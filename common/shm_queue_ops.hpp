@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 
 #include "common/process_liveness.hpp"
@@ -38,22 +39,25 @@ class ShmQueueLock {
 class ShmQueueOps {
  public:
   struct SendAttempt {
-    bool is_sent = false;
+    std::size_t sent = 0;    // records queued from the front of the batch (0: no room)
     std::uint32_t seen = 0;  // space_seq when the writer decided to sleep
   };
   struct TakeAttempt {
     ReceiveStatus status = ReceiveStatus::kTimedOut;  // kTimedOut: the queue was empty
     std::uint32_t seen = 0;                           // data_seq when the reader decided to sleep
-    std::uint32_t length = 0;
+    std::uint32_t count = 0;                          // records now held in the reader's slot
   };
 
   static std::uint32_t attach_writer(ShmQueue& queue);
   static void close_writer(ShmQueue& queue, std::uint32_t slot);
-  static SendAttempt try_send(ShmQueue& queue, std::uint32_t slot, std::string_view record,
-                              bool may_sleep);
+  // Queues as many records of the front of `records` as fit, under one lock and one commit.
+  static SendAttempt try_send(ShmQueue& queue, std::uint32_t slot,
+                              std::span<const std::string_view> records, bool may_sleep);
   static std::uint32_t attach_reader(ShmQueue& queue);
   static void close_reader(ShmQueue& queue, std::uint32_t slot);
-  static TakeAttempt try_take(ShmQueue& queue, std::uint32_t slot, bool may_sleep);
+  // Takes up to `max_records` consecutive records (at least one if any is queued) into the slot.
+  static TakeAttempt try_take(ShmQueue& queue, std::uint32_t slot, std::uint32_t max_records,
+                              bool may_sleep);
   static bool reap_dead_peers(ShmQueue& queue);
   static bool has_lost_all_readers(ShmQueue& queue);
   static void repair(const ShmQueue& queue);
@@ -63,8 +67,9 @@ class ShmQueueOps {
                                                        const ProcessIdentity& self);
   static void set_sleeping(ShmQueue& queue, shm::WriterSlot& slot, bool is_sleeping);
   static void set_sleeping(ShmQueue& queue, shm::ReaderSlot& slot, bool is_sleeping);
-  static void take_record(const ShmQueue& queue, shm::ReaderSlot& slot, std::uint64_t head,
-                          std::uint32_t length);
+  static std::uint32_t take_records(const ShmQueue& queue, shm::ReaderSlot& slot,
+                                    std::uint64_t head, std::uint64_t tail,
+                                    std::uint32_t max_records);
   static bool are_writers_done(const ShmQueue& queue);
   static shm::RecordHeader checked_header(const ShmQueue& queue, std::uint64_t position,
                                           std::uint64_t tail);

@@ -16,8 +16,8 @@ using namespace shm;
 // A process died holding the lock. What it may have left half done, and how that is settled:
 //  - a writer: bytes beyond the tail (invisible; overwritten later) and records_written not yet
 //    counted (recounted from the ring);
-//  - a reader: a slot in kTaking (kept if the head had moved past it, else dropped: the record is
-//    still in the ring) and records_taken (set from the slot's taken_before);
+//  - a reader: a slot in kTaking (kept if the head had moved past it, else dropped: the records
+//    are still in the ring) and records_taken (set from the slot's taken_before and held_count);
 //  - anyone: the sleeper counters (recounted from the slots' flags).
 // Every step is idempotent, so a process that dies while repairing is repaired after by the next.
 
@@ -45,7 +45,8 @@ ShmQueueLock::ShmQueueLock(const ShmQueue& queue) : mutex_(queue.header().mutex)
 void ShmQueueOps::resolve_interrupted_take(const ShmQueue& queue, ReaderSlot& slot) {
   SegmentHeader& header = queue.header();
   const bool is_committed = load(header.consumer.head) > load(slot.held_id);
-  store(header.consumer.records_taken, load(slot.taken_before) + (is_committed ? 1 : 0));
+  store(header.consumer.records_taken,
+        load(slot.taken_before) + (is_committed ? load(slot.held_count) : 0));
   store(slot.held_state, raw(is_committed ? HeldState::kHeld : HeldState::kNone));
 }
 

@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <boost/interprocess/ipc/message_queue.hpp>
+#include <span>
 #include <cerrno>
 #include <stdexcept>
 
@@ -188,21 +190,70 @@ class ShmReceiver final : public Receiver {
   ShmQueueReader reader_;
 };
 
+// Collects up to kBatchRecords records (copied) and sends them with one send_batch.
+class ShmBatchSender final : public Sender {
+ public:
+  explicit ShmBatchSender(const std::string& name) : writer_(ShmQueue::open(name)) {}
+  ~ShmBatchSender() override { flush(); }
+  void send(std::string_view record) override {
+    records_[count_].assign(record);
+    if (++count_ == kBatchRecords) flush();
+  }
+  void flush() override {
+    std::array<std::string_view, kBatchRecords> views;
+    for (std::size_t i = 0; i < count_; ++i) views[i] = records_[i];
+    writer_.send_batch(std::span(views.data(), count_));
+    count_ = 0;
+  }
+
+ private:
+  static constexpr std::size_t kBatchRecords = 32;
+  ShmQueueWriter writer_;
+  std::array<std::string, kBatchRecords> records_;
+  std::size_t count_ = 0;
+};
+
+// Takes up to 64 records per receive_batch and hands them out one by one.
+class ShmBatchReceiver final : public Receiver {
+ public:
+  explicit ShmBatchReceiver(const std::string& name) : reader_(ShmQueue::open(name)) {}
+  std::size_t receive(std::string& buffer) override {
+    if (next_ == batch_.size()) {
+      batch_ = reader_.receive_batch(64);
+      next_ = 0;
+      if (batch_.empty()) return 0;
+    }
+    buffer.assign(batch_[next_++]);
+    return buffer.size();
+  }
+
+ private:
+  ShmQueueReader reader_;
+  std::span<const std::string_view> batch_;
+  std::size_t next_ = 0;
+};
+
 class DupipeShmChannel final : public Channel {
  public:
-  explicit DupipeShmChannel(int senders)
+  DupipeShmChannel(int senders, bool is_batched)
       : name_(make_shm_name("bench")),
         queue_(ShmQueue::create(
-            name_, {kQueueBytes, static_cast<std::uint32_t>(senders), 16, std::nullopt})) {}
+            name_, {kQueueBytes, static_cast<std::uint32_t>(senders), 16, std::nullopt})),
+        is_batched_(is_batched) {}
   ~DupipeShmChannel() override { (void)ShmQueue::remove(name_); }
-  std::unique_ptr<Sender> open_sender() override { return std::make_unique<ShmSender>(name_); }
+  std::unique_ptr<Sender> open_sender() override {
+    if (is_batched_) return std::make_unique<ShmBatchSender>(name_);
+    return std::make_unique<ShmSender>(name_);
+  }
   std::unique_ptr<Receiver> open_receiver() override {
+    if (is_batched_) return std::make_unique<ShmBatchReceiver>(name_);
     return std::make_unique<ShmReceiver>(name_);
   }
 
  private:
   std::string name_;
   ShmQueue queue_;
+  bool is_batched_;
 };
 
 }  // namespace
@@ -231,7 +282,11 @@ const std::vector<ChannelKind>& channel_kinds() {
        }},
       {"dupipe shm queue",
        [](const std::string&, int senders, std::size_t) -> std::unique_ptr<Channel> {
-         return std::make_unique<DupipeShmChannel>(senders);
+         return std::make_unique<DupipeShmChannel>(senders, false);
+       }},
+      {"dupipe shm queue (batches)",
+       [](const std::string&, int senders, std::size_t) -> std::unique_ptr<Channel> {
+         return std::make_unique<DupipeShmChannel>(senders, true);
        }},
   };
   return kinds;

@@ -17,6 +17,7 @@ class Sender {
  public:
   virtual ~Sender() = default;  // closes this end: the last sender closing ends the stream
   virtual void send(std::string_view record) = 0;
+  virtual void flush() {}  // a batching sender sends what it holds (the ping-pong needs it)
 };
 
 class Receiver {

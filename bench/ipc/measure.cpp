@@ -151,7 +151,10 @@ Latency measure_round_trip(const ChannelKind& kind, const std::string& scratch,
     auto out = back->open_sender();
     start.child_ready_and_wait();
     std::string buffer;
-    while (in->receive(buffer) != 0) out->send(buffer.substr(0, record_bytes));
+    while (in->receive(buffer) != 0) {
+      out->send(buffer.substr(0, record_bytes));
+      out->flush();
+    }
     return 0;
   });
   start.parent_closes_child_ends();
@@ -168,6 +171,7 @@ Latency measure_round_trip(const ChannelKind& kind, const std::string& scratch,
   for (int i = 0; i < kWarmUp + round_trips; ++i) {
     const auto t0 = Clock::now();
     out->send(record);
+    out->flush();
     if (in->receive(buffer) == 0) throw std::runtime_error(kind.name + ": echo ended early");
     if (i >= kWarmUp) {
       samples.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());

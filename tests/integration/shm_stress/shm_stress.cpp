@@ -135,6 +135,8 @@ Victim plan_victim(const Config& config, std::mt19937_64& random) {
     victim.kill_at = 1 + share / 20 + random() % (share / 10 + 1);
   }
   if (config.is_kill_inside_lock) {
+    // The fault point is passed once per batch.
+    victim.kill_at = 1 + (victim.kill_at - 1) / config.workload.batch;
     victim.inside = victim.is_writer    ? ShmFaultPoint::kWriterBeforeCommit
                     : random() % 2 == 0 ? ShmFaultPoint::kReaderBeforeCommit
                                         : ShmFaultPoint::kReaderAfterCommit;
@@ -165,26 +167,52 @@ int run_reader(const std::string& name, const Workload& workload, const Board& b
                std::uint32_t reader_index, const Victim* victim) {
   ShmQueueReader reader(ShmQueue::open(name));
   if (victim != nullptr) arm_self_kill(reader.queue(), *victim);
-  while (const auto record = reader.receive()) {
-    const auto index = verify_record(workload, *record);
-    if (!index) {
-      throw FatalError("received a record of " + std::to_string(record->size()) +
-                       " bytes that no writer sent (corrupt or foreign)");
+  std::optional<std::string> single;
+  while (true) {
+    // batch 1 goes through receive(), the call the stages' endpoints make
+    std::span<const std::string_view> batch;
+    std::string_view single_view;
+    if (workload.batch == 1) {
+      single = reader.receive();
+      if (single) single_view = *single;
+      batch = single ? std::span(&single_view, 1) : std::span<const std::string_view>();
+    } else {
+      batch = reader.receive_batch(workload.batch);
     }
-    board.delivered(*index).fetch_add(1);  // before acknowledge: a kill in between is counted
-    board.received_by(reader_index).fetch_add(1);
+    if (batch.empty()) return 0;
+    for (const std::string_view record : batch) {
+      const auto index = verify_record(workload, record);
+      if (!index) {
+        throw FatalError("received a record of " + std::to_string(record.size()) +
+                         " bytes that no writer sent (corrupt or foreign)");
+      }
+      board.delivered(*index).fetch_add(1);  // before acknowledge: a kill in between is counted
+      board.received_by(reader_index).fetch_add(1);
+    }
     reader.acknowledge();
   }
-  return 0;
 }
 
 int run_writer(const std::string& name, const Workload& workload, const Board& board,
                std::uint32_t writer_index, const Victim* victim) {
   ShmQueueWriter writer(ShmQueue::open(name));
   if (victim != nullptr) arm_self_kill(writer.queue(), *victim);
-  for (std::uint64_t seq = 0; seq < records_of(workload, writer_index); ++seq) {
-    writer.send(make_record(workload, writer_index, seq));
-    board.sent_by(writer_index).store(seq + 1);
+  const std::uint64_t count = records_of(workload, writer_index);
+  std::vector<std::string> records;
+  std::vector<std::string_view> views;
+  for (std::uint64_t seq = 0; seq < count;) {
+    records.clear();
+    views.clear();
+    for (; seq < count && records.size() < workload.batch; ++seq) {
+      records.push_back(make_record(workload, writer_index, seq));
+    }
+    for (const std::string& record : records) views.push_back(record);
+    if (views.size() == 1) {
+      writer.send(views.front());
+    } else {
+      writer.send_batch(views);
+    }
+    board.sent_by(writer_index).store(seq);
   }
   writer.close();
   return 0;
@@ -293,8 +321,10 @@ void check_killed_writer(const Workload& workload, const Board& board, const Vic
       problems.add("records of the killed writer after a gap", record_name(workload, first + seq));
     }
   }
+  // A batch may be committed in parts when the ring is short of room, so a killed writer may
+  // have committed up to one whole batch beyond what its last returned call reported.
   const std::uint64_t returned = board.sent_by(victim.index).load();
-  if (prefix < returned || prefix > returned + 1) {
+  if (prefix < returned || prefix > returned + workload.batch) {
     problems.add(
         "killed-writer prefix mismatches",
         std::to_string(prefix) + " received, " + std::to_string(returned) + " sends returned");
@@ -461,6 +491,10 @@ void add_options(CLI::App& app, Config& config) {
   app.add_option("--max-length", config.workload.max_length,
                  "longest record (lengths uniform from 8)")
       ->check(CLI::Range(std::size_t{8}, kMaxShmRecordBytes))
+      ->capture_default_str();
+  app.add_option("--batch", config.workload.batch,
+                 "records per send_batch / receive_batch (1: send and receive)")
+      ->check(CLI::Range(1, 256))
       ->capture_default_str();
   app.add_option("--capacity", config.capacity_bytes, "queue ring bytes")
       ->check(CLI::Range(std::size_t{8192}, std::size_t{1} << 30))

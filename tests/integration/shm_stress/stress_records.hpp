@@ -18,6 +18,7 @@ struct Workload {
   std::uint32_t writers = 4;
   std::uint64_t records = 1'000'000;  // over all writers
   std::size_t max_length = 4096;      // lengths are uniform in [8, max_length]
+  std::uint32_t batch = 1;            // records per send_batch / receive_batch (1: send, receive)
 };
 
 [[nodiscard]] std::uint64_t records_of(const Workload& workload, std::uint32_t writer);

@@ -504,3 +504,123 @@ TEST_F(ShmQueueTest, UnreapedDeadWriterCountsAsFinished) {
 
 }  // namespace
 }  // namespace dupipe
+
+namespace dupipe {
+namespace {
+
+std::vector<std::string> copied(std::span<const std::string_view> batch) {
+  return {batch.begin(), batch.end()};
+}
+
+TEST_F(ShmQueueTest, SendBatchAndReceiveBatchKeepTheOrder) {
+  ShmQueue queue = create();
+  {
+    ShmQueueWriter out = writer();
+    const std::vector<std::string_view> records{"a", "bb", "", "dddd"};
+    out.send_batch(records);
+    out.send("e");
+  }
+  ShmQueueReader in = reader();
+  EXPECT_EQ(copied(in.receive_batch(3)), (std::vector<std::string>{"a", "bb", ""}));
+  EXPECT_EQ(copied(in.receive_batch(10)), (std::vector<std::string>{"dddd", "e"}));
+  EXPECT_TRUE(in.receive_batch(10).empty());
+  EXPECT_EQ(queue.stats().records_taken, 5u);
+}
+
+TEST_F(ShmQueueTest, ABatchLargerThanTheRingIsSentInParts) {
+  (void)create(8192);
+  const std::string record(1000, 'r');
+  const std::vector<std::string_view> records(20, record);  // 20 KB through an 8 KiB ring
+  const auto [pid, status] = run_child(
+      [&] {
+        ShmQueueWriter(ShmQueue::open(name_)).send_batch(records);
+        return 0;
+      },
+      false);
+  ShmQueueReader in = reader();
+  std::size_t received = 0;
+  for (int takes = 0; takes < 100; ++takes) {
+    const auto batch = in.receive_batch(64);
+    if (batch.empty()) break;
+    for (const std::string_view got : batch) EXPECT_EQ(got, record);
+    received += batch.size();
+  }
+  EXPECT_EQ(received, records.size());
+  EXPECT_TRUE(WIFEXITED(wait_bounded(pid)));
+}
+
+TEST_F(ShmQueueTest, ReceiveBatchTakesNoMoreThanTheHeldAreaHolds) {
+  (void)create(16384);
+  {
+    ShmQueueWriter out = writer();
+    const std::string record(2000, 'x');  // entries of 2008 bytes: two fit in 4160
+    for (int i = 0; i < 3; ++i) out.send(record);
+  }
+  ShmQueueReader in = reader();
+  EXPECT_EQ(in.receive_batch(10).size(), 2u);
+  EXPECT_EQ(in.receive_batch(10).size(), 1u);
+  EXPECT_TRUE(in.receive_batch(10).empty());
+}
+
+TEST_F(ShmQueueTest, AWholeUnacknowledgedBatchIsListedWithEachRecordsId) {
+  ShmQueue queue = create();
+  {
+    ShmQueueWriter out = writer();
+    const std::vector<std::string_view> records{"first", "second", "third"};
+    out.send_batch(records);
+  }
+  {
+    ShmQueueReader in = reader();
+    EXPECT_EQ(in.receive_batch(2).size(), 2u);
+  }
+  const auto orphans = queue.orphaned_records();
+  ASSERT_EQ(orphans.size(), 2u);
+  EXPECT_EQ(orphans[0].bytes, "first");
+  EXPECT_EQ(orphans[1].bytes, "second");
+  EXPECT_EQ(orphans[0].id.value, 0u);
+  EXPECT_EQ(orphans[1].id.value, 16u);  // 8-byte header + "first" padded to 8
+}
+
+TEST_F(ShmQueueTest, SendBatchRefusesATooLongRecordBeforeQueueingAny) {
+  ShmQueue queue = create();
+  ShmQueueWriter out = writer();
+  const std::string too_long(kMaxShmRecordBytes + 1, 'x');
+  const std::vector<std::string_view> records{"fine", too_long};
+  EXPECT_THROW(out.send_batch(records), FatalError);
+  EXPECT_EQ(queue.stats().records_sent, 0u);
+}
+
+TEST_F(ShmQueueTest, ReaderKilledAfterCommittingABatchHoldsAllOfIt) {
+  ShmQueue queue = create();
+  {
+    ShmQueueWriter out = writer();
+    const std::vector<std::string_view> records{"one", "two", "three"};
+    out.send_batch(records);
+  }
+  die_at<ShmQueueReader>(name_, ShmFaultPoint::kReaderAfterCommit,
+                         [](ShmQueueReader& r) { (void)r.receive_batch(2); });
+  ShmQueueReader in = reader();
+  EXPECT_EQ(expect_record(in), "three");
+  expect_end(in);
+  const auto orphans = queue.orphaned_records();
+  ASSERT_EQ(orphans.size(), 2u);
+  EXPECT_EQ(orphans[0].bytes, "one");
+  EXPECT_EQ(orphans[1].bytes, "two");
+  EXPECT_EQ(queue.stats().records_taken, 3u);
+  EXPECT_EQ(queue.stats().repairs, 1u);
+}
+
+TEST_F(ShmQueueTest, WriterKilledBeforeCommittingABatchQueuesNoneOfIt) {
+  ShmQueue queue = create();
+  die_at<ShmQueueWriter>(name_, ShmFaultPoint::kWriterBeforeCommit, [](ShmQueueWriter& w) {
+    const std::vector<std::string_view> records{"lost", "also lost"};
+    w.send_batch(records);
+  });
+  ShmQueueReader in = reader();
+  expect_end(in);
+  EXPECT_EQ(queue.stats().records_sent, 0u);
+  EXPECT_EQ(queue.stats().repairs, 1u);
+}
+
+}  // namespace
+}  // namespace dupipe
