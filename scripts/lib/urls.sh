@@ -26,6 +26,7 @@ corpus_urls() {
 # sets TEST_SERVER_PID and TEST_SERVER_PORT. Waits at most 10 s for the port file.
 start_test_server() {
   local bin_dir=$1 root=$2 state=$3 i
+  rm -f -- "$state/port"  # a port file left by an earlier server would be read at once
   "$bin_dir/dupipe-testserver" --root "$root" --port 0 --port-file "$state/port" --quiet &
   TEST_SERVER_PID=$!
   for ((i = 0; i < 100; i++)); do
