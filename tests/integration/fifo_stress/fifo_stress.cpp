@@ -25,13 +25,21 @@
 #include "common/exit_code.hpp"
 #include "common/logger.hpp"
 #include "common/sys.hpp"
-#include "tests/integration/fifo_stress/child_group.hpp"
 #include "tests/integration/fifo_stress/delivery_check.hpp"
 #include "tests/integration/fifo_stress/stress_data.hpp"
 #include "tests/integration/fifo_stress/stress_roles.hpp"
+#include "tests/support/child_processes.hpp"
 
 namespace dupipe::fifo_stress {
 namespace {
+
+using testing::ChildExit;
+using testing::ChildProcesses;
+using testing::SignalBlock;
+using testing::wait_for_signal;
+
+constexpr int kReaders = 0;  // ChildProcesses groups
+constexpr int kWriters = 1;
 
 using Clock = std::chrono::steady_clock;
 
@@ -111,18 +119,18 @@ void append(std::string& list, const std::string& item) {
 
 // Waits for every child. A failing child does not stop the others, so the verdict can still say
 // what was lost. The keeper is closed once the last writer is gone, so the readers drain the
-// FIFO and then see end of stream. The round is cut short (the ChildGroup's destructor kills and
+// FIFO and then see end of stream. The round is cut short (the ChildProcesses' destructor kills and
 // reaps the rest) by the deadline, a stop signal, or the last reader exiting before the writers.
-Supervision supervise(ChildGroup& children, UniqueFd& keeper, int timeout_s) {
+Supervision supervise(ChildProcesses& children, UniqueFd& keeper, int timeout_s) {
   const auto deadline = Clock::now() + std::chrono::seconds(timeout_s);
   Supervision result;
   while (true) {
     for (const ChildExit& exited : children.reap_exited()) {
-      if (!exited.is_success) append(result.child_failures, exited.role + " " + exited.how);
+      if (!exited.is_success()) append(result.child_failures, exited.role + " " + exited.how());
     }
-    if (keeper.is_open() && children.are_writers_done()) keeper.reset();
+    if (keeper.is_open() && children.is_group_done(kWriters)) keeper.reset();
     if (children.is_done()) return result;
-    if (children.are_readers_done()) {  // the writers would block on a full FIFO
+    if (children.is_group_done(kReaders)) {  // the writers would block on a full FIFO
       result.abort_reason = "every reader exited while " + children.running_roles() + " ran";
       return result;
     }
@@ -164,21 +172,27 @@ std::vector<std::uint64_t> collect(const TempDir& dir, int readers, DeliveryChec
 }
 
 void spawn_children(const Config& config, const std::string& fifo, const TempDir& dir,
-                    UniqueFd& keeper, ChildGroup& children) {
+                    UniqueFd& keeper, ChildProcesses& children) {
   for (int reader = 0; reader < config.readers; ++reader) {
     // Opened here, while the keeper holds the FIFO, so no reader can open it too late.
     UniqueFd input = open_or_throw(fifo, O_RDONLY);
     const std::string result = result_file(dir, reader);
-    children.spawn("reader " + std::to_string(reader), false, [&](const Logger& log) {
-      keeper.reset();  // an inherited write end would keep this reader from ever seeing EOF
-      return run_reader(log, std::move(input), fifo, config.workload, result);
-    });
+    children.spawn(
+        "reader " + std::to_string(reader),
+        [&](const Logger& log) {
+          keeper.reset();  // an inherited write end would keep this reader from ever seeing EOF
+          return run_reader(log, std::move(input), fifo, config.workload, result);
+        },
+        kReaders);
   }
   for (int writer = 0; writer < config.workload.writers; ++writer) {
-    children.spawn("writer " + std::to_string(writer), true, [&](const Logger&) {
-      keeper.reset();
-      return run_writer(config.workload, config.mode, fifo, writer);
-    });
+    children.spawn(
+        "writer " + std::to_string(writer),
+        [&](const Logger&) {
+          keeper.reset();
+          return run_writer(config.workload, config.mode, fifo, writer);
+        },
+        kWriters);
   }
 }
 
@@ -188,7 +202,7 @@ RoundResult run_round(const Config& config, const SignalBlock& signals) {
   if (::mkfifo(fifo.c_str(), 0600) != 0) throw_errno("mkfifo " + fifo, errno);
   // O_RDWR never blocks on a FIFO; this write end stands in for writers not yet started or gone.
   UniqueFd keeper = open_or_throw(fifo, O_RDWR);
-  ChildGroup children(signals.previous());
+  ChildProcesses children(signals.previous(), "fifo_stress");
   const auto start = Clock::now();
   spawn_children(config, fifo, dir, keeper, children);
   const Supervision supervision = supervise(children, keeper, config.timeout_s);

@@ -25,11 +25,16 @@
 #include "common/exit_code.hpp"
 #include "common/logger.hpp"
 #include "common/shm_queue.hpp"
-#include "tests/integration/shm_stress/child_set.hpp"
 #include "tests/integration/shm_stress/stress_records.hpp"
+#include "tests/support/child_processes.hpp"
 
 namespace dupipe::shm_stress {
 namespace {
+
+using testing::ChildExit;
+using testing::ChildProcesses;
+using testing::SignalBlock;
+using testing::wait_for_signal;
 
 using Clock = std::chrono::steady_clock;
 
@@ -135,8 +140,11 @@ Victim plan_victim(const Config& config, std::mt19937_64& random) {
     victim.kill_at = 1 + share / 20 + random() % (share / 10 + 1);
   }
   if (config.is_kill_inside_lock) {
-    // The fault point is passed once per batch.
-    victim.kill_at = 1 + (victim.kill_at - 1) / config.workload.batch;
+    // The fault point is passed once per batch; a reader's takes of whole batches are few and
+    // uneven (others may drain the queue first), so with batches it dies on its first take.
+    if (config.workload.batch > 1) {
+      victim.kill_at = victim.is_writer ? 1 + (victim.kill_at - 1) / config.workload.batch : 1;
+    }
     victim.inside = victim.is_writer    ? ShmFaultPoint::kWriterBeforeCommit
                     : random() % 2 == 0 ? ShmFaultPoint::kReaderBeforeCommit
                                         : ShmFaultPoint::kReaderAfterCommit;
@@ -218,21 +226,47 @@ int run_writer(const std::string& name, const Workload& workload, const Board& b
   return 0;
 }
 
-void spawn_children(const Config& config, const std::string& name, const Board& board,
-                    Victim& victim, ChildSet& children) {
-  for (std::uint32_t r = 0; r < config.readers; ++r) {
-    const bool is_victim = victim.is_planned && !victim.is_writer && victim.index == r;
-    const pid_t pid = children.spawn("reader " + std::to_string(r), [&] {
+// Waits (at most 5 s) until the queue's stats satisfy `is_ready`.
+template <typename Predicate>
+void await_stats(const ShmQueue& queue, const Predicate& is_ready) {
+  const auto deadline = Clock::now() + std::chrono::seconds(5);
+  while (!is_ready(queue.stats()) && Clock::now() < deadline) {
+    (void)wait_for_signal(std::chrono::milliseconds(1), false);
+  }
+}
+
+// Readers first, and writers only once every reader has attached: otherwise a reader scheduled
+// late may find the stream drained, and a victim reader could die of nothing. A reader that is to
+// die inside its first batch take goes alone first, and the others come after its death: spinning
+// peers would otherwise take every batch before it gets one (it would never be killed).
+void spawn_children(const Config& config, const ShmQueue& queue, const Board& board, Victim& victim,
+                    ChildProcesses& children) {
+  const std::string& name = queue.name();
+  const bool is_reader_victim = victim.is_planned && !victim.is_writer;
+  const bool goes_alone = is_reader_victim && victim.inside && config.workload.batch > 1;
+  const auto spawn_reader = [&](std::uint32_t r) {
+    const bool is_victim = is_reader_victim && victim.index == r;
+    const pid_t pid = children.spawn("reader " + std::to_string(r), [&, r](const Logger&) {
       return run_reader(name, config.workload, board, r, is_victim ? &victim : nullptr);
     });
     if (is_victim) victim.pid = pid;
+  };
+  for (std::uint32_t r = 0; r < config.readers; ++r) {
+    if (!goes_alone || r == victim.index) spawn_reader(r);
   }
+  const std::uint32_t first_readers = goes_alone ? 1 : config.readers;
+  await_stats(queue, [&](const ShmQueueStats& s) { return s.readers_attached >= first_readers; });
   for (std::uint32_t w = 0; w < config.workload.writers; ++w) {
     const bool is_victim = victim.is_planned && victim.is_writer && victim.index == w;
-    const pid_t pid = children.spawn("writer " + std::to_string(w), [&] {
+    const pid_t pid = children.spawn("writer " + std::to_string(w), [&, w](const Logger&) {
       return run_writer(name, config.workload, board, w, is_victim ? &victim : nullptr);
     });
     if (is_victim) victim.pid = pid;
+  }
+  if (!goes_alone) return;
+  await_stats(queue, [](const ShmQueueStats& s) { return s.readers_dead >= 1; });
+  for (std::uint32_t r = 0; r < config.readers; ++r) {
+    if (r != victim.index) spawn_reader(r);
   }
 }
 
@@ -242,9 +276,9 @@ struct Supervision {
 };
 
 // Collects exits (the victim may die of SIGKILL, nobody else may fail), kills the victim when its
-// moment comes, and gives up at the deadline (ChildSet's destructor then kills the rest).
-Supervision supervise(const Config& config, ChildSet& children, const Board& board, Victim& victim,
-                      RecoveryWatch& recovery) {
+// moment comes, and gives up at the deadline (ChildProcesses' destructor then kills the rest).
+Supervision supervise(const Config& config, ChildProcesses& children, const Board& board,
+                      Victim& victim, RecoveryWatch& recovery) {
   const auto deadline = Clock::now() + std::chrono::seconds(config.timeout_s);
   while (true) {
     std::string failures;
@@ -382,8 +416,8 @@ RoundResult run_round(const Config& config, const SignalBlock& signals) {
   result.victim = plan_victim(config, random);
   const auto start = Clock::now();
   {
-    ChildSet children(signals.previous());
-    spawn_children(config, name, board, result.victim, children);
+    ChildProcesses children(signals.previous(), "shm_stress");
+    spawn_children(config, queue, board, result.victim, children);
     RecoveryWatch recovery(queue);
     const Supervision supervision = supervise(config, children, board, result.victim, recovery);
     result.failure = supervision.failure;

@@ -1,4 +1,4 @@
-#include "tests/integration/shm_stress/child_set.hpp"
+#include "tests/support/child_processes.hpp"
 
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -14,9 +14,8 @@
 
 #include "common/error.hpp"
 #include "common/exit_code.hpp"
-#include "common/logger.hpp"
 
-namespace dupipe::shm_stress {
+namespace dupipe::testing {
 namespace {
 
 // After SIGKILL a child is normally gone at once; the bound only guards a stuck kernel wait.
@@ -29,12 +28,19 @@ sigset_t make_set(std::initializer_list<int> signals) {
   return set;
 }
 
-int run_body(const std::string& role, const std::function<int()>& body) {
-  const Logger log("shm_stress " + role, std::cerr);
+int run_body(const std::string& name, const std::function<int(const Logger&)>& body) {
+  const Logger log(name, std::cerr);  // made in the child, so the pid it prints is the child's
   try {
-    return body();
-  } catch (const std::exception& e) {
+    return body(log);
+  } catch (const FatalError& e) {
     log.error(e.what());
+    return to_int(e.code());
+  } catch (const std::exception& e) {
+    log.error(std::string("internal error: ") + e.what());
+    return to_int(ExitCode::kFailure);
+  } catch (...) {
+    // Reported, not swallowed: an exception escaping here would run the parent's code in the child.
+    log.error("unknown exception");
     return to_int(ExitCode::kFailure);
   }
 }
@@ -48,8 +54,9 @@ SignalBlock::SignalBlock() {
 
 SignalBlock::~SignalBlock() { ::sigprocmask(SIG_SETMASK, &previous_, nullptr); }
 
-int wait_for_signal(std::chrono::milliseconds timeout) {
-  const sigset_t set = make_set({SIGCHLD, SIGINT, SIGTERM, SIGHUP});
+int wait_for_signal(std::chrono::milliseconds timeout, bool include_stop) {
+  const sigset_t set =
+      include_stop ? make_set({SIGCHLD, SIGINT, SIGTERM, SIGHUP}) : make_set({SIGCHLD});
   const auto ms = std::max<std::chrono::milliseconds::rep>(timeout.count(), 0);
   const timespec wait{static_cast<std::time_t>(ms / 1000), static_cast<long>(ms % 1000) * 1000000L};
   const int signal_number = ::sigtimedwait(&set, nullptr, &wait);
@@ -61,23 +68,26 @@ bool ChildExit::is_success() const { return WIFEXITED(status) && WEXITSTATUS(sta
 bool ChildExit::is_sigkilled() const { return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL; }
 
 std::string ChildExit::how() const {
+  if (status == -1) return "could not be waited for";
   if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
   if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
   return "ended with wait status " + std::to_string(status);
 }
 
-ChildSet::~ChildSet() {
+ChildProcesses::~ChildProcesses() {
   kill_running();
   const auto deadline = std::chrono::steady_clock::now() + kReapBound;
   while (true) {
     (void)reap_exited();
     if (is_done() || std::chrono::steady_clock::now() >= deadline) break;
-    (void)wait_for_signal(std::chrono::milliseconds(50));
+    (void)wait_for_signal(std::chrono::milliseconds(50), false);
   }
-  if (!is_done()) std::cerr << "shm_stress: could not reap " << running_roles() << '\n';
+  if (!is_done()) std::cerr << program_ << ": could not reap " << running_roles() << '\n';
 }
 
-pid_t ChildSet::spawn(std::string role, const std::function<int()>& body) {
+pid_t ChildProcesses::spawn(std::string role, const std::function<int(const Logger&)>& body,
+                            int group) {
+  children_.reserve(children_.size() + 1);  // so recording the child after fork cannot fail
   std::cout.flush();  // or the child would write the parent's buffered output a second time
   std::cerr.flush();
   std::fflush(nullptr);
@@ -85,19 +95,19 @@ pid_t ChildSet::spawn(std::string role, const std::function<int()>& body) {
   const pid_t pid = ::fork();
   if (pid < 0) throw_errno("fork " + role, errno);
   if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // a killed parent leaves no stray children behind
-    if (::getppid() != parent) ::_exit(to_int(ExitCode::kFailure));
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(to_int(ExitCode::kFailure));  // it died before prctl
     ::sigprocmask(SIG_SETMASK, &child_mask_, nullptr);
-    const int code = run_body(role, body);
+    const int code = run_body(program_ + " " + role, body);
     std::cout.flush();
     std::cerr.flush();
     ::_exit(code);  // no atexit handlers, no destructors of the parent's objects
   }
-  children_.push_back(Child{pid, std::move(role), true});
+  children_.push_back(Child{pid, std::move(role), group, true});
   return pid;
 }
 
-std::vector<ChildExit> ChildSet::reap_exited() {
+std::vector<ChildExit> ChildProcesses::reap_exited() {
   std::vector<ChildExit> exited;
   for (Child& child : children_) {
     if (!child.is_running) continue;
@@ -113,18 +123,23 @@ std::vector<ChildExit> ChildSet::reap_exited() {
   return exited;
 }
 
-void ChildSet::kill_running() {
+void ChildProcesses::kill_running() {
   for (const Child& child : children_) {
     if (child.is_running) ::kill(child.pid, SIGKILL);
   }
 }
 
-bool ChildSet::is_done() const {
+bool ChildProcesses::is_done() const {
   return std::none_of(children_.begin(), children_.end(),
                       [](const Child& c) { return c.is_running; });
 }
 
-std::string ChildSet::running_roles() const {
+bool ChildProcesses::is_group_done(int group) const {
+  return std::none_of(children_.begin(), children_.end(),
+                      [&](const Child& c) { return c.group == group && c.is_running; });
+}
+
+std::string ChildProcesses::running_roles() const {
   std::string roles;
   for (const Child& child : children_) {
     if (!child.is_running) continue;
@@ -134,4 +149,4 @@ std::string ChildSet::running_roles() const {
   return roles;
 }
 
-}  // namespace dupipe::shm_stress
+}  // namespace dupipe::testing
