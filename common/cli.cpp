@@ -27,6 +27,13 @@ std::optional<int> parse(CLI::App& app, int argc, char** argv) {
   return std::nullopt;
 }
 
+std::unique_ptr<StageStats> stage_stats(std::string_view role, const Logger& logger) {
+  std::string problem;
+  auto stats = StageStats::from_environment(role, &problem);
+  if (!problem.empty()) logger.warning(problem);
+  return stats;
+}
+
 int run_stage(const std::string& program, bool verbose,
               const std::function<void(const Logger&)>& body) {
   install_stop_handlers();

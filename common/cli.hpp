@@ -5,10 +5,12 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "common/logger.hpp"
+#include "common/stage_stats.hpp"
 
 namespace dupipe::cli {
 
@@ -22,5 +24,9 @@ void add_common_options(CLI::App& app, bool& verbose);
 // logged through the program's logger.
 [[nodiscard]] int run_stage(const std::string& program, bool verbose,
                             const std::function<void(const Logger&)>& body);
+
+// The live counters of this stage when the launcher made a stats area (DUPIPE_STATS), else
+// nullptr; a problem with the area is logged as a warning and the stage runs without them.
+[[nodiscard]] std::unique_ptr<StageStats> stage_stats(std::string_view role, const Logger& logger);
 
 }  // namespace dupipe::cli

@@ -1,5 +1,6 @@
 // producer: reads a URL list and writes one record per accepted URL (docs/PROTOCOL.md).
 #include "common/cli.hpp"
+#include "common/instrumented_endpoint.hpp"
 #include "producer/producer.hpp"
 
 int main(int argc, char** argv) {
@@ -17,8 +18,9 @@ int main(int argc, char** argv) {
   if (const auto rc = dupipe::cli::parse(app, argc, argv)) return *rc;
 
   return dupipe::cli::run_stage("producer", verbose, [&](const dupipe::Logger& logger) {
-    const auto input = dupipe::open_reader(config.input);
-    const auto output = dupipe::open_writer(config.out);
+    const auto stats = dupipe::cli::stage_stats("producer", logger);
+    const auto input = dupipe::instrument(dupipe::open_reader(config.input), stats.get());
+    const auto output = dupipe::instrument(dupipe::open_writer(config.out), stats.get());
     const auto counts = dupipe::producer::run(*input, *output, config.policy, logger);
     logger.info(std::to_string(counts.accepted) + " URLs accepted, " +
                 std::to_string(counts.rejected) + " rejected");

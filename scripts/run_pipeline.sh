@@ -153,6 +153,7 @@ cleanup() {
   local status=$?
   trap - EXIT INT TERM
   stop_children
+  save_stage_counters "$out/stages.jsonl"
   remove_shm_links
   if [[ $keep_run_dir -eq 1 ]]; then
     log "run directory kept: $run_dir"
@@ -179,6 +180,7 @@ resolve_links "$transport" "${stand_in_links[@]}"
 create_link urls 1
 create_link paths "$fetchers"
 create_link digests "$hashers"
+create_stats_area $((fetchers + hashers + 2))
 exec {launcher_stdin}<&0
 
 # Starts a stage in the background without the launcher's keeper descriptors (close_keepers).

@@ -5,6 +5,7 @@
 #include "common/error.hpp"
 #include "common/exit_code.hpp"
 #include "common/shm_queue.hpp"
+#include "common/stage_stats.hpp"
 #include "shmctl/segment_inventory.hpp"
 
 namespace dupipe::shmctl {
@@ -40,19 +41,54 @@ std::string stats_line(const std::string& name, const ShmQueueStats& s) {
          std::to_string(s.repairs);
 }
 
+nlohmann::json stage_json(const StageSnapshot& s) {
+  return {{"pid", s.pid},
+          {"role", s.role},
+          {"activity", std::string(activity_name(s.activity))},
+          {"activity_since_ns", s.activity_since_ns},
+          {"started_unix_ms", s.started_unix_ms},
+          {"records_in", s.records_in},
+          {"records_out", s.records_out},
+          {"bytes_in", s.bytes_in},
+          {"bytes_out", s.bytes_out},
+          {"failures_out", s.failures_out},
+          {"current_item", s.current_item},
+          {"alive", s.is_alive}};
+}
+
+std::string stage_line(const StageSnapshot& s) {
+  return std::to_string(s.pid) + " " + s.role + " " + std::string(activity_name(s.activity)) +
+         (s.is_alive ? "" : " (exited)") + ": in " + std::to_string(s.records_in) + ", out " +
+         std::to_string(s.records_out) + " (" + std::to_string(s.failures_out) + " failures)";
+}
+
+std::optional<ProcessIdentity> owner_or_throw(pid_t owner_pid) {
+  if (owner_pid == 0) return std::nullopt;
+  auto owner = process_identity(owner_pid);
+  if (!owner) {
+    throw FatalError("owner pid " + std::to_string(owner_pid) + " is not running",
+                     ExitCode::kUsage);
+  }
+  return owner;
+}
+
 }  // namespace
+
+void create_stats_area(const std::string& name, std::uint32_t slots, pid_t owner_pid) {
+  StatsArea::create(name, slots, owner_or_throw(owner_pid));
+}
+
+void print_stages(const std::string& name, bool as_json, std::ostream& out) {
+  for (const StageSnapshot& stage : StatsArea::open(name).snapshot()) {
+    out << (as_json ? stage_json(stage).dump() : stage_line(stage)) << '\n';
+  }
+}
 
 void create_segment(const CreateOptions& options) {
   ShmQueueOptions queue_options;
   queue_options.capacity_bytes = options.capacity_bytes;
   queue_options.expected_writers = options.writers;
-  if (options.owner_pid != 0) {
-    queue_options.owner = process_identity(options.owner_pid);
-    if (!queue_options.owner) {
-      throw FatalError("owner pid " + std::to_string(options.owner_pid) + " is not running",
-                       ExitCode::kUsage);
-    }
-  }
+  queue_options.owner = owner_or_throw(options.owner_pid);
   (void)ShmQueue::create(options.name, queue_options);
 }
 

@@ -28,6 +28,12 @@ void create_segment(const CreateOptions& options);
 // One line per segment (or one JSON object per line with `as_json`).
 void print_stats(const std::vector<std::string>& names, bool as_json, std::ostream& out);
 
+// Creates a run's live-counter area (common/stage_stats.hpp) exclusively.
+void create_stats_area(const std::string& name, std::uint32_t slots, pid_t owner_pid);
+
+// One line (or JSON object) per stage that claimed a slot of the stats area.
+void print_stages(const std::string& name, bool as_json, std::ostream& out);
+
 // The records readers took and never acknowledged, one protocol line each.
 void print_orphans(const std::string& name, std::ostream& out);
 

@@ -30,8 +30,21 @@ int main(int argc, char** argv) {
   create_cmd->add_option("--owner-pid", create.owner_pid,
                          "Process whose death makes the segment stale (default: none alive)");
 
+  std::uint32_t stats_slots = 64;
+  auto* stats_cmd = app.add_subcommand("create-stats", "Create a run's live-counter area");
+  stats_cmd->add_option("name", create.name, "Area name, e.g. dupipe-1234-ab12cd34-stats")
+      ->required();
+  stats_cmd->add_option("--slots", stats_slots, "Stage processes it can hold")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
+  stats_cmd->add_option("--owner-pid", create.owner_pid, "Process whose death makes it stale");
+
   std::vector<std::string> names;
   bool as_json = false;
+  std::string stages_name;
+  auto* stages_cmd = app.add_subcommand("stages", "The live counters of a run's stages");
+  stages_cmd->add_option("name", stages_name, "Stats area name")->required();
+  stages_cmd->add_flag("--json", as_json, "One JSON object per line");
   auto* stat_cmd = app.add_subcommand("stat", "Depth, capacity, writers and readers of queues");
   stat_cmd->add_option("names", names, "Segment names")->required();
   stat_cmd->add_flag("--json", as_json, "One JSON object per line");
@@ -53,6 +66,8 @@ int main(int argc, char** argv) {
   int missing = 0;
   const int rc = dupipe::cli::run_stage("dupipe-shm", verbose, [&](const dupipe::Logger& logger) {
     if (*create_cmd) shmctl::create_segment(create);
+    if (*stats_cmd) shmctl::create_stats_area(create.name, stats_slots, create.owner_pid);
+    if (*stages_cmd) shmctl::print_stages(stages_name, as_json, std::cout);
     if (*stat_cmd) shmctl::print_stats(names, as_json, std::cout);
     if (*orphans_cmd) shmctl::print_orphans(orphan_name, std::cout);
     if (*remove_cmd) missing = shmctl::remove_segments(names, logger);

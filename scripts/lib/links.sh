@@ -81,6 +81,27 @@ close_keepers() {
   for fd in "${keeper_fd[@]}"; do exec {fd}>&-; done
 }
 
+# create_stats_area SLOTS: the run's live counters (read by dupipe-top and dupipe-shm stages);
+# the stages find it through DUPIPE_STATS. Same exclusive creation and cleanup as the links.
+create_stats_area() {
+  local name
+  name=$(shm_name_of stats)
+  if ! "$bin_dir/dupipe-shm" create-stats "$name" --slots "$1" --owner-pid "$$"; then
+    log "cannot create shared-memory segment /dev/shm/$name for the live counters; refusing to run"
+    exit 1
+  fi
+  shm_names+=("$name")
+  echo "$name" >"$run_dir/stats"
+  export DUPIPE_STATS=$name
+}
+
+# save_stage_counters FILE: the final live counters, one JSON object per stage process.
+save_stage_counters() {
+  [[ -s $run_dir/stats ]] || return 0
+  "$bin_dir/dupipe-shm" stages --json "$(<"$run_dir/stats")" >"$1.tmp" && mv -f -- "$1.tmp" "$1" ||
+    log "could not save the stage counters to $1"
+}
+
 remove_shm_links() {
   ((${#shm_names[@]} > 0)) || return 0
   "$bin_dir/dupipe-shm" remove "${shm_names[@]}" || log "some shared-memory segments were already gone"

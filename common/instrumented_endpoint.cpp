@@ -1,0 +1,56 @@
+#include "common/instrumented_endpoint.hpp"
+
+namespace dupipe {
+namespace {
+
+class InstrumentedReader final : public RecordReader {
+ public:
+  InstrumentedReader(std::unique_ptr<RecordReader> inner, StageStats& stats)
+      : inner_(std::move(inner)), stats_(stats) {}
+
+  std::optional<std::string> read_line() override {
+    stats_.set_activity(Activity::kReading);
+    auto line = inner_->read_line();
+    if (line) stats_.record_in(*line);
+    stats_.set_activity(line ? Activity::kWorking : Activity::kDone);
+    return line;
+  }
+  void acknowledge() override { inner_->acknowledge(); }
+  [[nodiscard]] const std::string& name() const override { return inner_->name(); }
+
+ private:
+  std::unique_ptr<RecordReader> inner_;
+  StageStats& stats_;
+};
+
+class InstrumentedWriter final : public RecordWriter {
+ public:
+  InstrumentedWriter(std::unique_ptr<RecordWriter> inner, StageStats& stats)
+      : inner_(std::move(inner)), stats_(stats) {}
+
+  void write_line(std::string_view line) override {
+    stats_.set_activity(Activity::kWriting);
+    inner_->write_line(line);
+    stats_.record_out(line);
+    stats_.set_activity(Activity::kWorking);
+  }
+  [[nodiscard]] const std::string& name() const override { return inner_->name(); }
+
+ private:
+  std::unique_ptr<RecordWriter> inner_;
+  StageStats& stats_;
+};
+
+}  // namespace
+
+std::unique_ptr<RecordReader> instrument(std::unique_ptr<RecordReader> reader, StageStats* stats) {
+  if (stats == nullptr) return reader;
+  return std::make_unique<InstrumentedReader>(std::move(reader), *stats);
+}
+
+std::unique_ptr<RecordWriter> instrument(std::unique_ptr<RecordWriter> writer, StageStats* stats) {
+  if (stats == nullptr) return writer;
+  return std::make_unique<InstrumentedWriter>(std::move(writer), *stats);
+}
+
+}  // namespace dupipe
