@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <map>
 
@@ -91,7 +92,11 @@ int print_once(const std::string& run_dir, int interval_ms, top::SortKey sort) {
 }
 
 std::optional<std::string> find_run(const std::string& given) {
-  if (!given.empty()) return given;
+  if (!given.empty()) {
+    if (std::filesystem::exists(std::filesystem::path(given) / "pids")) return given;
+    std::cerr << "dupipe-top: " << given << " is not a dupipe run directory (no pids file)\n";
+    return std::nullopt;
+  }
   const char* tmp = std::getenv("TMPDIR");
   const auto runs = top::live_runs(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp");
   if (runs.size() == 1) return runs.front().string();
