@@ -1,5 +1,6 @@
 // The hasher stage loop: P records in, H records (file + digest) out; F records pass through.
 // A file that cannot be read, or whose size differs from the P record's, becomes an F record.
+// In directory mode (--mode full|partial) W records are hashed instead (local_file_hasher.hpp).
 #pragma once
 
 #include <cstdint>
@@ -8,6 +9,7 @@
 #include "common/endpoint.hpp"
 #include "common/logger.hpp"
 #include "hasher/digest.hpp"
+#include "hasher/local_file_hasher.hpp"
 
 namespace dupipe::hasher {
 
@@ -15,6 +17,7 @@ struct Config {
   std::string in = "-";
   std::string out = "-";
   std::string algorithm = "sha256";
+  HashMode mode = HashMode::kUrl;
 };
 
 struct Counts {
@@ -24,6 +27,7 @@ struct Counts {
 };
 
 [[nodiscard]] Counts run(RecordReader& input, RecordWriter& output, FileDigester& digester,
-                         const std::string& algorithm, const Logger& logger);
+                         const std::string& algorithm, const Logger& logger,
+                         HashMode mode = HashMode::kUrl);
 
 }  // namespace dupipe::hasher

@@ -1,4 +1,6 @@
 // hasher: computes the digest of each file named by a P record and emits H records.
+#include <map>
+
 #include "common/cli.hpp"
 #include "hasher/hasher.hpp"
 
@@ -11,14 +13,22 @@ int main(int argc, char** argv) {
   app.add_option("-i,--in", config.in, "Input endpoint")->capture_default_str();
   app.add_option("-o,--out", config.out, "Output endpoint")->capture_default_str();
   app.add_option("--algo", config.algorithm, "Digest algorithm")
-      ->capture_default_str()->check(CLI::IsMember({"sha256", "sha1", "md5"}));
+      ->capture_default_str()->check(CLI::IsMember({"sha256", "sha1", "md5", "blake2b", "xxh128"}));
+  const std::map<std::string, dupipe::hasher::HashMode> modes{
+      {"url", dupipe::hasher::HashMode::kUrl},
+      {"full", dupipe::hasher::HashMode::kFull},
+      {"partial", dupipe::hasher::HashMode::kPartial}};
+  app.add_option("--mode", config.mode,
+                 "url: P records; full / partial: directory mode, W records get their full digest\n"
+                 "or the digest of their first and last 4 KiB")
+      ->transform(CLI::CheckedTransformer(modes));
   if (const auto rc = dupipe::cli::parse(app, argc, argv)) return *rc;
 
   return dupipe::cli::run_stage("hasher", verbose, [&](const dupipe::Logger& logger) {
     dupipe::hasher::FileDigester digester(config.algorithm);
     const auto input = dupipe::open_reader(config.in);
     const auto output = dupipe::open_writer(config.out);
-    const auto counts = dupipe::hasher::run(*input, *output, digester, config.algorithm, logger);
+    const auto counts = dupipe::hasher::run(*input, *output, digester, config.algorithm, logger, config.mode);
     logger.info(std::to_string(counts.hashed) + " hashed, " + std::to_string(counts.failed) + " failed");
   });
 }

@@ -1,6 +1,7 @@
 // producer: reads a URL list and writes one record per accepted URL (docs/PROTOCOL.md).
 #include "common/cli.hpp"
 #include "producer/producer.hpp"
+#include "producer/tree_walker.hpp"
 
 int main(int argc, char** argv) {
   dupipe::producer::Config config;
@@ -14,7 +15,20 @@ int main(int argc, char** argv) {
   app.add_flag("--allow-file", config.policy.allow_file, "Accept file:// URLs");
   app.add_option("--max-url-length", config.policy.max_url_bytes, "Longest URL accepted, in bytes")
       ->capture_default_str();
+  std::vector<std::string> dirs;
+  dupipe::producer::WalkOptions walk;
+  app.add_option("--dir", dirs, "Directory mode: walk DIR (repeatable) and write W records");
+  app.add_flag("--follow-links", walk.follow_links, "Directory mode: follow symbolic links");
   if (const auto rc = dupipe::cli::parse(app, argc, argv)) return *rc;
+
+  if (!dirs.empty()) {
+    return dupipe::cli::run_stage("producer", verbose, [&](const dupipe::Logger& logger) {
+      const auto output = dupipe::open_writer(config.out);
+      const auto counts = dupipe::producer::walk_trees(dirs, walk, *output, logger);
+      logger.info(std::to_string(counts.files) + " files, " + std::to_string(counts.skipped) +
+                  " skipped, " + std::to_string(counts.failed) + " failed");
+    });
+  }
 
   return dupipe::cli::run_stage("producer", verbose, [&](const dupipe::Logger& logger) {
     const auto input = dupipe::open_reader(config.input);
