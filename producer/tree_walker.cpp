@@ -87,7 +87,8 @@ class Walker {
   void visit(const std::string& path, const struct stat& st) {
     if (S_ISDIR(st.st_mode)) {
       // Entered once per (device, inode): stops symlink loops and roots given twice or nested.
-      if (!entered_.emplace(st.st_dev, st.st_ino).second) return skip(path, "directory already walked");
+      // Not counted as skipped: nothing under it is missed, it was walked under another name.
+      if (!entered_.emplace(st.st_dev, st.st_ino).second) return logger_.debug(path + ": directory already walked");
       pending_.push_back(path);
     } else if (S_ISREG(st.st_mode)) {
       ++counts_.files;

@@ -20,7 +20,7 @@ struct WalkOptions {
 
 struct WalkCounts {
   std::uint64_t files = 0;    // W records written
-  std::uint64_t skipped = 0;  // symbolic links not followed, special files, directories seen twice
+  std::uint64_t skipped = 0;  // symbolic links not followed, special files
   std::uint64_t failed = 0;   // F records written
 };
 

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2154  # the launcher's globals (script_dir, bin_dir, out, algo, ...)
 # Directory mode of scripts/run_pipeline.sh (--dir): the producer walks the trees and no fetcher
 # runs. Staged so that nothing is read that cannot be a duplicate (docs/PROTOCOL.md):
 #
@@ -7,7 +8,7 @@
 #
 # The groupers are barriers (they must see every file before they know which sizes or partial
 # digests are shared); links read by several hashers are written in packet mode.
-# shellcheck source=supervise.sh
+# shellcheck source=lib/supervise.sh
 source "$script_dir/lib/supervise.sh"
 
 # run_dir_pipeline: uses the launcher's globals (bin_dir, out, algo, hashers, stage_args,
