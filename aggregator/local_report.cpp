@@ -38,7 +38,8 @@ Json summary_json(const LocalSummary& s) {
               {"unique_partial", s.unique_partial}, {"empty", s.empty},
               {"skipped", s.skipped},       {"duplicate_groups", s.duplicate_groups},
               {"duplicate_files", s.duplicate_files}, {"wasted_bytes", s.wasted_bytes},
-              {"hardlink_sets", s.hardlink_sets}};
+              {"hardlink_sets", s.hardlink_sets}, {"bytes_hashed", s.bytes_hashed},
+              {"bytes_partial", s.bytes_partial}};
 }
 
 Json failure_json(const FailureRecord& failure) {
@@ -115,6 +116,8 @@ LocalReport LocalReportBuilder::build(std::vector<LocalGroup> groups, std::vecto
   s.unique_partial = stat("unique_partial");
   s.empty = stat("empty");
   s.skipped = stat("skipped");
+  s.bytes_hashed = stat("full_bytes");
+  s.bytes_partial = stat("partial_bytes");
   s.hashed = seen_ids_.size();
   s.failed = report.failures.size();
   s.duplicate_groups = report.groups.size();

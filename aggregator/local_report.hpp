@@ -38,6 +38,8 @@ struct LocalSummary {
   std::uint64_t duplicate_files = 0;
   std::uint64_t wasted_bytes = 0;
   std::uint64_t hardlink_sets = 0;
+  std::uint64_t bytes_hashed = 0;   // read for full digests
+  std::uint64_t bytes_partial = 0;  // read for partial digests (first and last 4 KiB)
 };
 
 struct LocalReport {

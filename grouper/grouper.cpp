@@ -30,25 +30,32 @@ void write_stat(RecordWriter& output, const std::string& name, std::uint64_t val
 
 // Writes what the size barrier found; the candidates last, after the optional test pause.
 std::uint64_t finish_by_size(std::vector<LocalFileRecord> files, const Config& config,
-                             RecordWriter& output, const Logger& logger) {
+                             BatchingWriter& output, const Logger& logger) {
   SizeGrouping grouping = group_by_size(std::move(files), config.size);
   for (const LinkRecord& link : grouping.links) write_record(output, link);
   write_stat(output, "files", grouping.files);
   write_stat(output, "unique_size", grouping.unique_size);
   write_stat(output, "empty", grouping.empty);
   write_stat(output, "repeated_names", grouping.repeated_names);
+  output.flush();  // everything but the candidates is out before the test pause
   if (!config.pause_dir.empty()) pause_for_test(config.pause_dir, logger);
-  for (const LocalFileRecord& file : grouping.candidates) write_record(output, file);
+  for (const LocalFileRecord& file : grouping.candidates) {
+    write_record(output, file);
+    output.add_work(2 * 4096);  // what a partial hasher reads of it, at most
+  }
   logger.info(std::to_string(grouping.unique_size) + " files of unique size not read, " +
               std::to_string(grouping.links.size()) + " hard links");
   return grouping.candidates.size();
 }
 
-std::uint64_t finish_by_partial(std::vector<LocalFileRecord> files, RecordWriter& output,
+std::uint64_t finish_by_partial(std::vector<LocalFileRecord> files, BatchingWriter& output,
                                 const Logger& logger) {
   PartialGrouping grouping = group_by_partial(std::move(files));
   write_stat(output, "unique_partial", grouping.unique_partial);
-  for (const LocalFileRecord& file : grouping.candidates) write_record(output, file);
+  for (const LocalFileRecord& file : grouping.candidates) {
+    write_record(output, file);
+    output.add_work(file.size);  // a full hasher reads all of it
+  }
   logger.info(std::to_string(grouping.unique_partial) + " files ruled out by their first and last bytes");
   return grouping.candidates.size();
 }
@@ -60,7 +67,7 @@ bool is_passed_through(const Record& record) {
 
 }  // namespace
 
-Counts run(RecordReader& input, RecordWriter& output, const Config& config, const Logger& logger) {
+Counts run(RecordReader& input, BatchingWriter& output, const Config& config, const Logger& logger) {
   Counts counts;
   std::vector<LocalFileRecord> files;
   while (const auto line = input.read_line()) {
@@ -80,6 +87,7 @@ Counts run(RecordReader& input, RecordWriter& output, const Config& config, cons
   }
   counts.candidates = config.by == GroupBy::kSize ? finish_by_size(std::move(files), config, output, logger)
                                                   : finish_by_partial(std::move(files), output, logger);
+  output.flush();
   return counts;
 }
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "common/batching_writer.hpp"
 #include "common/endpoint.hpp"
 #include "common/logger.hpp"
 #include "grouper/size_grouping.hpp"
@@ -32,7 +33,8 @@ struct Counts {
   std::uint64_t passed_through = 0;
 };
 
-[[nodiscard]] Counts run(RecordReader& input, RecordWriter& output, const Config& config,
+// Flushes `output` at the end. Candidates are batched by the bytes their readers will read.
+[[nodiscard]] Counts run(RecordReader& input, BatchingWriter& output, const Config& config,
                          const Logger& logger);
 
 }  // namespace dupipe::grouper

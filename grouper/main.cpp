@@ -24,8 +24,8 @@ int main(int argc, char** argv) {
 
   return dupipe::cli::run_stage("grouper", verbose, [&](const dupipe::Logger& logger) {
     const auto input = dupipe::open_reader(config.in);
-    const auto output = dupipe::open_writer(config.out);
-    const auto counts = dupipe::grouper::run(*input, *output, config, logger);
+    dupipe::BatchingWriter output(dupipe::open_writer(config.out), dupipe::wants_batching(config.out));
+    const auto counts = dupipe::grouper::run(*input, output, config, logger);
     logger.info(std::to_string(counts.received) + " files in, " + std::to_string(counts.candidates) +
                 " candidates out");
   });

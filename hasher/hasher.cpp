@@ -25,6 +25,11 @@ void count_result(const Record& result, Counts& counts, const Logger& logger) {
   }
 }
 
+void count_bytes(const Record& result, Counts& counts) {
+  if (const auto* digest = std::get_if<DigestRecord>(&result)) counts.full_bytes += digest->size;
+  if (std::holds_alternative<LocalFileRecord>(result)) counts.partial_bytes += 2 * kEdgeBytes;
+}
+
 // F records always; in directory mode also what later stages need: digests made early by the
 // partial hashers (small files), hard links and counts.
 bool is_passed_through(const Record& record, HashMode mode) {
@@ -50,6 +55,7 @@ Counts run(RecordReader& input, RecordWriter& output, FileDigester& digester,
     } else if (mode != HashMode::kUrl && std::holds_alternative<LocalFileRecord>(*record)) {
       const Record result = hash_local_file(std::get<LocalFileRecord>(*record), mode, digester, algorithm);
       count_result(result, counts, logger);
+      count_bytes(result, counts);
       write_record(output, result);
     } else if (is_passed_through(*record, mode)) {
       ++counts.passed_through;
@@ -60,6 +66,10 @@ Counts run(RecordReader& input, RecordWriter& output, FileDigester& digester,
                        ExitCode::kProtocol);
     }
     input.acknowledge();
+  }
+  if (mode != HashMode::kUrl) {
+    write_record(output, StatRecord{"hasher", "full_bytes", counts.full_bytes});
+    write_record(output, StatRecord{"hasher", "partial_bytes", counts.partial_bytes});
   }
   return counts;
 }

@@ -1,6 +1,7 @@
 // The hasher stage loop: P records in, H records (file + digest) out; F records pass through.
 // A file that cannot be read, or whose size differs from the P record's, becomes an F record.
-// In directory mode (--mode full|partial) W records are hashed instead (local_file_hasher.hpp).
+// In directory mode (--mode full|partial) W records are hashed instead (local_file_hasher.hpp),
+// and the bytes read are reported at the end in S records (full_bytes, partial_bytes).
 #pragma once
 
 #include <cstdint>
@@ -24,6 +25,8 @@ struct Counts {
   std::uint64_t hashed = 0;
   std::uint64_t failed = 0;
   std::uint64_t passed_through = 0;
+  std::uint64_t full_bytes = 0;     // directory mode: bytes read for full digests
+  std::uint64_t partial_bytes = 0;  // directory mode: bytes read for partial digests
 };
 
 [[nodiscard]] Counts run(RecordReader& input, RecordWriter& output, FileDigester& digester,

@@ -8,16 +8,19 @@ FailureRecord failure(const LocalFileRecord& file, const std::string& cause) {
   return FailureRecord{file.id, file.path, Stage::kHasher, file.path + ": " + cause};
 }
 
-// Empty when the descriptor still shows the file the walk saw, else the reason.
+// Empty when `now` is still the file the walk saw, else the reason.
+std::string change_since_walk(const FileIdentity& now, const LocalFileRecord& file) {
+  if (now.device != file.device || now.inode != file.inode) return "replaced since the walk";
+  if (now.size != file.size) {
+    return "changed since the walk: size " + std::to_string(file.size) + " -> " + std::to_string(now.size);
+  }
+  if (now.mtime_ns != file.mtime_ns) return "changed since the walk: modification time differs";
+  return {};
+}
+
 std::string change_since_walk(int fd, const LocalFileRecord& file) {
   const auto now = identity_of(fd);
-  if (!now) return now.error().message;
-  if (now->device != file.device || now->inode != file.inode) return "replaced since the walk";
-  if (now->size != file.size) {
-    return "changed since the walk: size " + std::to_string(file.size) + " -> " + std::to_string(now->size);
-  }
-  if (now->mtime_ns != file.mtime_ns) return "changed since the walk: modification time differs";
-  return {};
+  return now ? change_since_walk(*now, file) : now.error().message;
 }
 
 }  // namespace
@@ -29,11 +32,11 @@ Record hash_local_file(const LocalFileRecord& file, HashMode mode, FileDigester&
   auto opened = open_regular_file(file.path, false);
   if (!opened) return failure(file, opened.error().message);
   const int fd = opened->fd.get();
-  if (auto change = change_since_walk(fd, file); !change.empty()) return failure(file, change);
+  if (auto change = change_since_walk(opened->identity, file); !change.empty()) return failure(file, change);
   if (mode == HashMode::kPartial && file.size > 2 * kEdgeBytes) {
+    // No second look here: a change during this read is caught by the full hasher's checks.
     auto partial = digester.digest_edges(fd, file.size, kEdgeBytes);
     if (!partial) return failure(file, partial.error().message);
-    if (auto change = change_since_walk(fd, file); !change.empty()) return failure(file, change);
     LocalFileRecord result = file;
     result.partial = std::move(*partial);
     return result;

@@ -1,6 +1,7 @@
 // hasher: computes the digest of each file named by a P record and emits H records.
 #include <map>
 
+#include "common/batching_writer.hpp"
 #include "common/cli.hpp"
 #include "hasher/hasher.hpp"
 
@@ -27,8 +28,11 @@ int main(int argc, char** argv) {
   return dupipe::cli::run_stage("hasher", verbose, [&](const dupipe::Logger& logger) {
     dupipe::hasher::FileDigester digester(config.algorithm);
     const auto input = dupipe::open_reader(config.in);
-    const auto output = dupipe::open_writer(config.out);
-    const auto counts = dupipe::hasher::run(*input, *output, digester, config.algorithm, logger, config.mode);
+    // Directory mode passes tens of thousands of small records: batch them (docs/PROTOCOL.md).
+    const bool is_batched = config.mode != dupipe::hasher::HashMode::kUrl && dupipe::wants_batching(config.out);
+    dupipe::BatchingWriter output(dupipe::open_writer(config.out), is_batched);
+    const auto counts = dupipe::hasher::run(*input, output, digester, config.algorithm, logger, config.mode);
+    output.flush();
     logger.info(std::to_string(counts.hashed) + " hashed, " + std::to_string(counts.failed) + " failed");
   });
 }

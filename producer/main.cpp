@@ -1,4 +1,5 @@
 // producer: reads a URL list and writes one record per accepted URL (docs/PROTOCOL.md).
+#include "common/batching_writer.hpp"
 #include "common/cli.hpp"
 #include "producer/producer.hpp"
 #include "producer/tree_walker.hpp"
@@ -23,8 +24,9 @@ int main(int argc, char** argv) {
 
   if (!dirs.empty()) {
     return dupipe::cli::run_stage("producer", verbose, [&](const dupipe::Logger& logger) {
-      const auto output = dupipe::open_writer(config.out);
-      const auto counts = dupipe::producer::walk_trees(dirs, walk, *output, logger);
+      dupipe::BatchingWriter output(dupipe::open_writer(config.out), dupipe::wants_batching(config.out));
+      const auto counts = dupipe::producer::walk_trees(dirs, walk, output, logger);
+      output.flush();
       logger.info(std::to_string(counts.files) + " files, " + std::to_string(counts.skipped) +
                   " skipped, " + std::to_string(counts.failed) + " failed");
     });

@@ -7,7 +7,8 @@
 #   grouper --by partial --candidates--> hasher --mode full x M --digests--> aggregator --local
 #
 # The groupers are barriers (they must see every file before they know which sizes or partial
-# digests are shared); links read by several hashers are written in packet mode.
+# digests are shared). Every link is written in packet mode, each packet a batch of whole records
+# (common/batching_writer.hpp), so a reader takes a batch with one lock and one read.
 # shellcheck source=lib/supervise.sh
 source "$script_dir/lib/supervise.sh"
 
@@ -36,20 +37,20 @@ run_dir_pipeline() {
     "${dir_report_args[@]}" --out "$out" <"$d/digests"
   for ((i = 0; i < hashers; i++)); do
     sv_spawn hasher "$bin_dir/hasher" "${stage_args[@]}" --mode full --algo "$algo" \
-      --out "fifo:$d/digests" <"$d/candidates"
+      --out "packet:$d/digests" <"$d/candidates"
   done
   sv_spawn partial-grouper "$bin_dir/grouper" "${stage_args[@]}" --by partial \
     --out "packet:$d/candidates" <"$d/partials"
   for ((i = 0; i < hashers; i++)); do
     sv_spawn partial-hasher "$bin_dir/hasher" "${stage_args[@]}" --mode partial --algo "$algo" \
-      --out "fifo:$d/partials" <"$d/sized"
+      --out "packet:$d/partials" <"$d/sized"
   done
   sv_spawn sizer "$bin_dir/grouper" "${stage_args[@]}" --by size "${dir_group_args[@]}" "${pause[@]}" \
     --out "packet:$d/sized" <"$d/walked"
   local roots=()
   for i in "${dir_roots[@]}"; do roots+=(--dir "$i"); done
   sv_spawn producer "$bin_dir/producer" "${stage_args[@]}" "${dir_walk_args[@]}" "${roots[@]}" \
-    --out "fifo:$d/walked" </dev/null
+    --out "packet:$d/walked" </dev/null
   sv_log "run directory $d; directory mode: producer, 2 groupers, $hashers + $hashers hashers, aggregator"
   sv_wait
   echo "Report: $out/report.json (text: $out/report.txt; review $out/actions.sh before running it)"

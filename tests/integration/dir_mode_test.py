@@ -55,6 +55,10 @@ def case_contents():
         expect(s["unique_partial"] == 2, f"unique_partial {s}")
         expect(s["duplicate_files"] == 3 and s["wasted_bytes"] == 2 * BIG + 16, f"wasted {s}")
         expect(report["mode"] == "dir" and report["algorithm"] == "sha256", "mode/algorithm")
+        # Read in full: d1-d3 and 'middle' (its edges match), and the four small same-size files;
+        # for the partial digests, 2 x 4 KiB of each of the six 20000-byte files.
+        expect(s["bytes_hashed"] == 4 * BIG + 2 * 4 + 2 * 16, f"bytes_hashed {s}")
+        expect(s["bytes_partial"] == 6 * 8192, f"bytes_partial {s}")
         d = [g for g in report["groups"] if g["size"] == BIG][0]
         expect(d["digest"] == hashlib.sha256(pattern("big", BIG)).hexdigest(), "digest of d*")
         # --include-empty: the two empty files (physical files of size 0) form one group.
