@@ -357,6 +357,34 @@ def case_unreadable():
         expect("Permission denied" in f.get(b"locked", "") and "cannot open directory" in f.get(b"closed", ""), f"{f}")
 
 
+def case_interrupt():
+    """SIGINT while the size grouper waits (test hook): exit 130, no stage and no run directory
+    left behind."""
+    import signal, time
+    with Work() as work:
+        root = work.sub("i")
+        build_content_corpus(root)
+        pause = work.sub("pause")
+        env = dict(os.environ, TMPDIR=work.tmp, DUPIPE_TEST_PAUSE_DIR=pause)
+        proc = subprocess.Popen([LAUNCHER, "--bin-dir", BIN, "--dir", root, "--out", work.sub("out")], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            for _ in range(3000):  # at most 30 s
+                if os.path.exists(os.path.join(pause, "paused")) or proc.poll() is not None:
+                    break
+                time.sleep(0.01)
+            pids = open(os.path.join(work.tmp, os.listdir(work.tmp)[0], "pids")).read().split()[1::2]
+            proc.send_signal(signal.SIGINT)
+            _, err = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        expect(proc.returncode == 130, f"exit {proc.returncode}: {err.decode(errors='replace')}")
+        alive = [p for p in pids if os.path.exists(f"/proc/{p}")]
+        expect(not alive, f"stages still running: {alive}")
+        expect(not os.path.exists(os.path.join(work.path, "out", "report.json")), "report written")
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":
