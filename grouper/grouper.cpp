@@ -32,7 +32,14 @@ void write_stat(RecordWriter& output, const std::string& name, std::uint64_t val
 std::uint64_t finish_by_size(std::vector<LocalFileRecord> files, const Config& config,
                              BatchingWriter& output, const Logger& logger) {
   SizeGrouping grouping = group_by_size(std::move(files), config.size);
-  for (const LinkRecord& link : grouping.links) write_record(output, link);
+  for (const LinkRecord& link : grouping.links) {
+    // Two long names may not fit one record; the link is then only logged, never fatal.
+    if (auto line = format_record(link)) {
+      output.write_line(*line);
+    } else {
+      logger.warning(link.path + ": hard link of " + link.target + " not reported: " + line.error().message);
+    }
+  }
   write_stat(output, "files", grouping.files);
   write_stat(output, "unique_size", grouping.unique_size);
   write_stat(output, "empty", grouping.empty);

@@ -91,12 +91,27 @@ class Walker {
       if (!entered_.emplace(st.st_dev, st.st_ino).second) return logger_.debug(path + ": directory already walked");
       pending_.push_back(path);
     } else if (S_ISREG(st.st_mode)) {
-      ++counts_.files;
-      write_record(output_, LocalFileRecord{make_record_id(path), path, static_cast<std::uint64_t>(st.st_size),
-                                            st.st_dev, st.st_ino, mtime_ns(st), ""});
+      emit(LocalFileRecord{make_record_id(path), path, static_cast<std::uint64_t>(st.st_size), st.st_dev,
+                           st.st_ino, mtime_ns(st), ""});
     } else {
       skip(path, "not a regular file");
     }
+  }
+
+  // A name so long that its record would exceed kMaxRecordBytes is a failure, not a stop.
+  void emit(const LocalFileRecord& file) {
+    auto line = format_record(file);
+    if (!line) {
+      // Cause first: the F record is shortened to fit, which cuts the end of a long error.
+      ++counts_.failed;
+      logger_.warning(file.path + ": name too long to pass on");
+      write_record(output_, FailureRecord{file.id, file.path, Stage::kProducer,
+                                          "name too long to pass on (" + std::to_string(file.path.size()) +
+                                              " bytes): " + file.path});
+      return;
+    }
+    ++counts_.files;
+    output_.write_line(*line);
   }
 
   void skip(const std::string& path, const std::string& why) {

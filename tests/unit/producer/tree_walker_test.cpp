@@ -83,6 +83,22 @@ TEST(TreeWalker, WalksARootGivenTwiceOrNestedOnce) {
   EXPECT_EQ(walk({root, root, root + "/sub", root + "/sub/../sub"}).files.size(), 1u);
 }
 
+TEST(TreeWalker, ReportsANameTooLongForARecordAsAFailure) {
+  const TempDir dir;
+  const std::string root = std::filesystem::canonical(dir.path()).string();
+  std::string path = root;
+  for (int i = 0; i < 20; ++i) {  // 20 x 201 bytes of directory names: over the 4096-byte record
+    path.append("/").append(200, 'd');
+    std::filesystem::create_directory(path);
+  }
+  write_file(path + "/f", "x");
+  write_file(root + "/short", "x");
+  const Walked w = walk({root});
+  EXPECT_EQ(paths(w), (std::vector<std::string>{root + "/short"}));
+  ASSERT_EQ(w.failures.size(), 1u);
+  EXPECT_NE(w.failures[0].error.find("name too long"), std::string::npos);
+}
+
 TEST(TreeWalker, ReportsAMissingRootAsAFailure) {
   const TempDir dir;
   const Walked w = walk({dir.file("missing")});
