@@ -4,7 +4,9 @@
 # groups; prints wall time, CPU time and peak memory with ratios to dupipe, and the machine's
 # limits (openssl speed single-core x cores, xxhsum speed, warm-cache read bandwidth).
 # Not a timed test. Usage: bench/dedup.sh [--files N] [--total-mib M] [--corpus DIR] [--keep]
-# Defaults: 20000 files, 2048 MiB, corpus in a temporary directory removed at the end.
+#   [--repeat R]
+# Defaults: 20000 files, 2048 MiB, corpus in a temporary directory removed at the end; each tool
+# runs R = 3 times (warm cache before each run) and its fastest run is reported.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 # shellcheck source=../scripts/lib/setup.sh
@@ -14,12 +16,14 @@ files=20000
 total_mib=2048
 corpus=""
 keep=0
+repeat=3
 while [[ $# -gt 0 ]]; do
   case $1 in
     --files) files=$2; shift 2 ;;
     --total-mib) total_mib=$2; shift 2 ;;
     --corpus) corpus=$2; shift 2 ;;
     --keep) keep=1; shift ;;
+    --repeat) repeat=$2; shift 2 ;;
     -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
     *) echo "dedup.sh: unknown option '$1'" >&2; exit 2 ;;
   esac
@@ -40,18 +44,23 @@ corpus=$(cd "$corpus" && pwd -P)
 
 warm() { find "$corpus" -type f -print0 | xargs -0 cat >/dev/null; }
 
-# measure NAME CMD...: one warm run under GNU time; records wall, CPU (user+sys) and peak RSS.
+# measure NAME CMD...: R warm runs under GNU time; keeps the fastest run's wall time, CPU time
+# (user + sys, children included) and peak RSS (of the largest single process).
 declare -A wall cpu rss
 measure() {
-  local name=$1
+  local name=$1 run w u s m
   shift
-  warm
-  /usr/bin/time -f '%e %U %S %M' -o "$work/time.$name" "$@" >"$work/out.$name" 2>"$work/err.$name" ||
-    { echo "$name failed:" >&2; tail -5 "$work/err.$name" >&2; exit 1; }
-  read -r w u s m <"$work/time.$name"
-  wall[$name]=$w
-  cpu[$name]=$(echo "$u + $s" | bc -l)
-  rss[$name]=$((m / 1024))
+  for ((run = 0; run < repeat; run++)); do
+    warm
+    /usr/bin/time -f '%e %U %S %M' -o "$work/time.$name" "$@" >"$work/out.$name" 2>"$work/err.$name" ||
+      { echo "$name failed:" >&2; tail -5 "$work/err.$name" >&2; exit 1; }
+    read -r w u s m <"$work/time.$name"
+    if [[ -z ${wall[$name]:-} ]] || (($(echo "$w < ${wall[$name]}" | bc -l))); then
+      wall[$name]=$w
+      cpu[$name]=$(echo "$u + $s" | bc -l)
+      rss[$name]=$((m / 1024))
+    fi
+  done
 }
 
 dupipe=("$root/scripts/run_pipeline.sh" --bin-dir "$root/build/bin" --dir "$corpus")
@@ -80,7 +89,8 @@ md5=$(speed md5)
 xxh=$(xxh_speed)
 
 echo
-echo "corpus: $(find "$corpus" -type f | wc -l) files, $((bytes / 1048576)) MiB; $cores cores; warm page cache"
+echo "corpus: $(find "$corpus" -type f | wc -l) files, $((bytes / 1048576)) MiB; $cores cores; warm page cache;" \
+  "best of $repeat runs; load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf 'machine: openssl sha256 %s GB/s, md5 %s GB/s per core; xxh128 %s GB/s (xxhsum -b, in cache); warm read (cat) %.2f GB/s\n' \
   "$sha" "$md5" "$xxh" "$(echo "$bytes / $read_seconds / 1000000000" | bc -l)"
 echo

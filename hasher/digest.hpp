@@ -52,8 +52,12 @@ class FileDigester {
   // The error names no path: callers add it. Only regular files are hashed.
   [[nodiscard]] Expected<FileDigest> digest_file(const std::string& path);
 
-  // The whole of an open file, from offset 0 to its end.
-  [[nodiscard]] Expected<FileDigest> digest_open(int fd, std::string_view what);
+  // The whole of an open file, from offset 0 to its end. `size_hint` (0: unknown) skips the
+  // read-ahead advice for a file that one read takes whole.
+  [[nodiscard]] Expected<FileDigest> digest_open(int fd, std::string_view what, std::uint64_t size_hint = 0);
+
+  // Bytes one read(2) asks for.
+  [[nodiscard]] std::size_t buffer_bytes() const { return buffer_.size(); }
 
   // Digest of the first `edge_bytes` and the last `edge_bytes` of a file of `size` bytes
   // (size > 2 * edge_bytes), read with pread. A short read means the file shrank: an error.

@@ -42,7 +42,7 @@ bool is_passed_through(const Record& record, HashMode mode) {
 }  // namespace
 
 Counts run(RecordReader& input, RecordWriter& output, FileDigester& digester,
-           const std::string& algorithm, const Logger& logger, HashMode mode) {
+           const std::string& algorithm, const Logger& logger, HashMode mode, RecordWriter* digests) {
   Counts counts;
   while (const auto line = input.read_line()) {
     throw_if_stopped();
@@ -56,7 +56,8 @@ Counts run(RecordReader& input, RecordWriter& output, FileDigester& digester,
       const Record result = hash_local_file(std::get<LocalFileRecord>(*record), mode, digester, algorithm);
       count_result(result, counts, logger);
       count_bytes(result, counts);
-      write_record(output, result);
+      // A final digest skips the later stages when there is a direct link to the aggregator.
+      write_record(digests != nullptr && std::holds_alternative<DigestRecord>(result) ? *digests : output, result);
     } else if (is_passed_through(*record, mode)) {
       ++counts.passed_through;
       write_record(output, *record);

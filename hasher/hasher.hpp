@@ -1,7 +1,8 @@
 // The hasher stage loop: P records in, H records (file + digest) out; F records pass through.
 // A file that cannot be read, or whose size differs from the P record's, becomes an F record.
 // In directory mode (--mode full|partial) W records are hashed instead (local_file_hasher.hpp),
-// and the bytes read are reported at the end in S records (full_bytes, partial_bytes).
+// and the bytes read are reported at the end in S records (full_bytes, partial_bytes). With
+// `digests` set, H records made from W records go there instead of to `output`.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +20,7 @@ struct Config {
   std::string out = "-";
   std::string algorithm = "sha256";
   HashMode mode = HashMode::kUrl;
+  std::string digests_out;  // directory mode: where H records go, if not to --out
 };
 
 struct Counts {
@@ -31,6 +33,6 @@ struct Counts {
 
 [[nodiscard]] Counts run(RecordReader& input, RecordWriter& output, FileDigester& digester,
                          const std::string& algorithm, const Logger& logger,
-                         HashMode mode = HashMode::kUrl);
+                         HashMode mode = HashMode::kUrl, RecordWriter* digests = nullptr);
 
 }  // namespace dupipe::hasher

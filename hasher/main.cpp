@@ -1,5 +1,6 @@
 // hasher: computes the digest of each file named by a P record and emits H records.
 #include <map>
+#include <memory>
 
 #include "common/batching_writer.hpp"
 #include "common/cli.hpp"
@@ -23,6 +24,8 @@ int main(int argc, char** argv) {
                  "url: P records; full / partial: directory mode, W records get their full digest\n"
                  "or the digest of their first and last 4 KiB")
       ->transform(CLI::CheckedTransformer(modes));
+  app.add_option("--digests-out", config.digests_out,
+                 "Directory mode: endpoint for the H records made here (default: --out)");
   if (const auto rc = dupipe::cli::parse(app, argc, argv)) return *rc;
 
   return dupipe::cli::run_stage("hasher", verbose, [&](const dupipe::Logger& logger) {
@@ -31,8 +34,15 @@ int main(int argc, char** argv) {
     // Directory mode passes tens of thousands of small records: batch them (docs/PROTOCOL.md).
     const bool is_batched = config.mode != dupipe::hasher::HashMode::kUrl && dupipe::wants_batching(config.out);
     dupipe::BatchingWriter output(dupipe::open_writer(config.out), is_batched);
-    const auto counts = dupipe::hasher::run(*input, output, digester, config.algorithm, logger, config.mode);
+    std::unique_ptr<dupipe::BatchingWriter> digests;
+    if (!config.digests_out.empty()) {
+      digests = std::make_unique<dupipe::BatchingWriter>(dupipe::open_writer(config.digests_out),
+                                                         is_batched && dupipe::wants_batching(config.digests_out));
+    }
+    const auto counts =
+        dupipe::hasher::run(*input, output, digester, config.algorithm, logger, config.mode, digests.get());
     output.flush();
+    if (digests) digests->flush();
     logger.info(std::to_string(counts.hashed) + " hashed, " + std::to_string(counts.failed) + " failed");
   });
 }

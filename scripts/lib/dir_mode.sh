@@ -5,6 +5,7 @@
 #
 #   producer --walked--> grouper --by size --sized--> hasher --mode partial x M --partials-->
 #   grouper --by partial --candidates--> hasher --mode full x M --digests--> aggregator --local
+#   (the partial hashers also write the digests of small files, read whole, to --digests--> )
 #
 # The groupers are barriers (they must see every file before they know which sizes or partial
 # digests are shared). Every link is written in packet mode, each packet a batch of whole records
@@ -29,7 +30,7 @@ run_dir_pipeline() {
   sv_link walked sized partials candidates digests
   sv_writes producer walked
   sv_writes sizer sized
-  sv_writes partial-hasher partials
+  sv_writes partial-hasher partials digests  # small files' digests go straight to the aggregator
   sv_writes partial-grouper candidates
   sv_writes hasher digests
 
@@ -43,7 +44,7 @@ run_dir_pipeline() {
     --out "packet:$d/candidates" <"$d/partials"
   for ((i = 0; i < hashers; i++)); do
     sv_spawn partial-hasher "$bin_dir/hasher" "${stage_args[@]}" --mode partial --algo "$algo" \
-      --out "packet:$d/partials" <"$d/sized"
+      --out "packet:$d/partials" --digests-out "packet:$d/digests" <"$d/sized"
   done
   sv_spawn sizer "$bin_dir/grouper" "${stage_args[@]}" --by size "${dir_group_args[@]}" "${pause[@]}" \
     --out "packet:$d/sized" <"$d/walked"
@@ -54,5 +55,7 @@ run_dir_pipeline() {
   sv_log "run directory $d; directory mode: producer, 2 groupers, $hashers + $hashers hashers, aggregator"
   sv_wait
   echo "Report: $out/report.json (text: $out/report.txt; review $out/actions.sh before running it)"
-  sed -n '2p' "$out/report.txt"
+  local summary
+  { read -r _ && read -r summary; } <"$out/report.txt"  # its second line, without a process
+  echo "$summary"
 }

@@ -5,13 +5,13 @@
 # mode 0600 in a private run directory, held open O_RDWR by a keeper until the last process that
 # writes it has exited; stages never inherit keepers; a failed stage stops the run (exit 1);
 # SIGINT/SIGTERM are forwarded; the run directory is removed on every exit path.
-# Callers: sv_start; sv_link NAME...; sv_writes ROLE LINK; sv_spawn ROLE CMD... <in >out;
+# Callers: sv_start; sv_link NAME...; sv_writes ROLE LINK...; sv_spawn ROLE CMD... <in >out;
 # sv_wait. Globals are prefixed sv_ and live only for this one run of the launcher.
 
 declare -A sv_role_of=()   # pid -> role, every child still running
 declare -A sv_keeper=()    # link -> keeper descriptor, or 'closed'
-declare -A sv_writes=()    # role -> the link it writes (released when its last process exits)
-declare -A sv_running=()   # role -> processes still running
+declare -A sv_writes=()    # role -> the links it writes, space-separated
+declare -A sv_writers=()   # link -> processes writing it still running (released at 0)
 sv_run_dir=""
 sv_ticker=""
 
@@ -61,14 +61,18 @@ sv_start() {
 
 sv_link() {  # sv_link NAME...: a FIFO per link, and its keeper
   local name fd
+  mkfifo -m 0600 -- "${@/#/$sv_run_dir/}"  # one process for all of them: start-up time counts
   for name in "$@"; do
-    mkfifo -m 0600 -- "$sv_run_dir/$name"
     exec {fd}<>"$sv_run_dir/$name"
     sv_keeper[$name]=$fd
   done
 }
 
-sv_writes() { sv_writes[$1]=$2; }
+sv_writes() {  # sv_writes ROLE LINK...: a link is released once every process writing it exited
+  local role=$1
+  shift
+  sv_writes[$role]="$*"
+}
 
 sv_release() {
   local fd=${sv_keeper[$1]}
@@ -86,7 +90,8 @@ sv_spawn() {
     exec "$@"
   ) <&0 &
   sv_role_of[$!]=$role
-  sv_running[$role]=$((${sv_running[$role]:-0} + 1))
+  local link
+  for link in ${sv_writes[$role]:-}; do sv_writers[$link]=$((${sv_writers[$link]:-0} + 1)); done
   echo "$role $!" >>"$sv_run_dir/pids"
 }
 
@@ -97,8 +102,12 @@ sv_finished() {  # sv_finished PID STATUS
     sv_log "stage $role (pid $pid) failed with exit status $status; stopping the run"
     exit 1
   fi
-  sv_running[$role]=$((sv_running[$role] - 1))
-  if [[ ${sv_running[$role]} -eq 0 && -n ${sv_writes[$role]:-} ]]; then sv_release "${sv_writes[$role]}"; fi
+  local link
+  for link in ${sv_writes[$role]:-}; do
+    sv_writers[$link]=$((sv_writers[$link] - 1))
+    # Releases only happen here, in sv_wait, so every writer has been counted by then.
+    [[ ${sv_writers[$link]} -gt 0 ]] || sv_release "$link"
+  done
 }
 
 # A one-second sleeper in every 'wait -n', so a child whose exit bash failed to report is still
