@@ -91,3 +91,43 @@ TEST(LocalFileHasher, ReportsAMissingFileNamingItsPath) {
 
 }  // namespace
 }  // namespace dupipe::hasher
+
+// The stage loop in directory mode: W records in; partial results on --out, final digests of
+// small files on the digests writer; H, L and S pass through; byte counts as S records at the end.
+#include "common/memory_endpoint.hpp"
+#include "hasher/hasher.hpp"
+
+namespace dupipe::hasher {
+namespace {
+
+TEST(LocalHasherStage, SendsSmallFileDigestsToTheDigestsLinkAndCountsBytes) {
+  const TempDir dir;
+  write_file(dir.file("small"), "abc");
+  write_file(dir.file("large"), std::string(3 * kEdgeBytes, 'z'));
+  MemoryReader input({testing::formatted(walked(dir.file("small"))), testing::formatted(walked(dir.file("large"))),
+                      "L\tid\t/b\t/a\t5", "S\tgrouper\tfiles\t2"});
+  MemoryWriter output, digests;
+  testing::CapturedLog log("hasher");
+  FileDigester digester("sha256");
+  const Counts counts = run(input, output, digester, "sha256", log.logger(), HashMode::kPartial, &digests);
+  EXPECT_EQ(counts.hashed, 2u);
+  ASSERT_EQ(digests.lines.size(), 1u);
+  EXPECT_EQ(std::get<DigestRecord>(testing::parsed(digests.lines[0])).path, dir.file("small"));
+  ASSERT_EQ(output.lines.size(), 5u);
+  EXPECT_FALSE(std::get<LocalFileRecord>(testing::parsed(output.lines[0])).partial.empty());
+  EXPECT_EQ(output.lines[1], "L\tid\t/b\t/a\t5");
+  EXPECT_EQ(output.lines[2], "S\tgrouper\tfiles\t2");
+  EXPECT_EQ(output.lines[3], "S\thasher\tfull_bytes\t3");
+  EXPECT_EQ(output.lines[4], "S\thasher\tpartial_bytes\t" + std::to_string(2 * kEdgeBytes));
+}
+
+TEST(LocalHasherStage, RefusesWRecordsInUrlMode) {
+  MemoryReader input({"W\tid\t/a\t1\t1\t1\t1\t"});
+  MemoryWriter output;
+  testing::CapturedLog log("hasher");
+  FileDigester digester("sha256");
+  EXPECT_THROW((void)run(input, output, digester, "sha256", log.logger()), FatalError);
+}
+
+}  // namespace
+}  // namespace dupipe::hasher
