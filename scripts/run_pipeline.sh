@@ -114,6 +114,8 @@ if [[ ${#dir_roots[@]} -gt 0 ]]; then
   run_dir_pipeline
   exit 0
 fi
+[[ $((${#dir_walk_args[@]} + ${#dir_group_args[@]} + ${#dir_report_args[@]})) -eq 0 ]] ||
+  die_usage "--follow-links, --include-empty, --verify, --format and --action need --dir"
 [[ $# -eq 0 ]] || urls_file=$1
 [[ -n $urls_file ]] || die_usage "missing URLS_FILE"
 [[ $urls_file == - || -r $urls_file ]] || die_usage "cannot read URL list '$urls_file'"

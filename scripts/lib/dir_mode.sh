@@ -17,6 +17,14 @@ source "$script_dir/lib/supervise.sh"
 # dir_roots, dir_walk_args, dir_group_args, dir_report_args).
 run_dir_pipeline() {
   local stage i
+  for ((i = 0; i < ${#dir_report_args[@]}; i++)); do  # bad values stop here, not after the walk
+    case ${dir_report_args[i]} in
+      --format) [[ ${dir_report_args[i + 1]} =~ ^(json|text|nul|fdupes|csv)(,(json|text|nul|fdupes|csv))*$ ]] ||
+        die_usage "--format takes json, text, nul, fdupes, csv (comma-separated), got '${dir_report_args[i + 1]}'" ;;
+      --action) [[ ${dir_report_args[i + 1]} =~ ^(link|delete)$ ]] ||
+        die_usage "--action takes link or delete, got '${dir_report_args[i + 1]}'" ;;
+    esac
+  done
   for stage in producer grouper hasher aggregator; do
     [[ -x $bin_dir/$stage ]] || die_usage "$bin_dir/$stage is missing: build first (scripts/test.sh)"
   done

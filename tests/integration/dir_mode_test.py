@@ -388,6 +388,23 @@ def case_interrupt():
         expect(not os.path.exists(os.path.join(work.path, "out", "report.json")), "report written")
 
 
+def case_usage():
+    """Bad directory-mode options stop the launcher with exit 2 before anything runs."""
+    with Work() as work:
+        root = work.sub("u")
+        put(root, "a", b"x")
+        out = os.path.join(work.path, "out")
+        urls = put(work.path, "urls.txt", b"http://127.0.0.1:1/x\n")
+        for args, message in ((["--dir", root, "--format", "xml"], b"--format takes"),
+                              (["--dir", root, "--action", "rm"], b"--action takes"),
+                              (["--verify", urls], b"need --dir"),
+                              (["--dir", root, urls], b"exclude each other"),
+                              (["--dir", root, "--algo", "crc32"], b"unsupported --algo")):
+            proc = run(work, args + ["--out", out], expect_rc=2)
+            expect(message in proc.stderr, f"{args}: {proc.stderr}")
+        expect(not os.path.exists(os.path.join(out, "report.json")), "a report was written")
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":
