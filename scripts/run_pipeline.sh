@@ -275,7 +275,9 @@ while [[ ${#role_of[@]} -gt 0 ]]; do
     finished "$done_pid" "$status"
   fi
 done
-[[ -z $ticker ]] || { kill "$ticker" 2>/dev/null; wait "$ticker" 2>/dev/null || true; }
+# '|| true' after kill too: a ticker that exited just now makes kill fail, which 'set -e' would
+# turn into a silent exit 1 of a finished run.
+[[ -z $ticker ]] || { kill "$ticker" 2>/dev/null || true; wait "$ticker" 2>/dev/null || true; }
 
 echo "Report: $out/report.json (text: $out/report.txt)"
 sed -n '2p' "$out/report.txt"

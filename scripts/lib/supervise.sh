@@ -141,5 +141,14 @@ sv_wait() {  # until every stage has exited; exits 1 as soon as one fails
       sv_finished "$done_pid" "$status"
     fi
   done
-  [[ -z $sv_ticker ]] || { kill "$sv_ticker" 2>/dev/null; wait "$sv_ticker" 2>/dev/null || true; }
+  sv_stop_ticker
+}
+
+# The ticker may have exited (and been reaped by bash) just now: kill then fails, and under
+# 'set -e' that failure, silenced by 2>/dev/null, used to end a finished run with exit 1.
+sv_stop_ticker() {
+  [[ -n $sv_ticker ]] || return 0
+  kill "$sv_ticker" 2>/dev/null || true
+  wait "$sv_ticker" 2>/dev/null || true
+  sv_ticker=""
 }
