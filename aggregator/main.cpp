@@ -1,25 +1,49 @@
 // aggregator: groups hashed files by (size, digest) and writes the duplicate report.
+#include <map>
+
 #include "aggregator/aggregator.hpp"
+#include "aggregator/local_aggregator.hpp"
 #include "common/cli.hpp"
 #include "common/instrumented_endpoint.hpp"
 
 int main(int argc, char** argv) {
   dupipe::aggregator::Config config;
+  dupipe::aggregator::LocalOptions local;
+  bool is_local = false;
   bool verbose = false;
   CLI::App app{
       "aggregator: reads H and F records until end of stream, groups files of equal size\n"
-      "and digest, and writes OUT/report.json and OUT/report.txt atomically."};
+      "and digest, and writes OUT/report.json and OUT/report.txt atomically.\n"
+      "With --local (directory mode) also L and S records, the --format files and actions.sh."};
   dupipe::cli::add_common_options(app, verbose);
   app.add_option("-i,--in", config.in, "Input endpoint")->capture_default_str();
   app.add_option("-o,--out", config.out_dir, "Directory for report.json and report.txt")
       ->capture_default_str();
   app.add_option("--algo", config.algorithm, "Algorithm named in a report without digests")
       ->capture_default_str();
+  app.add_flag("--local", is_local, "Directory mode: report paths, hard links, actions.sh");
+  app.add_flag("--verify", local.verify, "Directory mode: compare each group byte by byte first");
+  app.add_option("--format", local.formats, "Directory mode: extra report.FORMAT files")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"json", "text", "nul", "fdupes", "csv"}));
+  const std::map<std::string, dupipe::aggregator::Action> actions{
+      {"link", dupipe::aggregator::Action::kLink}, {"delete", dupipe::aggregator::Action::kDelete}};
+  app.add_option("--action", local.action,
+                 "Directory mode: what actions.sh would do (link, delete)")
+      ->transform(CLI::CheckedTransformer(actions));
   if (const auto rc = dupipe::cli::parse(app, argc, argv)) return *rc;
 
   return dupipe::cli::run_stage("aggregator", verbose, [&](const dupipe::Logger& logger) {
     const auto stats = dupipe::cli::stage_stats("aggregator", logger);
     const auto input = dupipe::instrument(dupipe::open_reader(config.in), stats.get());
+    if (is_local) {
+      const auto report =
+          dupipe::aggregator::collect_local(*input, config.algorithm, local, logger);
+      dupipe::aggregator::write_local_outputs(report, local, config.out_dir);
+      logger.info("report written to " + config.out_dir + "/report.json (" +
+                  std::to_string(report.summary.duplicate_groups) + " duplicate groups)");
+      return;
+    }
     const auto report = dupipe::aggregator::collect(*input, config.algorithm, logger);
     dupipe::aggregator::write_report(report, config.out_dir);
     logger.info("report written to " + config.out_dir + "/report.json (" +

@@ -20,6 +20,7 @@ Expected<std::uint64_t> parse_size(const std::string& text) {
 }
 
 Expected<Stage> parse_stage(const std::string& text) {
+  // kAggregator is never on the wire: the aggregator makes those failures itself.
   for (const Stage stage : {Stage::kProducer, Stage::kFetcher, Stage::kHasher}) {
     if (text == stage_name(stage)) return stage;
   }
@@ -30,6 +31,30 @@ Expected<void> expect_count(const Fields& fields, std::size_t count) {
   if (fields.size() == count) return {};
   return fail("record '" + fields[0] + "' has " + std::to_string(fields.size()) +
               " fields, expected " + std::to_string(count));
+}
+
+// The directory-mode records W, L and S.
+Expected<Record> from_local_fields(const Fields& f) {
+  const std::string& tag = f[0];
+  if (tag == "W") {
+    if (auto ok = expect_count(f, 8); !ok) return tl::unexpected(ok.error());
+    std::uint64_t numbers[4] = {};
+    for (std::size_t i = 0; i < 4; ++i) {
+      auto value = parse_size(f[3 + i]);
+      if (!value) return tl::unexpected(value.error());
+      numbers[i] = *value;
+    }
+    return Record(LocalFileRecord{f[1], f[2], numbers[0], numbers[1], numbers[2], numbers[3], f[7]});
+  }
+  if (tag == "L") {
+    if (auto ok = expect_count(f, 5); !ok) return tl::unexpected(ok.error());
+    return parse_size(f[4]).map([&](std::uint64_t size) { return Record(LinkRecord{f[1], f[2], f[3], size}); });
+  }
+  if (tag == "S") {
+    if (auto ok = expect_count(f, 4); !ok) return tl::unexpected(ok.error());
+    return parse_size(f[3]).map([&](std::uint64_t value) { return Record(StatRecord{f[1], f[2], value}); });
+  }
+  return fail("unknown record type '" + tag + "'");
 }
 
 Expected<Record> from_fields(Fields f) {
@@ -53,7 +78,7 @@ Expected<Record> from_fields(Fields f) {
     return parse_stage(f[3]).map(
         [&](Stage stage) { return Record(FailureRecord{f[1], f[2], stage, f[4]}); });
   }
-  return fail("unknown record type '" + tag + "'");
+  return from_local_fields(f);
 }
 
 Fields to_fields(const Record& record) {
@@ -67,6 +92,16 @@ Fields to_fields(const Record& record) {
     }
     Fields operator()(const FailureRecord& r) const {
       return {"F", r.id, r.url, std::string(stage_name(r.stage)), r.error};
+    }
+    Fields operator()(const LocalFileRecord& r) const {
+      return {"W", r.id, r.path, std::to_string(r.size), std::to_string(r.device),
+              std::to_string(r.inode), std::to_string(r.mtime_ns), r.partial};
+    }
+    Fields operator()(const LinkRecord& r) const {
+      return {"L", r.id, r.path, r.target, std::to_string(r.size)};
+    }
+    Fields operator()(const StatRecord& r) const {
+      return {"S", r.stage, r.name, std::to_string(r.value)};
     }
   };
   return std::visit(Visitor{}, record);
@@ -103,6 +138,7 @@ std::string_view stage_name(Stage stage) {
     case Stage::kProducer: return "producer";
     case Stage::kFetcher: return "fetcher";
     case Stage::kHasher: return "hasher";
+    case Stage::kAggregator: return "aggregator";
   }
   return "unknown";
 }

@@ -12,7 +12,8 @@
 
 namespace dupipe {
 
-enum class Stage { kProducer, kFetcher, kHasher };
+// kAggregator only fails a file in directory mode, when --verify finds its bytes differ.
+enum class Stage { kProducer, kFetcher, kHasher, kAggregator };
 
 [[nodiscard]] std::string_view stage_name(Stage stage);
 
@@ -48,7 +49,37 @@ struct FailureRecord {
   std::string error;
 };
 
-using Record = std::variant<UrlRecord, FileRecord, DigestRecord, FailureRecord>;
+// W (directory mode): a regular file found by the walk. device, inode and mtime_ns let later
+// stages collapse hard links and notice a file that changed since the walk. `partial` is empty
+// until a partial hasher has digested the file's first and last bytes.
+struct LocalFileRecord {
+  std::string id;
+  std::string path;
+  std::uint64_t size = 0;
+  std::uint64_t device = 0;
+  std::uint64_t inode = 0;
+  std::uint64_t mtime_ns = 0;  // st_mtim as nanoseconds, compared for equality only
+  std::string partial;
+};
+
+// L (directory mode): `path` is another name (hard link) of the file named `target`, which
+// is `size` bytes long.
+struct LinkRecord {
+  std::string id;
+  std::string path;
+  std::string target;
+  std::uint64_t size = 0;
+};
+
+// S (directory mode): a count a stage reports to the aggregator (e.g. files walked).
+struct StatRecord {
+  std::string stage;
+  std::string name;
+  std::uint64_t value = 0;
+};
+
+using Record = std::variant<UrlRecord, FileRecord, DigestRecord, FailureRecord, LocalFileRecord,
+                            LinkRecord, StatRecord>;
 
 // A line with no TAB is a bare URL (so `cat urls.txt` can stand in for the producer).
 [[nodiscard]] bool is_bare_line(std::string_view line);

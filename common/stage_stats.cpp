@@ -260,10 +260,20 @@ void StageStats::record_in(std::string_view line) {
   slot_->item_seq.store(seq + 2, std::memory_order_release);
 }
 
+// A written "line" may be a batch of records joined by LF (common/batching_writer.hpp): an LF
+// never occurs inside an encoded record, so each one separates two records.
 void StageStats::record_out(std::string_view line) {
-  bump(slot_->records_out, std::uint64_t{1});
+  std::uint64_t records = 0;
+  std::uint64_t failures = 0;
+  for (std::size_t start = 0; start <= line.size();) {
+    const std::size_t end = std::min(line.find('\n', start), line.size());
+    ++records;
+    failures += line.substr(start, end - start).starts_with("F\t") ? 1 : 0;
+    start = end + 1;
+  }
+  bump(slot_->records_out, records);
+  bump(slot_->failures_out, failures);
   bump(slot_->bytes_out, static_cast<std::uint64_t>(line.size() + 1));
-  if (line.starts_with("F\t")) bump(slot_->failures_out, std::uint64_t{1});
 }
 
 }  // namespace dupipe

@@ -90,7 +90,7 @@ class StageStats {
 
   void set_activity(Activity activity);
   void record_in(std::string_view line);   // counts it and makes it the current item
-  void record_out(std::string_view line);  // counts it (and F records as failures)
+  void record_out(std::string_view line);  // counts its records (and F records as failures)
 
  private:
   StatsArea area_;

@@ -2,81 +2,93 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
-#include <array>
+#include <algorithm>
 #include <cerrno>
 
-#include "common/hex.hpp"
+#include "common/signals.hpp"
 #include "common/sys.hpp"
 
 namespace dupipe::hasher {
-namespace {
 
-// Our names, as on the command line and in the report, mapped to OpenSSL's.
-const char* openssl_name(std::string_view algorithm) {
-  if (algorithm == "sha256") return "SHA256";
-  if (algorithm == "sha1") return "SHA1";
-  if (algorithm == "md5") return "MD5";
-  return nullptr;
+Expected<FileIdentity> identity_of(int fd) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return fail(errno_message("cannot stat", errno));
+  if (!S_ISREG(st.st_mode)) return fail("not a regular file");
+  return FileIdentity{static_cast<std::uint64_t>(st.st_size), st.st_dev, st.st_ino,
+                      static_cast<std::uint64_t>(st.st_mtim.tv_sec) * 1'000'000'000u +
+                          static_cast<std::uint64_t>(st.st_mtim.tv_nsec)};
 }
 
-EvpMd fetch_md(std::string_view algorithm) {
-  const char* name = openssl_name(algorithm);
-  EvpMd md(name ? EVP_MD_fetch(nullptr, name, nullptr) : nullptr);
-  if (!md) throw FatalError("unsupported digest algorithm '" + std::string(algorithm) + "'", ExitCode::kUsage);
-  return md;
+Expected<OpenedFile> open_regular_file(const std::string& path, bool no_follow) {
+  // O_NONBLOCK so that a FIFO planted where a file should be cannot block open(2) forever.
+  const int flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | (no_follow ? O_NOFOLLOW : 0);
+  const int fd_raw = ::open(path.c_str(), flags);
+  if (fd_raw < 0) return fail(errno_message("cannot open", errno));
+  OpenedFile file{UniqueFd(fd_raw), {}};
+  auto identity = identity_of(file.fd.get());
+  if (!identity) return tl::unexpected(identity.error());
+  file.identity = *identity;
+  ::fcntl(file.fd.get(), F_SETFL, O_RDONLY);  // back to blocking reads for a regular file
+  return file;
 }
-
-std::string finish(EVP_MD_CTX* context) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(context, digest.data(), &length);
-  return to_hex(std::span(digest).first(length));
-}
-
-}  // namespace
-
-bool is_supported_algorithm(std::string_view algorithm) { return openssl_name(algorithm) != nullptr; }
 
 Expected<std::string> digest_bytes(std::string_view algorithm, std::string_view bytes) {
   if (!is_supported_algorithm(algorithm)) return fail("unsupported digest algorithm");
-  const EvpMd md = fetch_md(algorithm);
-  const EvpMdCtx context(EVP_MD_CTX_new());
-  if (!context || !EVP_DigestInit_ex(context.get(), md.get(), nullptr) ||
-      !EVP_DigestUpdate(context.get(), bytes.data(), bytes.size())) {
-    return fail("digest failed");
-  }
-  return finish(context.get());
+  HashFunction hash(algorithm);
+  hash.update(bytes);
+  return hash.finish_hex();
 }
 
 FileDigester::FileDigester(std::string_view algorithm, std::size_t buffer_bytes)
-    : md_(fetch_md(algorithm)), context_(EVP_MD_CTX_new()), buffer_(buffer_bytes) {
-  if (!context_) throw FatalError("EVP_MD_CTX_new failed");
-}
+    : hash_(algorithm), buffer_(buffer_bytes) {}
 
 Expected<FileDigest> FileDigester::digest_file(const std::string& path) {
-  // O_NONBLOCK so that a FIFO planted where a file should be cannot block open(2) forever.
-  const int fd_raw = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-  if (fd_raw < 0) return fail(errno_message("cannot open", errno));
-  const UniqueFd fd(fd_raw);
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) return fail(errno_message("cannot stat", errno));
-  if (!S_ISREG(st.st_mode)) return fail("not a regular file");
-  ::fcntl(fd.get(), F_SETFL, O_RDONLY);  // back to blocking reads for a regular file
+  auto file = open_regular_file(path, true);
+  if (!file) return tl::unexpected(file.error());
+  return digest_open(file->fd.get(), path);
+}
+
+Expected<FileDigest> FileDigester::digest_open(int fd, std::string_view what, std::uint64_t size_hint) {
   // Tell the kernel we read front to back once: larger read-ahead, pages dropped sooner.
-  ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
-  if (!EVP_DigestInit_ex(context_.get(), md_.get(), nullptr)) return fail("digest init failed");
+  if (size_hint == 0 || size_hint > buffer_.size()) ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  hash_.reset();
   FileDigest result;
   try {
-    while (const std::size_t n = sys::read_some(fd.get(), buffer_, path)) {
-      EVP_DigestUpdate(context_.get(), buffer_.data(), n);
+    while (const std::size_t n = sys::read_some(fd, buffer_, what)) {
+      hash_.update(std::span(buffer_).first(n));
       result.size += n;
     }
   } catch (const FatalError& e) {
     return fail(e.what());
   }
-  result.hex = finish(context_.get());
+  result.hex = hash_.finish_hex();
   return result;
+}
+
+Expected<void> FileDigester::hash_range(int fd, std::uint64_t offset, std::size_t length) {
+  while (length > 0) {
+    const std::size_t want = std::min(length, buffer_.size());
+    const ssize_t n = ::pread(fd, buffer_.data(), want, static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) {
+      throw_if_stopped();
+      continue;
+    }
+    if (n < 0) return fail(errno_message("cannot read", errno));
+    if (n == 0) return fail("file shrank while being read");
+    hash_.update(std::span(buffer_).first(static_cast<std::size_t>(n)));
+    offset += static_cast<std::uint64_t>(n);
+    length -= static_cast<std::size_t>(n);
+  }
+  return {};
+}
+
+Expected<std::string> FileDigester::digest_edges(int fd, std::uint64_t size, std::size_t edge_bytes) {
+  hash_.reset();
+  if (auto ok = hash_range(fd, 0, edge_bytes); !ok) return tl::unexpected(ok.error());
+  if (auto ok = hash_range(fd, size - edge_bytes, edge_bytes); !ok) return tl::unexpected(ok.error());
+  return hash_.finish_hex();
 }
 
 }  // namespace dupipe::hasher

@@ -1,5 +1,7 @@
-// Streaming file digests with OpenSSL EVP: one open, one sequential pass with a large reused
-// buffer, never the whole file in memory. One FileDigester per process; not thread-safe.
+// Streaming file digests: one open, one sequential pass with a large reused buffer
+// (posix_fadvise sequential), never the whole file in memory; and the partial digest of a
+// file's first and last bytes used to rule out most same-size files cheaply. One FileDigester
+// per process; not thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -7,8 +9,9 @@
 #include <string_view>
 #include <vector>
 
-#include "common/c_handles.hpp"
 #include "common/error.hpp"
+#include "common/unique_fd.hpp"
+#include "hasher/hash_function.hpp"
 
 namespace dupipe::hasher {
 
@@ -17,11 +20,29 @@ struct FileDigest {
   std::string hex;
 };
 
+// What the walk recorded about a file; compared again after opening it and after reading it.
+struct FileIdentity {
+  std::uint64_t size = 0;
+  std::uint64_t device = 0;
+  std::uint64_t inode = 0;
+  std::uint64_t mtime_ns = 0;
+  friend bool operator==(const FileIdentity&, const FileIdentity&) = default;
+};
+
+struct OpenedFile {
+  UniqueFd fd;
+  FileIdentity identity;
+};
+
+// Opens a regular file read-only; a FIFO planted where a file should be cannot block (O_NONBLOCK
+// during open). `no_follow` refuses a symbolic link as the last component. Errors name no path.
+[[nodiscard]] Expected<OpenedFile> open_regular_file(const std::string& path, bool no_follow);
+
+// fstat of an open descriptor as a FileIdentity.
+[[nodiscard]] Expected<FileIdentity> identity_of(int fd);
+
 // Hex digest of a byte string (used by tests against published vectors).
 [[nodiscard]] Expected<std::string> digest_bytes(std::string_view algorithm, std::string_view bytes);
-
-// Names accepted by --algo.
-[[nodiscard]] bool is_supported_algorithm(std::string_view algorithm);
 
 class FileDigester {
  public:
@@ -31,9 +52,21 @@ class FileDigester {
   // The error names no path: callers add it. Only regular files are hashed.
   [[nodiscard]] Expected<FileDigest> digest_file(const std::string& path);
 
+  // The whole of an open file, from offset 0 to its end. `size_hint` (0: unknown) skips the
+  // read-ahead advice for a file that one read takes whole.
+  [[nodiscard]] Expected<FileDigest> digest_open(int fd, std::string_view what, std::uint64_t size_hint = 0);
+
+  // Bytes one read(2) asks for.
+  [[nodiscard]] std::size_t buffer_bytes() const { return buffer_.size(); }
+
+  // Digest of the first `edge_bytes` and the last `edge_bytes` of a file of `size` bytes
+  // (size > 2 * edge_bytes), read with pread. A short read means the file shrank: an error.
+  [[nodiscard]] Expected<std::string> digest_edges(int fd, std::uint64_t size, std::size_t edge_bytes);
+
  private:
-  EvpMd md_;
-  EvpMdCtx context_;
+  [[nodiscard]] Expected<void> hash_range(int fd, std::uint64_t offset, std::size_t length);
+
+  HashFunction hash_;
   std::vector<char> buffer_;
 };
 

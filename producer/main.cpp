@@ -1,7 +1,9 @@
 // producer: reads a URL list and writes one record per accepted URL (docs/PROTOCOL.md).
+#include "common/batching_writer.hpp"
 #include "common/cli.hpp"
 #include "common/instrumented_endpoint.hpp"
 #include "producer/producer.hpp"
+#include "producer/tree_walker.hpp"
 
 int main(int argc, char** argv) {
   dupipe::producer::Config config;
@@ -15,7 +17,21 @@ int main(int argc, char** argv) {
   app.add_flag("--allow-file", config.policy.allow_file, "Accept file:// URLs");
   app.add_option("--max-url-length", config.policy.max_url_bytes, "Longest URL accepted, in bytes")
       ->capture_default_str();
+  std::vector<std::string> dirs;
+  dupipe::producer::WalkOptions walk;
+  app.add_option("--dir", dirs, "Directory mode: walk DIR (repeatable) and write W records");
+  app.add_flag("--follow-links", walk.follow_links, "Directory mode: follow symbolic links");
   if (const auto rc = dupipe::cli::parse(app, argc, argv)) return *rc;
+
+  if (!dirs.empty()) {
+    return dupipe::cli::run_stage("producer", verbose, [&](const dupipe::Logger& logger) {
+      dupipe::BatchingWriter output(dupipe::open_writer(config.out), dupipe::wants_batching(config.out));
+      const auto counts = dupipe::producer::walk_trees(dirs, walk, output, logger);
+      output.flush();
+      logger.info(std::to_string(counts.files) + " files, " + std::to_string(counts.skipped) +
+                  " skipped, " + std::to_string(counts.failed) + " failed");
+    });
+  }
 
   return dupipe::cli::run_stage("producer", verbose, [&](const dupipe::Logger& logger) {
     const auto stats = dupipe::cli::stage_stats("producer", logger);

@@ -21,13 +21,15 @@ readonly script_dir
 usage() {
   cat <<USAGE
 Usage: scripts/run_pipeline.sh [options] URLS_FILE
+       scripts/run_pipeline.sh [options] --dir DIR [--dir DIR2 ...]
 Downloads every URL of URLS_FILE ('-' for stdin) with parallel fetchers, hashes the files with
 parallel hashers and writes the duplicate report to OUT/report.json and OUT/report.txt.
+With --dir (directory mode) the files under DIR are searched instead, no fetcher runs.
 
 Options:
   --fetchers N          fetcher processes (default 4)
   --hashers M           hasher processes (default: number of cores, $(nproc))
-  --algo A              sha256 (default), sha1 or md5
+  --algo A              sha256 (default), sha1, md5, blake2b or xxh128
   --out DIR             output directory (default ./dupipe-out); files go to DIR/files
   --transport T         fifo (default) or shm: the transport of every link
   --link LINK=T         override one link (urls, paths, digests), e.g. --link paths=shm
@@ -49,6 +51,13 @@ Options:
                         (see scripts/examples/sha256_hasher.sh)
   --bin-dir DIR         where the dupipe executables are (default: build/bin of this checkout)
   -v, --verbose         stages log every record
+Directory mode:
+  --dir DIR             walk DIR (repeatable); report paths, hard links and OUT/actions.sh
+  --follow-links        follow symbolic links (default: skipped)
+  --include-empty       group zero-length files too
+  --verify              compare each group byte by byte before reporting it
+  --format F[,F]        extra OUT/report.F files: nul, fdupes, csv (json and text always)
+  --action A            what OUT/actions.sh would do: link (default) or delete; never run by dupipe
   -h, --help            this help
 
 Exit status: 0 done (per-URL failures are in the report), 1 a stage failed (named on stderr),
@@ -75,6 +84,10 @@ urls_file=""
 producer_args=()
 fetcher_args=()
 stage_args=()
+dir_roots=()        # directory mode (scripts/lib/dir_mode.sh)
+dir_walk_args=()
+dir_group_args=()
+dir_report_args=()
 
 need_value() { [[ $# -ge 2 && -n $2 ]] || die_usage "option $1 needs a value"; }
 need_count() { [[ $2 =~ ^[1-9][0-9]*$ ]] || die_usage "$1 needs a positive integer, got '$2'"; }
@@ -100,6 +113,11 @@ while [[ $# -gt 0 ]]; do
     --hasher-cmd) need_value "$@"; hasher_cmd=$2; shift 2 ;;
     --bin-dir) need_value "$@"; bin_dir=$2; shift 2 ;;
     -v|--verbose) stage_args+=(--verbose); shift ;;
+    --dir) need_value "$@"; dir_roots+=("$2"); shift 2 ;;
+    --follow-links) dir_walk_args+=("$1"); shift ;;
+    --include-empty) dir_group_args+=("$1"); shift ;;
+    --verify) dir_report_args+=("$1"); shift ;;
+    --format|--action) need_value "$@"; dir_report_args+=("$1" "$2"); shift 2 ;;
     -h|--help) usage; exit 0 ;;
     --) shift; break ;;
     -?*) die_usage "unknown option '$1'" ;;
@@ -111,10 +129,21 @@ if [[ $cleanup_only -eq 1 ]]; then
   exec "$bin_dir/dupipe-shm" cleanup
 fi
 [[ $# -eq 0 || -z $urls_file ]] || die_usage "only one URLS_FILE"
+case $algo in sha256|sha1|md5|blake2b|xxh128) ;; *) die_usage "unsupported --algo '$algo' (sha256, sha1, md5, blake2b, xxh128)" ;; esac
+if [[ ${#dir_roots[@]} -gt 0 ]]; then
+  [[ $# -eq 0 && -z $urls_file ]] || die_usage "--dir and a URLS_FILE exclude each other"
+  [[ $transport == fifo && ${#link_override[@]} -eq 0 ]] ||
+    die_usage "directory mode runs its links over FIFOs; --transport shm and --link are for URL mode"
+  # shellcheck source=lib/dir_mode.sh
+  source "$script_dir/lib/dir_mode.sh"
+  run_dir_pipeline
+  exit 0
+fi
+[[ $((${#dir_walk_args[@]} + ${#dir_group_args[@]} + ${#dir_report_args[@]})) -eq 0 ]] ||
+  die_usage "--follow-links, --include-empty, --verify, --format and --action need --dir"
 [[ $# -eq 0 ]] || urls_file=$1
 [[ -n $urls_file ]] || die_usage "missing URLS_FILE"
 [[ $urls_file == - || -r $urls_file ]] || die_usage "cannot read URL list '$urls_file'"
-case $algo in sha256|sha1|md5) ;; *) die_usage "unsupported --algo '$algo' (sha256, sha1, md5)" ;; esac
 for stage in producer fetcher hasher aggregator dupipe-shm; do
   [[ -x $bin_dir/$stage ]] || die_usage "$bin_dir/$stage is missing: build first (scripts/test.sh or scripts/demo.sh)"
 done
@@ -272,7 +301,9 @@ while [[ ${#role_of[@]} -gt 0 ]]; do
     finished "$done_pid" "$status"
   fi
 done
-[[ -z $ticker ]] || { kill "$ticker" 2>/dev/null; wait "$ticker" 2>/dev/null || true; }
+# '|| true' after kill too: a ticker that exited just now makes kill fail, which 'set -e' would
+# turn into a silent exit 1 of a finished run.
+[[ -z $ticker ]] || { kill "$ticker" 2>/dev/null || true; wait "$ticker" 2>/dev/null || true; }
 
 echo "Report: $out/report.json (text: $out/report.txt)"
 sed -n '2p' "$out/report.txt"

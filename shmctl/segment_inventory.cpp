@@ -5,6 +5,7 @@
 
 #include "common/error.hpp"
 #include "common/shm_queue.hpp"
+#include "common/stage_stats.hpp"
 
 namespace dupipe::shmctl {
 namespace {
@@ -18,9 +19,13 @@ SegmentInfo inspect(const std::string& name) {
   SegmentInfo info{name, std::nullopt, OwnerState::kUnknown, ""};
   try {
     info.owner = ShmQueue::open(name).owner();
-  } catch (const FatalError& e) {
-    info.problem = e.what();
-    if (const auto pid = pid_in_name(name)) info.owner = ProcessIdentity{*pid, 0};
+  } catch (const FatalError& queue_error) {
+    try {
+      info.owner = StatsArea::open(name).owner();  // a run's live counters
+    } catch (const FatalError&) {
+      info.problem = queue_error.what();
+      if (const auto pid = pid_in_name(name)) info.owner = ProcessIdentity{*pid, 0};
+    }
   }
   if (info.owner) info.owner_state = is_alive(*info.owner) ? OwnerState::kAlive : OwnerState::kDead;
   return info;

@@ -31,7 +31,7 @@ set -m
 set +m
 launcher_pid=$!
 for ((i = 0; i < 100; i++)); do
-  [[ $(test_segments | wc -l) -eq 3 ]] && grep -q 'links:' "$work/stderr" && break
+  [[ $(test_segments | wc -l) -eq 4 ]] && grep -q 'links:' "$work/stderr" && break
   sleep 0.1
 done
 for link in urls paths digests; do
@@ -47,10 +47,13 @@ wait "$launcher_pid" 2>/dev/null || true
 sleep 1 &
 live_owner=$!
 "$DUPIPE_BIN_DIR/dupipe-shm" create "dupipe-$test_run_id-live" --owner-pid "$live_owner" || fail "create"
-[[ $(test_segments | wc -l) -eq 4 ]] || fail "expected the killed run's 3 segments and 1 live: $(test_segments)"
+[[ $(test_segments | wc -l) -eq 5 ]] ||
+  fail "expected the killed run's 3 links and stats area, and 1 live segment: $(test_segments)"
 "$script" --bin-dir "$DUPIPE_BIN_DIR" --cleanup >"$work/cleanup.txt" || fail "--cleanup exited $?"
 grep -q "dupipe-$test_run_id-k-urls: stale (owner pid $launcher_pid is gone): removed" "$work/cleanup.txt" ||
   fail "cleanup did not report the stale segment: $(cat "$work/cleanup.txt")"
+grep -q "dupipe-$test_run_id-k-stats: stale (owner pid $launcher_pid is gone): removed" "$work/cleanup.txt" ||
+  fail "cleanup did not remove the killed run's stats area: $(cat "$work/cleanup.txt")"
 grep -q "dupipe-$test_run_id-live: in use" "$work/cleanup.txt" || fail "live segment not listed as in use"
 [[ $(test_segments) == "dupipe-$test_run_id-live" ]] || fail "after cleanup: $(test_segments)"
 wait "$live_owner"

@@ -36,6 +36,15 @@ const Vector kVectors[] = {
     {"sha1", "abc", "a9993e364706816aba3e25717850c26c9cd0d89d"},
     {"sha256", "", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
     {"sha256", "abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+    // RFC 7693 appendix A (BLAKE2b-512 of "abc") and the empty string.
+    {"blake2b", "abc",
+     "ba80a53f981c4d0d6a2797b69f12f6e94c212f14685ac4b74b12bb6fdbffa2d17d87c5392aab792dc252d5de4533cc95"
+     "18d38aa8dbf1925ab92386edd4009923"},
+    {"blake2b", "",
+     "786a02f742015903c6c6fd852552d272912f4740e15847618a86e217f71f5419d25e1031afee585313896444934eb04b"
+     "903a685b1448b755d56f701afe9be2ce"},
+    // XXH3 128-bit of the empty string, canonical (big-endian) form as xxhsum -H2 prints it.
+    {"xxh128", "", "99aa06d3014798d86001c324468d497f"},
 };
 
 class DigestVectors : public ::testing::TestWithParam<Vector> {};
@@ -156,6 +165,8 @@ TEST(Digest, RefusesAnUnsupportedAlgorithmForBytes) {
   EXPECT_TRUE(is_supported_algorithm("sha256"));
   EXPECT_TRUE(is_supported_algorithm("sha1"));
   EXPECT_TRUE(is_supported_algorithm("md5"));
+  EXPECT_TRUE(is_supported_algorithm("blake2b"));
+  EXPECT_TRUE(is_supported_algorithm("xxh128"));
   EXPECT_FALSE(is_supported_algorithm("sha512"));
 }
 

@@ -1,0 +1,65 @@
+#include "aggregator/local_aggregator.hpp"
+
+#include <utility>
+
+#include "aggregator/verify.hpp"
+#include "common/signals.hpp"
+#include "common/sys.hpp"
+
+namespace dupipe::aggregator {
+namespace {
+
+void add_record(LocalReportBuilder& builder, Record& record, const std::string& source) {
+  if (const auto* digest = std::get_if<DigestRecord>(&record)) {
+    if (auto ok = builder.add(*digest); !ok) throw FatalError(source + ": " + ok.error().message, ExitCode::kProtocol);
+  } else if (auto* failure = std::get_if<FailureRecord>(&record)) {
+    builder.add(std::move(*failure));
+  } else if (const auto* link = std::get_if<LinkRecord>(&record)) {
+    builder.add(*link);
+  } else if (const auto* stat = std::get_if<StatRecord>(&record)) {
+    builder.add(*stat);
+  } else {
+    throw FatalError(source + ": a directory-mode aggregator takes H, L, S and F records only", ExitCode::kProtocol);
+  }
+}
+
+std::string render(const LocalReport& report, const std::string& format) {
+  if (format == "nul") return to_nul(report);
+  if (format == "fdupes") return to_fdupes(report);
+  if (format == "csv") return to_csv(report);
+  throw FatalError("unknown format '" + format + "'", ExitCode::kUsage);
+}
+
+void write_output(const std::string& path, const std::string& contents) {
+  if (auto ok = sys::write_file_atomically(path, contents); !ok) throw FatalError(ok.error().message);
+}
+
+}  // namespace
+
+LocalReport collect_local(RecordReader& input, const std::string& default_algorithm,
+                          const LocalOptions& options, const Logger& logger) {
+  LocalReportBuilder builder(default_algorithm);
+  while (const auto line = input.read_line()) {
+    throw_if_stopped();
+    auto record = parse_record(*line);
+    if (!record) throw FatalError(input.name() + ": " + record.error().message, ExitCode::kProtocol);
+    add_record(builder, *record, input.name());
+    input.acknowledge();
+  }
+  std::vector<FailureRecord> extra;
+  std::vector<LocalGroup> groups = builder.candidate_groups();
+  if (options.verify) groups = verify_groups(groups, extra, logger);
+  return builder.build(std::move(groups), std::move(extra));
+}
+
+void write_local_outputs(const LocalReport& report, const LocalOptions& options, const std::string& out_dir) {
+  if (auto ok = sys::make_directories(out_dir); !ok) throw FatalError(ok.error().message);
+  write_output(out_dir + "/report.json", to_json(report));
+  write_output(out_dir + "/report.txt", to_text(report));
+  for (const std::string& format : options.formats) {
+    if (format != "json" && format != "text") write_output(out_dir + "/report." + format, render(report, format));
+  }
+  write_output(out_dir + "/actions.sh", to_actions(report, options.action));
+}
+
+}  // namespace dupipe::aggregator

@@ -1,0 +1,29 @@
+// The aggregator's directory-mode loop: reads H, L, S and F records to the end, optionally
+// verifies every group byte by byte, then writes report.json, report.txt, the extra formats
+// asked for and actions.sh, each atomically.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "aggregator/local_outputs.hpp"
+#include "aggregator/local_report.hpp"
+#include "common/endpoint.hpp"
+#include "common/logger.hpp"
+
+namespace dupipe::aggregator {
+
+struct LocalOptions {
+  bool verify = false;
+  std::vector<std::string> formats;  // extra outputs: nul, fdupes, csv (json and text always)
+  Action action = Action::kLink;     // what actions.sh would do
+};
+
+// Throws FatalError(kProtocol) on records other than H, L, S and F.
+[[nodiscard]] LocalReport collect_local(RecordReader& input, const std::string& default_algorithm,
+                                        const LocalOptions& options, const Logger& logger);
+
+// Throws FatalError naming the file when an output cannot be written.
+void write_local_outputs(const LocalReport& report, const LocalOptions& options, const std::string& out_dir);
+
+}  // namespace dupipe::aggregator

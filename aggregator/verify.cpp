@@ -1,0 +1,94 @@
+#include "aggregator/verify.hpp"
+
+#include <fcntl.h>
+
+#include <cstring>
+#include <vector>
+
+#include "common/sys.hpp"
+#include "common/url_intake.hpp"
+
+namespace dupipe::aggregator {
+namespace {
+
+constexpr std::size_t kChunkBytes = 1 << 20;
+
+// Reads up to `buffer.size()` bytes, fewer only at end of file.
+std::size_t read_full(int fd, std::vector<char>& buffer, const std::string& path) {
+  std::size_t filled = 0;
+  while (filled < buffer.size()) {
+    const std::size_t n = sys::read_some(fd, std::span(buffer).subspan(filled), path);
+    if (n == 0) break;
+    filled += n;
+  }
+  return filled;
+}
+
+FailureRecord verify_failure(const std::string& path, const std::string& cause) {
+  return FailureRecord{make_record_id(path), path, Stage::kAggregator, path + ": " + cause};
+}
+
+}  // namespace
+
+Expected<bool> same_contents(const std::string& a, const std::string& b) {
+  auto fa = sys::open_file(a, O_RDONLY | O_NOCTTY);
+  if (!fa) return fail(fa.error().message);
+  auto fb = sys::open_file(b, O_RDONLY | O_NOCTTY);
+  if (!fb) return fail(fb.error().message);
+  ::posix_fadvise(fa->get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  ::posix_fadvise(fb->get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  std::vector<char> buffer_a(kChunkBytes), buffer_b(kChunkBytes);
+  try {
+    while (true) {
+      const std::size_t na = read_full(fa->get(), buffer_a, a);
+      const std::size_t nb = read_full(fb->get(), buffer_b, b);
+      if (na != nb || std::memcmp(buffer_a.data(), buffer_b.data(), na) != 0) return false;
+      if (na == 0) return true;
+    }
+  } catch (const FatalError& e) {
+    return fail(e.what());
+  }
+}
+
+namespace {
+
+// Adds `path` to the first class whose file holds the same bytes, or starts a new class; a file
+// that cannot be compared is a failure and joins no class.
+void place(const std::string& path, const LocalGroup& group, std::vector<LocalGroup>& classes,
+           std::vector<FailureRecord>& failures) {
+  for (LocalGroup& cls : classes) {
+    auto same = same_contents(cls.paths.front(), path);
+    if (!same) {
+      failures.push_back(verify_failure(path, "--verify: " + same.error().message));
+      return;
+    }
+    if (*same) {
+      cls.paths.push_back(path);
+      return;
+    }
+  }
+  classes.push_back(LocalGroup{group.digest, group.size, {path}});
+}
+
+}  // namespace
+
+std::vector<LocalGroup> verify_groups(const std::vector<LocalGroup>& groups,
+                                      std::vector<FailureRecord>& failures, const Logger& logger) {
+  std::vector<LocalGroup> verified;
+  for (const LocalGroup& group : groups) {
+    std::vector<LocalGroup> classes;  // each class: files equal to its first one
+    for (const std::string& path : group.paths) place(path, group, classes, failures);
+    for (LocalGroup& cls : classes) {
+      if (cls.paths.size() >= 2) {
+        verified.push_back(std::move(cls));
+        continue;
+      }
+      logger.warning(cls.paths.front() + ": same " + group.digest + " digest but different bytes");
+      failures.push_back(verify_failure(cls.paths.front(),
+                                        "--verify: same digest as another file of its group, different bytes"));
+    }
+  }
+  return verified;
+}
+
+}  // namespace dupipe::aggregator
