@@ -116,8 +116,11 @@ void Job::on_done(Transfer& transfer, CURLcode code, Clock::time_point now) {
   }
   const bool ended_well = code == CURLE_OK || (code == CURLE_WRITE_ERROR && transfer.is_stopped_at_end);
   if (transfer.error || !ended_well) {
-    const TransferError error = transfer.error.value_or(
+    TransferError error = transfer.error.value_or(
         TransferError{transfer.curl_message(code), is_transient_curl_error(code)});
+    if (code == CURLE_FILESIZE_EXCEEDED && !transfer.error) {  // libcurl saw the Content-Length
+      error.message = "body exceeds --max-filesize (" + std::to_string(options_.max_filesize_bytes) + " bytes)";
+    }
     failed(error, parse_retry_after(transfer.headers().retry_after), transfer.segment, now);
     return;
   }
