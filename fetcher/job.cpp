@@ -173,10 +173,15 @@ void Job::failed(const TransferError& error, std::optional<std::uint64_t> retry_
   ready_at_[segment] = now + delay;
 }
 
+// A changed file cannot be pieced together from old and new bytes: drop what was written and
+// probe again. Bounded separately from --retries: a server whose validator changes on every
+// request would otherwise restart forever.
 void Job::restart(const std::string& reason, Clock::time_point now) {
+  constexpr int kMaxRestarts = 3;
   logger_.warning(record_.url + ": " + reason + "; starting again from zero");
   ++generation_;
   state_ = State::kFresh;
+  gate_ready_at_ = now;
   resumed_.reset();
   is_segmented_ = false;
   ranges_work_ = false;
@@ -184,8 +189,8 @@ void Job::restart(const std::string& reason, Clock::time_point now) {
   segments_.clear();
   ready_at_.clear();
   ::unlink(file_->control_path().c_str());
-  if (auto ok = file_->truncate(0); !ok) finish_with_error(ok.error().message);
-  failed(TransferError{reason, true}, std::nullopt, 0, now);
+  if (auto ok = file_->truncate(0); !ok) return finish_with_error(ok.error().message);
+  if (++restarts_ > kMaxRestarts) finish_with_error(reason + " (" + std::to_string(kMaxRestarts) + " restarts)");
 }
 
 void Job::finish() {

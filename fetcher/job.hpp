@@ -98,6 +98,7 @@ class Job {
   std::vector<Clock::time_point> ready_at_;  // per segment: not before this (back-off)
   Clock::time_point gate_ready_at_{};
   int failed_attempts_ = 0;
+  int restarts_ = 0;
   std::vector<std::string> attempt_errors_;
   std::optional<Expected<DownloadedFile>> result_;
   std::minstd_rand jitter_;

@@ -51,7 +51,6 @@ std::optional<TransferError> Job::check_response(Transfer& transfer) {
 // for the same length and validator; a 200 means the file changed and is fetched again.
 std::optional<TransferError> Job::check_complete(Transfer& transfer) {
   const long status = transfer.status();
-  if (status == 200) return adopt_as_stream(transfer);
   const auto length = parse_unsatisfied_range(transfer.headers().content_range);
   if (status == 416 && length == resumed_->length &&
       validator_matches(transfer.headers(), resumed_->etag, resumed_->last_modified)) {
@@ -151,6 +150,10 @@ void Job::adopt_resumed(Transfer& transfer) {
 // A 200 is the whole body from byte 0, whatever else was asked or is running: every other
 // transfer of this job is abandoned and this one rewrites the file from the start.
 std::optional<TransferError> Job::adopt_as_stream(Transfer& transfer) {
+  if (resumed_ && state_ == State::kGated) {  // If-Range failed: the file is not the one we had
+    restart("the file changed on the server since the partial download", Clock::now());
+    return std::nullopt;
+  }
   if (transfer.request().is_ranged && (is_segmented_ || resumed_)) {
     logger_.warning(record_.url + ": server answered 200 to a range request; one stream from the start");
   }
