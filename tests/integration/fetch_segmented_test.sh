@@ -10,10 +10,10 @@ random_file mid.bin 12
 echo small >"$work/root/small.txt"
 : >"$work/root/empty.txt"
 
-# 8 segments on 8 connections, each capped at 20 MB/s so the ranges overlap in time.
+# 8 segments on 8 connections, each capped at 10 MB/s so the ranges overlap in time.
 reset_stats
-echo "$base_url/_drip/20000000/big.bin" | fetch "$work/files" --segments 8 --transfers 8 --per-host 8
-expect_file /_drip/20000000/big.bin "$work/root/big.bin"
+echo "$base_url/_drip/10000000/big.bin" | fetch "$work/files" --segments 8 --transfers 8 --per-host 8
+expect_file /_drip/10000000/big.bin "$work/root/big.bin"
 ranged=$(stat_value ranged) active=$(stat_value max_active) sent=$(stat_value body_bytes)
 [[ $ranged -ge 8 ]] || fail "only $ranged range requests for 8 segments"
 [[ $active -ge 8 ]] || fail "at most $active bodies were sent at once, expected 8"
