@@ -3,7 +3,7 @@
 # the same loopback servers. Not a timed test: it prints a table with the ratios the fetcher
 # issue asks for (docs/PERFORMANCE.md records the figures).
 #   1. many small files with a per-request latency, equal total concurrency for every tool
-#      (dupipe-testserver, /_slow/<rtt>/ delays each answer by one round trip);
+#      (nginx behind bench/latency_relay.py, which holds each request for one round trip);
 #   2. one large file from nginx capped per connection (limit_rate), dupipe with S segments
 #      against aria2c -x S -s S, and the uncapped single-stream rate to a file as the ceiling.
 # Installs aria2, curl and nginx from Debian when missing (as root). Needs the build (build/bin).
@@ -14,8 +14,6 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 # shellcheck source=../scripts/lib/setup.sh
 source "$root/scripts/lib/setup.sh"
-# shellcheck source=../scripts/lib/urls.sh
-source "$root/scripts/lib/urls.sh"
 
 files=2000 rtt_ms=40 concurrency=16 big_mib=1024 cap_mbs=50 segments=16 runs=1 base_dir=${TMPDIR:-/tmp}
 while [[ $# -gt 0 ]]; do
@@ -37,10 +35,11 @@ bin=$root/build/bin
 ensure_packages aria2 curl nginx python3
 
 work=$(mktemp -d "$base_dir/dupipe-bench.XXXXXX")
-nginx_pid=""
+nginx_pid="" relay_pid=""
 cleanup() {
+  [[ -z $relay_pid ]] || kill "$relay_pid" 2>/dev/null || true
   [[ -z $nginx_pid ]] || kill "$nginx_pid" 2>/dev/null || true
-  stop_test_server
+  wait 2>/dev/null || true
   rm -rf -- "$work"
 }
 trap cleanup EXIT
@@ -64,13 +63,6 @@ PY
 head -c "$((big_mib * 1024 * 1024))" /dev/urandom >"$work/root/big.bin"
 big_bytes=$((big_mib * 1024 * 1024))
 
-# One worker thread per connection: enough that no tool waits for a free worker.
-"$bin/dupipe-testserver" --root "$work/root" --port 0 --port-file "$work/port" --quiet --threads 128 &
-TEST_SERVER_PID=$!
-for ((i = 0; i < 100; i++)); do [[ -s $work/port ]] && break; sleep 0.1; done
-ts=http://127.0.0.1:$(<"$work/port")
-for ((i = 0; i < files; i++)); do printf '%s/_slow/%s/small/f%05d.bin\n' "$ts" "$rtt_ms" "$i"; done >"$work/small.urls"
-
 nginx_port=$(free_port)
 cat >"$work/nginx.conf" <<NGINX
 user root;
@@ -93,9 +85,16 @@ nginx -c "$work/nginx.conf" -p "$work" -g 'daemon off;' &
 nginx_pid=$!
 for ((i = 0; i < 50; i++)); do curl -sf -o /dev/null "http://127.0.0.1:$nginx_port/raw/small/f00000.bin" && break; sleep 0.1; done
 ng=http://127.0.0.1:$nginx_port
+relay_port=$(free_port)
+python3 "$root/bench/latency_relay.py" "$relay_port" "$nginx_port" "$rtt_ms" >"$work/relay.out" &
+relay_pid=$!
+for ((i = 0; i < 50; i++)); do grep -q ready "$work/relay.out" && break; sleep 0.1; done
+for ((i = 0; i < files; i++)); do
+  printf 'http://127.0.0.1:%s/raw/small/f%05d.bin\n' "$relay_port" "$i"
+done >"$work/small.urls"
 
 declare -A seconds=()
-# run NAME OUT_DIR COMMAND...: times COMMAND $runs times, each with a fresh OUT_DIR (left in
+# run NAME OUT_DIR COMMAND...: times COMMAND (stdin: /dev/null) $runs times, each with a fresh OUT_DIR (left in
 # place after the last run for checks); the best time goes to seconds[NAME].
 run() {
   local name=$1 out=$2 start took best="" round
@@ -105,7 +104,7 @@ run() {
     mkdir -p "$out"
     sync
     start=$(now)
-    "$@" >"$work/$name.log" 2>&1 || { log "$name failed: $(tail -3 "$work/$name.log")"; seconds[$name]=nan; return 0; }
+    "$@" </dev/null >"$work/$name.log" 2>&1 || { log "$name failed: $(tail -3 "$work/$name.log")"; seconds[$name]=nan; return 0; }
     took=$(elapsed "$start")
     log "$name: $took s"
     if [[ -z $best ]] || python3 -c "import sys; sys.exit(not float(sys.argv[1]) < float(sys.argv[2]))" "$took" "$best"; then
@@ -120,7 +119,7 @@ count_files() { find "$1" -type f ! -name '.*' | wc -l; }
 log "workload 1: $files files, ${rtt_ms} ms per request, concurrency $concurrency"
 half=$((concurrency / 2))
 run dupipe1 "$work/o1" "$bin/fetcher" --files-dir "$work/o1" --transfers "$concurrency" \
-  --per-host "$concurrency" --out /dev/null <"$work/small.urls"
+  --per-host "$concurrency" --in "$work/small.urls" --out /dev/null
 [[ $(count_files "$work/o1") -eq $files ]] || log "dupipe fetched $(count_files "$work/o1") of $files files"
 run pipeline1 "$work/o2" "$root/scripts/run_pipeline.sh" --bin-dir "$bin" --out "$work/o2" \
   --fetchers 2 --transfers "$half" --per-host "$half" "$work/small.urls"
@@ -138,8 +137,9 @@ bound=$(python3 -c "print(f'{$files * $rtt_ms / 1000 / $concurrency:.2f}')")
 log "workload 2: $big_mib MiB, ${cap_mbs} MB/s per connection, $segments segments"
 run uncapped2 "$work/o5" curl -s -o "$work/o5/big.bin" "$ng/raw/big.bin"
 rm -rf -- "$work/o5"
+echo "$ng/cap/big.bin" >"$work/big.urls"
 run dupipe2 "$work/o6" "$bin/fetcher" --files-dir "$work/o6" --segments "$segments" \
-  --transfers "$segments" --per-host "$segments" --max-filesize 0 --out /dev/null <<<"$ng/cap/big.bin"
+  --transfers "$segments" --per-host "$segments" --max-filesize 0 --in "$work/big.urls" --out /dev/null
 dupipe_ok=no
 cmp -s "$work/root/big.bin" "$(find "$work/o6" -type f -name '*big.bin')" && dupipe_ok=yes
 rm -rf -- "$work/o6"

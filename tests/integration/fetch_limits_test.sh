@@ -76,3 +76,16 @@ expect_failure /_redirect/3/big.bin "exceeds --max-filesize"
 echo "$base_url/_reset/100000/big.bin" | fetch "$work/f6" --retries 2 --segments 1
 expect_failure /_reset/100000/big.bin "partial.*3 attempts"
 [[ -z $(ls -A "$work/f6") ]] || fail "files left after a lying Content-Length: $(ls -A "$work/f6")"
+
+# Redirects: at most 10 are followed, and only to http or https.
+{
+  echo "$base_url/_redirect/10/small.txt"
+  echo "$base_url/_redirect/11/small.txt"
+  echo "$base_url/_location?to=file:///etc/passwd"
+  echo "$base_url/_location?to=ftp://127.0.0.1/x"
+} | fetch "$work/f7"
+expect_file /_redirect/10/small.txt "$work/root/small.txt"
+expect_failure /_redirect/11/small.txt "redirect"
+expect_failure "/_location?to=file:///etc/passwd" "[Pp]rotocol"
+expect_failure "/_location?to=ftp://127.0.0.1/x" "[Pp]rotocol"
+[[ $(ls -A "$work/f7" | wc -l) -eq 1 ]] || fail "files left after refused redirects: $(ls -A "$work/f7")"

@@ -67,6 +67,7 @@ constexpr std::string_view kUsageNotes =
   /_fail/<n>/<code>/<file path>    the first n requests of this exact target get
                                    <code> (Retry-After: 1 on 429/503); code 0
                                    drops the connection after 1000 body bytes
+  /_location?to=<url>              302 to any URL (file://, ftp://, ...)
   /_stats, /_stats/reset           counters: requests, ranged (206s), body_bytes
                                    (sent), max_active (concurrent bodies)
 Plain paths serve files under --root (GET/HEAD, single byte ranges, ETag,
@@ -756,6 +757,11 @@ bool Server::Impl::answer_special(const httplib::Request& request, httplib::Resp
   ++stats_.requests;
   if (plan.endless) {
     serve_endless(response);
+    return true;
+  }
+  if (request.path == "/_location") {
+    response.status = 302;
+    response.set_header("Location", request.get_param_value("to"));
     return true;
   }
   if (!plan.fail_first) return false;
