@@ -29,6 +29,8 @@ class AsyncFetcher {
   [[nodiscard]] virtual bool is_idle() const = 0;
   // Thread-safe: ends a wait in progress() early.
   virtual void wake() = 0;
+  // The stage is being stopped (signal): keep what a later --resume can continue.
+  virtual void keep_partial_downloads() {}
 };
 
 // Turns a URL record into a file, one at a time; a fake in tests.

@@ -1,8 +1,10 @@
 #include "fetcher/control_file.hpp"
 
 #include <fcntl.h>
+#include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <charconv>
 #include <sstream>
 
@@ -94,8 +96,22 @@ std::optional<ControlState> parse_control(std::string_view text) {
   return state;
 }
 
+// write + fsync + rename. The temporary name is fixed (not per process) because the part file's
+// lock makes its owner the only writer, and a temporary left by a killed fetcher is then simply
+// overwritten or removed with the part file.
 Expected<void> save_control(const std::string& path, const ControlState& state) {
-  return sys::write_file_atomically(path, format_control(state));
+  const std::string temp_path = path + ".tmp";
+  auto fd = sys::open_file(temp_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0644);
+  if (!fd) return fail(fd.error().message);
+  try {
+    sys::write_all(fd->get(), format_control(state), temp_path);
+  } catch (const FatalError& e) {
+    return fail(e.what());
+  }
+  if (::fsync(fd->get()) != 0 || ::rename(temp_path.c_str(), path.c_str()) != 0) {
+    return fail(errno_message("save " + path, errno));
+  }
+  return {};
 }
 
 std::optional<ControlState> load_control(const std::string& path) {

@@ -26,7 +26,7 @@ struct DownloadOptions {
   int segments = 8;         // ranges of one large file fetched in parallel
   std::uint64_t segment_threshold_bytes = 8ULL << 20;  // smallest file that is segmented
   std::uint64_t min_steal_bytes = 1ULL << 20;          // smallest range an idle transfer takes over
-  std::uint64_t save_interval_ms = 500;                // control files refreshed this often
+  std::uint64_t save_interval_ms = 5000;               // control files refreshed this often
   RetryOptions retry;
 };
 

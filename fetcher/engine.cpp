@@ -19,7 +19,7 @@ std::string host_of(const std::string& url) {
 }  // namespace
 
 Engine::Engine(DownloadOptions options, const Logger& logger)
-    : options_(std::move(options)), logger_(logger), multi_(curl_multi_init()) {
+    : options_(std::move(options)), logger_(logger), multi_(curl_multi_init()), saver_(logger) {
   if (!multi_) throw FatalError("curl_multi_init failed");
   options_.transfers = std::max(options_.transfers, 1);
   options_.per_host = std::max(options_.per_host, 1);
@@ -32,6 +32,7 @@ Engine::Engine(DownloadOptions options, const Logger& logger)
 Engine::~Engine() {
   for (auto& [handle, transfer] : transfers_) curl_multi_remove_handle(multi_.get(), handle);
   transfers_.clear();
+  saver_.stop();  // no control file may be written once the part files below are removed
   jobs_.clear();  // removes part files that are not kept for resume
 }
 
@@ -41,7 +42,7 @@ std::size_t Engine::free_slots() const {
 }
 
 void Engine::start(UrlRecord record) {
-  jobs_.push_back(std::make_unique<Job>(std::move(record), options_, logger_, next_serial_++));
+  jobs_.push_back(std::make_unique<Job>(std::move(record), options_, logger_, saver_, next_serial_++));
 }
 
 void Engine::wake() { curl_multi_wakeup(multi_.get()); }
@@ -49,7 +50,7 @@ void Engine::wake() { curl_multi_wakeup(multi_.get()); }
 std::vector<Completion> Engine::take_completions() { return std::exchange(completions_, {}); }
 
 void Engine::progress(int wait_ms) {
-  if (stop_signal() != 0) stop_for_resume();
+  throw_if_stopped();  // the stage loop keeps partial downloads on its way out
   fill_slots(Clock::now());
   int running = 0;
   const CURLMcode code = curl_multi_perform(multi_.get(), &running);
@@ -149,9 +150,8 @@ void Engine::save_progress_if_due(Clock::time_point now) {
   next_save_ = now + std::chrono::milliseconds(options_.save_interval_ms);
 }
 
-void Engine::stop_for_resume() {
+void Engine::keep_partial_downloads() {
   for (const auto& job : jobs_) job->keep_for_resume();
-  throw_if_stopped();
 }
 
 int Engine::poll_timeout_ms(int wait_ms, Clock::time_point now) const {

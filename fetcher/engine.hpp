@@ -26,11 +26,12 @@ class Engine final : public AsyncFetcher {
 
   [[nodiscard]] std::size_t free_slots() const override;
   void start(UrlRecord record) override;
-  // Throws Interrupted on a stop signal, after saving control files of resumable downloads.
+  // Throws Interrupted on a stop signal.
   void progress(int wait_ms) override;
   [[nodiscard]] std::vector<Completion> take_completions() override;
   [[nodiscard]] bool is_idle() const override { return jobs_.empty(); }
   void wake() override;
+  void keep_partial_downloads() override;
 
  private:
   void fill_slots(Clock::time_point now);
@@ -39,13 +40,13 @@ class Engine final : public AsyncFetcher {
   void drop_abandoned_transfers();
   void collect_finished_jobs();
   void save_progress_if_due(Clock::time_point now);
-  void stop_for_resume();
   [[nodiscard]] int poll_timeout_ms(int wait_ms, Clock::time_point now) const;
   void remove_transfer(CURL* handle);
 
   DownloadOptions options_;
   const Logger& logger_;
   CurlMulti multi_;  // declared first: destroyed after every transfer has been removed from it
+  ProgressSaver saver_;  // before jobs_: outlives every Job that refers to it
   std::vector<std::unique_ptr<Job>> jobs_;  // in arrival order
   std::unordered_map<CURL*, std::unique_ptr<Transfer>> transfers_;
   std::map<std::string, int> per_host_;

@@ -85,16 +85,21 @@ Counts run(RecordReader& input, RecordWriter& output, AsyncFetcher& fetcher,
            const UrlPolicy& policy, const Logger& logger) {
   Loop loop(output, fetcher, policy, logger);
   InputPump pump(input, [&fetcher] { fetcher.wake(); }, kReadAheadLines);
-  while (true) {
-    throw_if_stopped();
-    while (fetcher.free_slots() > 0) {
-      auto line = pump.try_take();
-      if (!line) break;
-      loop.take(*line, input.name());
+  try {
+    while (true) {
+      throw_if_stopped();
+      while (fetcher.free_slots() > 0) {
+        auto line = pump.try_take();
+        if (!line) break;
+        loop.take(*line, input.name());
+      }
+      if (pump.is_finished() && fetcher.is_idle()) break;
+      fetcher.progress(kStepWaitMs);
+      loop.emit_completions();
     }
-    if (pump.is_finished() && fetcher.is_idle()) break;
-    fetcher.progress(kStepWaitMs);
-    loop.emit_completions();
+  } catch (const Interrupted&) {  // wherever the stop was noticed (read, write, transfers)
+    fetcher.keep_partial_downloads();
+    throw;
   }
   return loop.counts();
 }

@@ -24,10 +24,11 @@ std::string describe_attempts(const std::vector<std::string>& errors) {
 }  // namespace
 
 Job::Job(UrlRecord record, const DownloadOptions& options, const Logger& logger,
-         std::uint64_t serial)
+         ProgressSaver& saver, std::uint64_t serial)
     : record_(std::move(record)),
       options_(options),
       logger_(logger),
+      saver_(saver),
       serial_(serial),
       is_file_url_(record_.url.starts_with("file:")),
       jitter_(static_cast<std::minstd_rand::result_type>(serial * 2654435761U + 1)) {}
@@ -188,7 +189,7 @@ void Job::restart(const std::string& reason, Clock::time_point now) {
   total_.reset();
   segments_.clear();
   ready_at_.clear();
-  ::unlink(file_->control_path().c_str());
+  forget_control_file();
   if (auto ok = file_->truncate(0); !ok) return finish_with_error(ok.error().message);
   if (++restarts_ > kMaxRestarts) finish_with_error(reason + " (" + std::to_string(kMaxRestarts) + " restarts)");
 }
@@ -201,6 +202,7 @@ void Job::finish() {
     return;
   }
   if (auto ok = file_->truncate(size); !ok) return finish_with_error(ok.error().message);
+  saver_.forget(file_->control_path());
   const std::string final_path =
       options_.files_dir + "/" +
       build_file_name(record_.id, record_.url, content_type_, disposition_filename(disposition_));
@@ -212,6 +214,7 @@ void Job::finish() {
 void Job::finish_with_error(std::string message) {
   ++generation_;
   result_ = fail(std::move(message));
+  if (file_) saver_.forget(file_->control_path());
   file_.reset();  // removes the part file and its control file
 }
 
@@ -222,24 +225,29 @@ ControlState Job::control_state() const {
   return state;
 }
 
+bool Job::is_resumable() const {
+  // Without a validator a later run could not tell whether the bytes still belong to the file.
+  return is_segmented_ && file_ && file_->is_resumable() && !is_finished() &&
+         state_ == State::kRunning && !(etag_.empty() && last_modified_.empty());
+}
+
 void Job::save_progress() {
-  if (!is_segmented_ || !file_ || !file_->is_resumable() || is_finished() || state_ != State::kRunning) {
-    return;
-  }
-  if (etag_.empty() && last_modified_.empty()) return;  // could not be validated on resume
-  // Data first: the control file must never claim bytes that are still only in the page cache.
-  if (auto ok = file_->sync_data(); !ok) {
-    logger_.warning(ok.error().message);
-    return;
-  }
-  if (auto ok = save_control(file_->control_path(), control_state()); !ok) {
-    logger_.warning(ok.error().message);
-  }
+  if (is_resumable()) saver_.submit(file_->control_path(), file_->duplicate_fd(), control_state());
+}
+
+void Job::forget_control_file() {
+  saver_.forget(file_->control_path());
+  ::unlink(file_->control_path().c_str());
 }
 
 void Job::keep_for_resume() {
-  if (!file_ || !file_->is_resumable() || !is_segmented_ || is_finished()) return;
-  save_progress();
+  if (!is_resumable()) return;
+  saver_.forget(file_->control_path());
+  // Data first: the control file must never claim bytes that are still only in the page cache.
+  if (auto ok = file_->sync_data(); !ok) return logger_.warning(ok.error().message);
+  if (auto ok = save_control(file_->control_path(), control_state()); !ok) {
+    return logger_.warning(ok.error().message);
+  }
   file_->keep();
 }
 

@@ -19,6 +19,7 @@
 #include "fetcher/control_file.hpp"
 #include "fetcher/download_options.hpp"
 #include "fetcher/part_file.hpp"
+#include "fetcher/progress_saver.hpp"
 #include "fetcher/segment_plan.hpp"
 #include "fetcher/transfer.hpp"
 
@@ -33,7 +34,8 @@ struct DownloadedFile {
 
 class Job {
  public:
-  Job(UrlRecord record, const DownloadOptions& options, const Logger& logger, std::uint64_t serial);
+  Job(UrlRecord record, const DownloadOptions& options, const Logger& logger, ProgressSaver& saver,
+      std::uint64_t serial);
 
   [[nodiscard]] const UrlRecord& record() const { return record_; }
   // Bumped whenever running transfers must be abandoned (restart, failure, success).
@@ -49,9 +51,9 @@ class Job {
   // Called from the curl callbacks of this job's transfers; false ends that transfer.
   [[nodiscard]] bool on_body(Transfer& transfer, std::string_view bytes);
   void on_done(Transfer& transfer, CURLcode code, Clock::time_point now);
-  // Writes the control file (after fdatasync) if this download can be resumed.
+  // Hands a snapshot of the written ranges to the saver if this download can be resumed.
   void save_progress();
-  // The fetcher is stopping: keep a resumable part file and its control file.
+  // The fetcher is stopping: save now (fdatasync, control file) and keep the part file.
   void keep_for_resume();
 
  private:
@@ -77,10 +79,13 @@ class Job {
   void finish();
   void finish_with_error(std::string message);
   [[nodiscard]] ControlState control_state() const;
+  [[nodiscard]] bool is_resumable() const;
+  void forget_control_file();
 
   UrlRecord record_;
   const DownloadOptions& options_;
   const Logger& logger_;
+  ProgressSaver& saver_;
   std::uint64_t serial_;
   bool is_file_url_;
   State state_ = State::kFresh;

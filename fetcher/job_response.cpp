@@ -172,7 +172,7 @@ std::optional<TransferError> Job::adopt_as_stream(Transfer& transfer) {
   if (total_) {
     if (auto error = too_large(*total_)) return error;
   }
-  ::unlink(file_->control_path().c_str());
+  forget_control_file();
   if (auto ok = file_->truncate(0); !ok) return TransferError{ok.error().message, false};
   if (total_) {
     if (auto ok = file_->allocate(*total_); !ok) return TransferError{ok.error().message, false};

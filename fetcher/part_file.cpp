@@ -60,6 +60,7 @@ PartFile::~PartFile() {
   if (is_committed_ || is_kept_) return;
   ::unlink(path_.c_str());
   ::unlink(control_path().c_str());
+  ::unlink((control_path() + ".tmp").c_str());
 }
 
 Expected<void> PartFile::allocate(std::uint64_t length) {
@@ -94,6 +95,8 @@ Expected<void> PartFile::sync_data() {
   return {};
 }
 
+UniqueFd PartFile::duplicate_fd() const { return sys::duplicate_fd(fd_.get(), path_); }
+
 Expected<std::uint64_t> PartFile::size() const {
   struct stat st {};
   if (::fstat(fd_.get(), &st) != 0) return fail(errno_message("stat " + path_, errno));
@@ -106,6 +109,7 @@ Expected<void> PartFile::commit_as(const std::string& final_path) {
   }
   is_committed_ = true;
   ::unlink(control_path().c_str());
+  ::unlink((control_path() + ".tmp").c_str());
   return {};
 }
 

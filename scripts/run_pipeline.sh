@@ -42,6 +42,7 @@ Options:
   --min-speed B, --min-speed-time S  abort a transfer below B bytes/s for S seconds (1, 30)
   --compressed          ask for compressed transfers (limits apply to the decoded bytes)
   --resume              continue partial downloads left in OUT/files by an interrupted run
+  --save-interval-ms MS how often resume control files are saved (default 5000)
   --producer-cmd CMD    run CMD (via bash -c) instead of the producer: URL list on its stdin,
                         records or bare URL lines on its stdout (e.g. 'cat')
   --hasher-cmd CMD      run CMD instead of each hasher: P records on stdin, H records on stdout;
@@ -87,7 +88,7 @@ while [[ $# -gt 0 ]]; do
     --max-filesize|--timeout|--connect-timeout) need_value "$@"; fetcher_args+=("$1" "$2"); shift 2 ;;
     --insecure) fetcher_args+=(--insecure); shift ;;
     --transfers) need_value "$@"; need_count "$1" "$2"; transfers=$2; fetcher_args+=("$1" "$2"); shift 2 ;;
-    --per-host|--segments|--segment-threshold|--retries|--min-speed|--min-speed-time)
+    --per-host|--segments|--segment-threshold|--retries|--min-speed|--min-speed-time|--save-interval-ms)
       need_value "$@"; fetcher_args+=("$1" "$2"); shift 2 ;;
     --compressed|--resume) fetcher_args+=("$1"); shift ;;
     --producer-cmd) need_value "$@"; producer_cmd=$2; shift 2 ;;

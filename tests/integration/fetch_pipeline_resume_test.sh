@@ -7,7 +7,8 @@ serve_fixtures
 random_file big.bin 24
 size=$((24 * 1024 * 1024))
 echo "$base_url/_drip/1000000/big.bin" >"$work/urls.txt"
-options=(--out "$work/out" --fetchers 2 --transfers 4 --per-host 4 --segments 4 --segment-threshold 1048576)
+options=(--out "$work/out" --fetchers 2 --transfers 4 --per-host 4 --segments 4 --segment-threshold 1048576
+  --save-interval-ms 200)
 
 reset_stats
 set -m  # its own process group, so one kill reaches the launcher and all its stages
@@ -18,7 +19,7 @@ for ((i = 0; i < 300; i++)); do  # at most 15 s
   (($(stat_value body_bytes) > size * 4 / 10)) && break
   sleep 0.05
 done
-sleep 0.7  # past the fetcher's 0.5 s control-file interval
+sleep 0.5  # a few control-file intervals
 kill -KILL -- "-$group"
 wait "$group" 2>/dev/null || true
 first_run=$(stat_value body_bytes)

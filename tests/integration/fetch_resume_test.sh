@@ -10,8 +10,10 @@ size=$((24 * 1024 * 1024))
 url=$base_url/_drip/3000000/big.bin
 options=(--segments 4 --transfers 4 --per-host 4 --segment-threshold 1048576 --save-interval-ms 100)
 
-# start_and_kill OUT: starts a download of $url and SIGKILLs it once about 40% is on disk.
+# start_and_kill OUT [SIGNAL]: starts a download of $url and kills it (SIGKILL unless told) once
+# about 40% is on disk.
 start_and_kill() {
+  local signal=${2:-KILL}
   mkdir -p "$1"
   echo "$url" | "$DUPIPE_BIN_DIR/fetcher" --files-dir "$1" "${options[@]}" >/dev/null 2>&1 &
   local pid=$! i written
@@ -20,9 +22,9 @@ start_and_kill() {
     ((written > size * 4 / 10)) && break
     sleep 0.05
   done
-  kill -KILL "$pid"
+  kill "-$signal" "$pid"
   wait "$pid" 2>/dev/null || true
-  compgen -G "$1/.part-*.ctl" >/dev/null || fail "no control file after SIGKILL: $(ls -A "$1")"
+  compgen -G "$1/.part-*.ctl" >/dev/null || fail "no control file in $1 after SIG$signal: $(ls -A "$1")"
 }
 
 reset_stats
@@ -61,7 +63,16 @@ expect_file /_drip/3000000/big.bin "$work/root/big.bin"
 [[ $(stat_value body_bytes) -eq 0 ]] || fail "a complete file was downloaded again"
 [[ $(stat_value requests) -eq 1 ]] || fail "expected one confirming request, saw $(stat_value requests)"
 
+# SIGTERM (as the launcher sends on Ctrl-C) saves the control file and keeps the part file.
+reset_stats
+start_and_kill "$work/f5" TERM
+echo "$url" | fetch "$work/f5" "${options[@]}" --resume
+expect_file /_drip/3000000/big.bin "$work/root/big.bin"
+grep -q "resuming" "$work/stderr" || fail "nothing resumed after SIGTERM: $(cat "$work/stderr")"
+(($(stat_value body_bytes) < size * 12 / 10)) || fail "$(stat_value body_bytes) bytes sent after SIGTERM"
+
 # Without --resume a leftover part file is ignored and overwritten.
+reset_stats
 start_and_kill "$work/f4"
 echo "$url" | fetch "$work/f4" "${options[@]}"
 expect_file /_drip/3000000/big.bin "$work/root/big.bin"
