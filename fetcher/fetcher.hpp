@@ -1,5 +1,6 @@
 // The fetcher stage loop: U records (or bare URL lines) in, P records (downloaded files) or F
-// records (failures with their cause) out; failures from upstream pass through unchanged.
+// records (failures with their cause) out; failures from upstream pass through unchanged. With
+// the curl Engine many downloads run at once, so output order follows completion, not input.
 #pragma once
 
 #include <cstdint>
@@ -8,7 +9,8 @@
 #include "common/endpoint.hpp"
 #include "common/logger.hpp"
 #include "common/url_intake.hpp"
-#include "fetcher/downloader.hpp"
+#include "fetcher/async_fetcher.hpp"
+#include "fetcher/download_options.hpp"
 
 namespace dupipe::fetcher {
 
@@ -24,25 +26,11 @@ struct Counts {
   std::uint64_t passed_through = 0;
 };
 
-// Anything that turns a URL record into a file; the Downloader in production, a fake in tests.
-class UrlFetcher {
- public:
-  virtual ~UrlFetcher() = default;
-  [[nodiscard]] virtual Expected<DownloadedFile> fetch(const UrlRecord& record) = 0;
-};
-
-class CurlUrlFetcher final : public UrlFetcher {
- public:
-  explicit CurlUrlFetcher(DownloadOptions options) : downloader_(std::move(options)) {}
-  [[nodiscard]] Expected<DownloadedFile> fetch(const UrlRecord& record) override {
-    return downloader_.fetch(record);
-  }
-
- private:
-  Downloader downloader_;
-};
-
 // Throws FatalError(kProtocol) on a record that a fetcher cannot take (P or H).
+[[nodiscard]] Counts run(RecordReader& input, RecordWriter& output, AsyncFetcher& fetcher,
+                         const UrlPolicy& policy, const Logger& logger);
+
+// The same loop over a one-at-a-time fetcher.
 [[nodiscard]] Counts run(RecordReader& input, RecordWriter& output, UrlFetcher& fetcher,
                          const UrlPolicy& policy, const Logger& logger);
 

@@ -94,7 +94,13 @@ std::string extension_for_content_type(std::string_view content_type) {
 
 std::string build_file_name(std::string_view id, std::string_view url,
                              std::string_view content_type) {
-  const std::string segment = sanitize_segment(last_path_segment(url));
+  return build_file_name(id, url, content_type, "");
+}
+
+std::string build_file_name(std::string_view id, std::string_view url,
+                             std::string_view content_type, std::string_view suggested_name) {
+  std::string segment = sanitize_segment(suggested_name);
+  if (segment.empty()) segment = sanitize_segment(last_path_segment(url));
   // The id arrives over the wire too: a hostile upstream must not smuggle "../" through it.
   std::string name = sanitize_segment(id.substr(0, 32));
   if (name.empty()) name = "file";

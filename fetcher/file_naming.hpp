@@ -26,4 +26,10 @@ inline constexpr std::size_t kMaxSegmentBytes = 100;
 [[nodiscard]] std::string build_file_name(std::string_view id, std::string_view url,
                                           std::string_view content_type);
 
+// As above, but a server-suggested name (Content-Disposition) replaces the URL's last segment
+// when anything is left of it after the same sanitising; the "<id>-" prefix always stays.
+[[nodiscard]] std::string build_file_name(std::string_view id, std::string_view url,
+                                          std::string_view content_type,
+                                          std::string_view suggested_name);
+
 }  // namespace dupipe::fetcher

@@ -44,6 +44,15 @@ Options:
   --timeout S           seconds per transfer (default 600)
   --connect-timeout S   seconds to connect (default 10)
   --insecure            do not verify TLS certificates
+  --transfers K         concurrent transfers per fetcher (default 8); total = N x K
+  --per-host P          concurrent transfers per fetcher to one host (default 6)
+  --segments S          ranges of one large file fetched in parallel (default 8)
+  --segment-threshold B smallest file split into ranges (default 8 MiB)
+  --retries R           retries of a transient failure (default 3)
+  --min-speed B, --min-speed-time S  abort a transfer below B bytes/s for S seconds (1, 30)
+  --compressed          ask for compressed transfers (limits apply to the decoded bytes)
+  --resume              continue partial downloads left in OUT/files by an interrupted run
+  --save-interval-ms MS how often resume control files are saved (default 5000)
   --producer-cmd CMD    run CMD (via bash -c) instead of the producer: URL list on its stdin,
                         records or bare URL lines on its stdout (e.g. 'cat')
   --hasher-cmd CMD      run CMD instead of each hasher: P records on stdin, H records on stdout;
@@ -69,6 +78,7 @@ die_usage() { echo "$program: $*" >&2; echo "Try 'scripts/run_pipeline.sh --help
 log() { echo "$program: $*" >&2; }
 
 fetchers=4
+transfers=8
 hashers=$(nproc)
 algo=sha256
 out=dupipe-out
@@ -109,6 +119,10 @@ while [[ $# -gt 0 ]]; do
     --allow-file) producer_args+=(--allow-file); fetcher_args+=(--allow-file); shift ;;
     --max-filesize|--timeout|--connect-timeout) need_value "$@"; fetcher_args+=("$1" "$2"); shift 2 ;;
     --insecure) fetcher_args+=(--insecure); shift ;;
+    --transfers) need_value "$@"; need_count "$1" "$2"; transfers=$2; fetcher_args+=("$1" "$2"); shift 2 ;;
+    --per-host|--segments|--segment-threshold|--retries|--min-speed|--min-speed-time|--save-interval-ms)
+      need_value "$@"; fetcher_args+=("$1" "$2"); shift 2 ;;
+    --compressed|--resume) fetcher_args+=("$1"); shift ;;
     --producer-cmd) need_value "$@"; producer_cmd=$2; shift 2 ;;
     --hasher-cmd) need_value "$@"; hasher_cmd=$2; shift 2 ;;
     --bin-dir) need_value "$@"; bin_dir=$2; shift 2 ;;
@@ -252,6 +266,7 @@ else
 fi
 log "run directory $run_dir; $(describe_links)"
 log "started producer, $fetchers fetchers, $hashers hashers, aggregator (pids in $run_dir/pids)"
+log "download concurrency: $fetchers fetchers x $transfers transfers = $((fetchers * transfers))"
 
 # --- supervision: close each link once its writers are gone; fail fast on a failed stage ----
 declare -A running=([producer]=1 [fetcher]=$fetchers [hasher]=$hashers [aggregator]=1)

@@ -27,7 +27,8 @@ serve_demo_corpus() {
 }
 
 # The launcher options of the transport under test, and a run id naming this test's segments
-# (call next_run first: this runs in a subshell and cannot count).
+# (call next_run first: this runs in a subshell and cannot count; its own pid keeps the ids of
+# runs started from background subshells apart too).
 transport_args() {
   case ${DUPIPE_TEST_TRANSPORT:-fifo} in
     fifo) printf '%s\n' --transport fifo ;;
@@ -35,7 +36,7 @@ transport_args() {
     mixed) printf '%s\n' --transport shm --link paths=fifo ;;
     *) fail "unknown DUPIPE_TEST_TRANSPORT '$DUPIPE_TEST_TRANSPORT'" ;;
   esac
-  printf '%s\n' --run-id "$test_run_id-$test_runs"
+  printf '%s\n' --run-id "$test_run_id-$test_runs-$BASHPID"
 }
 test_run_id=itest-$$
 test_runs=0

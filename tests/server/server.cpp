@@ -20,6 +20,7 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -55,6 +56,20 @@ constexpr std::string_view kUsageNotes =
   /_redirect_loop                  302 to itself forever
   /_norange/<file path>            ignore Range: always 200 with the full body
   /_nolength/<file path>           chunked body without Content-Length
+  /_cr200/<file path>              ignore Range, answer 200 with a Content-Range
+  /_early/<n>/<file path>          a 206 starting n bytes before the requested
+                                   offset (Content-Range says so)
+  /_short206/<n>/<file path>       a 206 of at most n bytes of the range asked
+  /_tarpit/<ms>/<file path>        one body byte every <ms> milliseconds
+  /_endless                        a chunked body of zeros that never ends
+  /_gzip/<file path>               the file as is, labelled Content-Encoding: gzip
+  /_disposition/<file>?cd=<value>  Content-Disposition: <value> (query-decoded)
+  /_fail/<n>/<code>/<file path>    the first n requests of this exact target get
+                                   <code> (Retry-After: 1 on 429/503); code 0
+                                   drops the connection after 1000 body bytes
+  /_location?to=<url>              302 to any URL (file://, ftp://, ...)
+  /_stats, /_stats/reset           counters: requests, ranged (206s), body_bytes
+                                   (sent), max_active (concurrent bodies)
 Plain paths serve files under --root (GET/HEAD, single byte ranges, ETag,
 Last-Modified); ".." or symlinks leaving the root get 403.
 
@@ -250,12 +265,21 @@ struct Plan {
   std::optional<std::uint64_t> reset_after;
   bool ignore_range = false;
   bool chunked = false;
+  bool content_range_on_200 = false;
+  bool endless = false;
+  bool gzip_label = false;
+  std::uint64_t early_bytes = 0;
+  std::optional<std::uint64_t> short_206;
+  std::optional<std::uint64_t> tarpit_ms;
+  bool disposition = false;
+  std::optional<std::uint64_t> fail_first;
+  int fail_code = 0;
   std::string file;  // decoded, relative to the root
 };
 
 bool takes_argument(std::string_view name) {
   return name == "_status" || name == "_slow" || name == "_drip" || name == "_reset" ||
-         name == "_redirect";
+         name == "_redirect" || name == "_early" || name == "_short206" || name == "_tarpit";
 }
 
 // The next hop keeps the rest of the path (including later prefixes) and
@@ -285,6 +309,14 @@ bool apply_argument(Plan& plan, std::string_view name, std::uint64_t value) {
     plan.drip_rate = value;
   } else if (name == "_reset") {
     plan.reset_after = value;
+  } else if (name == "_early") {
+    plan.early_bytes = value;
+  } else if (name == "_short206") {
+    if (value == 0) return false;
+    plan.short_206 = value;
+  } else if (name == "_tarpit") {
+    if (value == 0) return false;
+    plan.tarpit_ms = std::min(value, kMaxDelayMs);
   }
   return true;
 }
@@ -306,6 +338,27 @@ std::optional<Plan> parse_plan(std::string_view path) {
     }
     if (name == "_nolength") {
       plan.chunked = true;
+      continue;
+    }
+    if (name == "_cr200" || name == "_gzip") {
+      (name == "_cr200" ? plan.content_range_on_200 : plan.gzip_label) = true;
+      continue;
+    }
+    if (name == "_endless") {
+      plan.endless = true;
+      return plan;
+    }
+    if (name == "_disposition") {
+      plan.disposition = true;
+      continue;
+    }
+    if (name == "_fail" && i + 2 < segments.size()) {
+      const auto count = parse_uint(segments[i + 1]);
+      const auto code = parse_uint(segments[i + 2]);
+      if (!count || !code || (*code != 0 && (*code < 200 || *code > 599))) return std::nullopt;
+      plan.fail_first = *count;
+      plan.fail_code = static_cast<int>(*code);
+      i += 2;
       continue;
     }
     if (!takes_argument(name)) {
@@ -383,17 +436,53 @@ std::variant<fs::path, int> resolve_under_root(const fs::path& root, std::string
   return real;
 }
 
-// Produces the response body chunk by chunk, applying the drip and reset
-// injections on the way.
+// Server-side counters a test reads from /_stats: how many ranges were asked
+// for, how many body bytes really left, how many bodies were sent at once.
+struct Stats {
+  std::atomic<std::uint64_t> requests{0};
+  std::atomic<std::uint64_t> ranged{0};
+  std::atomic<std::uint64_t> body_bytes{0};
+  std::atomic<std::uint64_t> active{0};
+  std::atomic<std::uint64_t> max_active{0};
+
+  void begin_body() {
+    const std::uint64_t now = ++active;
+    std::uint64_t seen = max_active;
+    while (now > seen && !max_active.compare_exchange_weak(seen, now)) {
+    }
+  }
+  void end_body() { --active; }
+  void reset() {
+    requests = 0;
+    ranged = 0;
+    body_bytes = 0;
+    max_active = active.load();
+  }
+  std::string text() const {
+    return "requests " + std::to_string(requests) + "\nranged " + std::to_string(ranged) +
+           "\nbody_bytes " + std::to_string(body_bytes) + "\nmax_active " +
+           std::to_string(max_active) + "\n";
+  }
+};
+
+// Produces the response body chunk by chunk, applying the drip, tarpit and
+// reset injections on the way.
 class BodyStreamer {
  public:
   BodyStreamer(std::shared_ptr<const OpenFile> file, ByteRange range, const Plan& plan,
-               StopSignal& stop)
+               StopSignal& stop, Stats& stats)
       : file_(std::move(file)),
         range_(range),
         drip_rate_(plan.drip_rate),
         reset_after_(plan.reset_after),
-        stop_(stop) {}
+        tarpit_ms_(plan.tarpit_ms),
+        stop_(stop),
+        stats_(stats) {
+    stats_.begin_body();
+  }
+  ~BodyStreamer() { stats_.end_body(); }
+  BodyStreamer(const BodyStreamer&) = delete;
+  BodyStreamer& operator=(const BodyStreamer&) = delete;
 
   // Called by httplib with the offset into the body it still needs; for the
   // chunked form `sink.done()` marks the end.
@@ -405,16 +494,23 @@ class BodyStreamer {
     // Returning false makes httplib close the connection mid-body.
     if (reset_after_ && offset >= *reset_after_) return false;
     if (drip_rate_ && !stop_.sleep_until(drip_deadline(offset))) return false;
+    if (tarpit_ms_ &&
+        !stop_.sleep_until(Clock::now() + std::chrono::milliseconds(*tarpit_ms_))) {
+      return false;
+    }
     const std::uint64_t length = next_write_size(offset);
     buffer_.resize(length);
     if (!file_->read_at(buffer_.data(), length, range_.offset + offset)) return false;
-    return sink.write(buffer_.data(), length);
+    if (!sink.write(buffer_.data(), length)) return false;
+    stats_.body_bytes += length;
+    return true;
   }
 
  private:
   std::uint64_t next_write_size(std::uint64_t offset) const {
     std::uint64_t length = std::min(kChunkSize, range_.length - offset);
     if (reset_after_) length = std::min(length, *reset_after_ - offset);
+    if (tarpit_ms_) length = 1;
     if (drip_rate_) {
       length = std::min(
           length, std::clamp(*drip_rate_ / kDripWritesPerSecond, std::uint64_t{1}, kChunkSize));
@@ -434,7 +530,9 @@ class BodyStreamer {
   ByteRange range_;
   std::optional<std::uint64_t> drip_rate_;
   std::optional<std::uint64_t> reset_after_;
+  std::optional<std::uint64_t> tarpit_ms_;
   StopSignal& stop_;
+  Stats& stats_;
   std::optional<Clock::time_point> started_;
   std::vector<char> buffer_;
 };
@@ -507,6 +605,8 @@ struct Server::Impl {
   void configure_http();
   void install_handlers();
   void handle_get(const httplib::Request& request, httplib::Response& response);
+  bool answer_special(const httplib::Request& request, httplib::Response& response, Plan& plan);
+  void serve_endless(httplib::Response& response);
   void serve_file(const httplib::Request& request, httplib::Response& response, const Plan& plan);
   void set_body(httplib::Response& response, const Plan& plan, std::shared_ptr<const OpenFile> file,
                 ByteRange range, const std::string& type);
@@ -519,6 +619,9 @@ struct Server::Impl {
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> serving_{false};
   std::atomic<bool> http_stopped_{false};
+  Stats stats_;
+  std::mutex fail_mutex_;
+  std::map<std::string, std::uint64_t> fail_counts_;  // per request target, for /_fail
   httplib::Server http_;
 };
 
@@ -618,11 +721,12 @@ void Server::Impl::handle_get(const httplib::Request& request, httplib::Response
   // defeat /_norange. The Request is a non-const object inside httplib, so
   // clearing it here is well-defined.
   const_cast<httplib::Request&>(request).ranges.clear();
-  const std::optional<Plan> plan = parse_plan(request.path);
+  std::optional<Plan> plan = parse_plan(request.path);
   if (!plan) {
     response.status = 400;
     return;
   }
+  if (answer_special(request, response, *plan)) return;
   if (plan->delay > 0ms && !stop_signal_.sleep_until(Clock::now() + plan->delay)) {
     response.status = 503;
     return;
@@ -642,6 +746,50 @@ void Server::Impl::handle_get(const httplib::Request& request, httplib::Response
   }
 }
 
+// /_stats, /_endless and the first failures of /_fail; true when answered.
+bool Server::Impl::answer_special(const httplib::Request& request, httplib::Response& response,
+                                  Plan& plan) {
+  if (request.path == "/_stats" || request.path == "/_stats/reset") {
+    if (request.path == "/_stats/reset") stats_.reset();
+    response.set_content(stats_.text(), "text/plain");
+    return true;
+  }
+  ++stats_.requests;
+  if (plan.endless) {
+    serve_endless(response);
+    return true;
+  }
+  if (request.path == "/_location") {
+    response.status = 302;
+    response.set_header("Location", request.get_param_value("to"));
+    return true;
+  }
+  if (!plan.fail_first) return false;
+  std::uint64_t seen = 0;
+  {
+    const std::lock_guard lock(fail_mutex_);
+    seen = ++fail_counts_[request.target];
+  }
+  if (seen > *plan.fail_first) return false;
+  if (plan.fail_code == 0) {
+    plan.reset_after = 1000;  // then served, cut short
+    return false;
+  }
+  response.status = plan.fail_code;
+  if (plan.fail_code == 429 || plan.fail_code == 503) response.set_header("Retry-After", "1");
+  return true;
+}
+
+void Server::Impl::serve_endless(httplib::Response& response) {
+  auto zeros = std::make_shared<std::vector<char>>(kChunkSize, '\0');
+  response.set_chunked_content_provider(
+      "application/octet-stream", [this, zeros](std::size_t, httplib::DataSink& sink) {
+        if (stop_requested_ || !sink.write(zeros->data(), zeros->size())) return false;
+        stats_.body_bytes += zeros->size();
+        return true;
+      });
+}
+
 void Server::Impl::serve_file(const httplib::Request& request, httplib::Response& response,
                               const Plan& plan) {
   const auto resolved = resolve_under_root(root_, plan.file);
@@ -658,9 +806,13 @@ void Server::Impl::serve_file(const httplib::Request& request, httplib::Response
   response.set_header("ETag", file->etag());
   response.set_header("Last-Modified", file->last_modified());
   response.set_header("Accept-Ranges", plan.ignore_range ? "none" : "bytes");
+  if (plan.gzip_label) response.set_header("Content-Encoding", "gzip");
+  // httplib drops a header value holding CR or LF, so those cannot be injected raw.
+  if (plan.disposition) response.set_header("Content-Disposition", request.get_param_value("cd"));
 
   const std::uint64_t size = file->size();
-  const RangeRequest range = plan.ignore_range ? RangeRequest{} : requested_range(request, *file);
+  const bool ignores_range = plan.ignore_range || plan.content_range_on_200;
+  const RangeRequest range = ignores_range ? RangeRequest{} : requested_range(request, *file);
   if (std::holds_alternative<Unsatisfiable>(range)) {
     response.status = 416;
     response.set_header("Content-Range", "bytes */" + std::to_string(size));
@@ -668,8 +820,17 @@ void Server::Impl::serve_file(const httplib::Request& request, httplib::Response
   }
   ByteRange body{0, size};
   response.status = 200;
+  if (plan.content_range_on_200 && size > 0) {
+    response.set_header("Content-Range", "bytes 0-" + std::to_string(size - 1) + "/" +
+                                             std::to_string(size));
+  }
   if (const ByteRange* part = std::get_if<ByteRange>(&range)) {
     body = *part;
+    const std::uint64_t early = std::min(plan.early_bytes, body.offset);
+    body.offset -= early;
+    body.length += early;
+    if (plan.short_206) body.length = std::min(body.length, *plan.short_206);
+    ++stats_.ranged;
     response.status = 206;
     response.set_header("Content-Range", "bytes " + std::to_string(body.offset) + "-" +
                                              std::to_string(body.offset + body.length - 1) + "/" +
@@ -681,7 +842,7 @@ void Server::Impl::serve_file(const httplib::Request& request, httplib::Response
 void Server::Impl::set_body(httplib::Response& response, const Plan& plan,
                             std::shared_ptr<const OpenFile> file, ByteRange range,
                             const std::string& type) {
-  auto streamer = std::make_shared<BodyStreamer>(std::move(file), range, plan, stop_signal_);
+  auto streamer = std::make_shared<BodyStreamer>(std::move(file), range, plan, stop_signal_, stats_);
   if (plan.chunked) {
     response.set_chunked_content_provider(type.c_str(),
                                           [streamer](std::size_t offset, httplib::DataSink& sink) {

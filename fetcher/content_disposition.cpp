@@ -1,0 +1,69 @@
+#include "fetcher/content_disposition.hpp"
+
+#include <cctype>
+#include <optional>
+
+#include "fetcher/file_naming.hpp"
+
+namespace dupipe::fetcher {
+namespace {
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view trim(std::string_view text) {
+  const std::size_t begin = text.find_first_not_of(" \t");
+  if (begin == std::string_view::npos) return {};
+  return text.substr(begin, text.find_last_not_of(" \t") - begin + 1);
+}
+
+// A quoted-string with backslash escapes, or a bare token up to ';'. Advances `rest`.
+std::string take_value(std::string_view& rest) {
+  std::string value;
+  if (!rest.starts_with('"')) {
+    const std::size_t end = rest.find(';');
+    value = trim(rest.substr(0, end));
+    rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end);
+    return value;
+  }
+  std::size_t i = 1;
+  for (; i < rest.size() && rest[i] != '"'; ++i) {
+    if (rest[i] == '\\' && i + 1 < rest.size()) ++i;
+    value += rest[i];
+  }
+  rest = rest.substr(std::min(i + 1, rest.size()));
+  return value;
+}
+
+// filename*=UTF-8''a%20b: drop charset and language, percent-decode the rest.
+std::string decode_extended(std::string_view value) {
+  const std::size_t quote = value.find("''");
+  return percent_decode(quote == std::string_view::npos ? value : value.substr(quote + 2));
+}
+
+}  // namespace
+
+std::string disposition_filename(std::string_view header_value) {
+  std::optional<std::string> plain;
+  std::optional<std::string> extended;
+  std::string_view rest = header_value;
+  while (!rest.empty()) {
+    const std::size_t semicolon = rest.find(';');
+    if (semicolon == std::string_view::npos) break;
+    rest = trim(rest.substr(semicolon + 1));
+    const std::size_t equals = rest.find('=');
+    if (equals == std::string_view::npos) break;
+    const std::string name = lower(trim(rest.substr(0, equals)));
+    rest = trim(rest.substr(equals + 1));
+    std::string value = take_value(rest);
+    if (name == "filename*") extended = decode_extended(value);
+    if (name == "filename") plain = std::move(value);
+  }
+  if (extended) return *extended;
+  return plain.value_or("");
+}
+
+}  // namespace dupipe::fetcher

@@ -1,0 +1,51 @@
+// Reads the fetcher's input on a thread of its own, so that a blocking read (a FIFO shared with
+// other fetchers, under its flock) never stalls the transfers in progress. It reads ahead at
+// most `capacity` lines and wakes the engine for each. The RecordReader is used by this thread
+// only, from construction to the end of the input; acknowledge() is called before each next
+// read (with several transfers in flight, "the last line read" is all the endpoint can track).
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "common/endpoint.hpp"
+
+namespace dupipe::fetcher {
+
+class InputPump {
+ public:
+  InputPump(RecordReader& input, std::function<void()> wake, std::size_t capacity);
+  InputPump(const InputPump&) = delete;
+  InputPump& operator=(const InputPump&) = delete;
+  // Ends the thread: at once if it waits for room, by a signal if it is blocked in a read.
+  ~InputPump();
+
+  // The next line read, without waiting. Rethrows what stopped the reader (FatalError,
+  // Interrupted) once the lines before it have been taken.
+  [[nodiscard]] std::optional<std::string> try_take();
+  // The input ended and every line has been taken.
+  [[nodiscard]] bool is_finished();
+
+ private:
+  void read_all();
+
+  RecordReader& input_;
+  std::function<void()> wake_;
+  std::size_t capacity_;
+  std::mutex mutex_;
+  std::condition_variable room_;
+  std::deque<std::string> lines_;
+  bool is_eof_ = false;
+  bool is_stopping_ = false;
+  bool is_running_ = true;
+  std::exception_ptr failure_;
+  std::thread thread_;  // last: starts after every member it uses is ready
+};
+
+}  // namespace dupipe::fetcher
