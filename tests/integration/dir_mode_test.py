@@ -333,6 +333,23 @@ def contents(root):
     return result
 
 
+def install_for_nobody(work):
+    """Copies the launcher and the directory-mode stages into the work directory: the checkout may
+    sit below a directory 'nobody' cannot enter (a fresh clone under a 0700 mktemp directory)."""
+    import shutil
+    top = work.sub("install")
+    shutil.copytree(os.path.join(SOURCE, "scripts"), os.path.join(top, "scripts"))
+    bin_dir = os.path.join(top, "bin")
+    os.makedirs(bin_dir)
+    for stage in ("producer", "grouper", "hasher", "aggregator", "dupipe-shm"):
+        shutil.copy2(os.path.join(BIN, stage), bin_dir)
+    for dirpath, dirnames, filenames in os.walk(top):
+        os.chmod(dirpath, 0o755)
+        for name in filenames:
+            os.chmod(os.path.join(dirpath, name), 0o755)
+    return os.path.join(top, "scripts", "run_pipeline.sh"), bin_dir
+
+
 def case_unreadable():
     """Unreadable files and directories are failures naming the path, never fatal. Runs the
     pipeline as 'nobody' when the test runs as root (root reads everything)."""
@@ -348,11 +365,13 @@ def case_unreadable():
         out = os.path.join(work.path, "out")
         os.makedirs(out)
         prefix = []
+        launcher, bin_dir = None, None
         if os.geteuid() == 0:
+            launcher, bin_dir = install_for_nobody(work)
             for p in (work.path, out):
                 os.chown(p, 65534, 65534)
             prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-        run(work, ["--dir", root, "--out", out], prefix=prefix)
+        run(work, ["--dir", root, "--out", out], prefix=prefix, launcher=launcher, bin_dir=bin_dir)
         r = load(out)
         expect(groups_of(r, root) == {frozenset({b"r1", b"r2"})}, f"groups {groups_of(r, root)}")
         f = failures_of(r, root)

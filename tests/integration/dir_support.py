@@ -71,9 +71,9 @@ def put(root, rel, data):
     return path
 
 
-def run(work, args, prefix=(), env_extra=None, expect_rc=0, timeout=120):
+def run(work, args, prefix=(), env_extra=None, expect_rc=0, timeout=120, launcher=None, bin_dir=None):
     env = dict(os.environ, TMPDIR=work.tmp, **(env_extra or {}))
-    cmd = list(prefix) + [LAUNCHER, "--bin-dir", BIN] + list(args)
+    cmd = list(prefix) + [launcher or LAUNCHER, "--bin-dir", bin_dir or BIN] + list(args)
     proc = subprocess.run(cmd, env=env, capture_output=True, timeout=timeout)
     if proc.returncode != expect_rc:
         sys.stderr.write(proc.stderr.decode(errors="replace"))
