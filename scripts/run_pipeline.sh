@@ -104,6 +104,7 @@ need_count() { [[ $2 =~ ^[1-9][0-9]*$ ]] || die_usage "$1 needs a positive integ
 # shellcheck source=lib/links.sh
 source "$script_dir/lib/links.sh"
 
+# shellcheck disable=SC2034  # shm_capacity and run_id are read by scripts/lib/links.sh
 while [[ $# -gt 0 ]]; do
   case $1 in
     --fetchers) need_value "$@"; need_count "$1" "$2"; fetchers=$2; shift 2 ;;
@@ -146,6 +147,7 @@ fi
 case $algo in sha256|sha1|md5|blake2b|xxh128) ;; *) die_usage "unsupported --algo '$algo' (sha256, sha1, md5, blake2b, xxh128)" ;; esac
 if [[ ${#dir_roots[@]} -gt 0 ]]; then
   [[ $# -eq 0 && -z $urls_file ]] || die_usage "--dir and a URLS_FILE exclude each other"
+  # shellcheck disable=SC2154  # link_override is declared in scripts/lib/links.sh
   [[ $transport == fifo && ${#link_override[@]} -eq 0 ]] ||
     die_usage "directory mode runs its links over FIFOs; --transport shm and --link are for URL mode"
   # shellcheck source=lib/dir_mode.sh
