@@ -32,6 +32,9 @@ enum class Activity : std::uint32_t { kStarting = 0, kReading, kWorking, kWritin
 
 [[nodiscard]] std::string_view activity_name(Activity activity);
 
+// CLOCK_MONOTONIC in nanoseconds (vDSO: no system call): the clock of activity_since_ns.
+[[nodiscard]] std::uint64_t monotonic_ns();
+
 // The environment variable through which the launcher names the area to the stages.
 inline constexpr const char* kStatsEnvironment = "DUPIPE_STATS";
 

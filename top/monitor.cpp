@@ -19,13 +19,6 @@
 namespace dupipe::top {
 namespace {
 
-std::uint64_t monotonic_ns() {
-  timespec now{};
-  ::clock_gettime(CLOCK_MONOTONIC, &now);
-  return static_cast<std::uint64_t>(now.tv_sec) * 1'000'000'000u +
-         static_cast<std::uint64_t>(now.tv_nsec);
-}
-
 // A FIFO's fill level. Opened read-only and non-blocking: that never blocks, never consumes and,
 // unlike a write end, never delays the readers' end of file.
 void sample_fifo(LinkSample& link) {
