@@ -21,6 +21,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--algo", config.algorithm, "Algorithm named in a report without digests")
       ->capture_default_str();
+  app.add_option("--journal", config.journal,
+                 "Append every record taken to FILE and replay FILE at start (supervised runs)");
+  app.add_option("--manifest", config.manifest,
+                 "The producer's manifest: the report is complete once all of it arrived");
+  app.add_flag("--lost-are-failures", config.lost_are_failures,
+               "Report manifest records that never arrived as failures (a run's last pass)");
   app.add_flag("--local", is_local, "Directory mode: report paths, hard links, actions.sh");
   app.add_flag("--verify", local.verify, "Directory mode: compare each group byte by byte first");
   app.add_option("--format", local.formats, "Directory mode: extra report.FORMAT files")
@@ -44,9 +50,11 @@ int main(int argc, char** argv) {
                   std::to_string(report.summary.duplicate_groups) + " duplicate groups)");
       return;
     }
-    const auto report = dupipe::aggregator::collect(*input, config.algorithm, logger);
-    dupipe::aggregator::write_report(report, config.out_dir);
-    logger.info("report written to " + config.out_dir + "/report.json (" +
-                std::to_string(report.summary.duplicate_groups) + " duplicate groups)");
+    const auto outcome = dupipe::aggregator::aggregate(*input, config, logger);
+    dupipe::aggregator::write_report(outcome.report, config.out_dir);
+    logger.info(std::string(outcome.report.complete ? "report" : "partial report (complete: false)") +
+                " written to " + config.out_dir + "/report.json (" +
+                std::to_string(outcome.report.summary.duplicate_groups) + " duplicate groups)");
+    if (outcome.stopped_by) throw dupipe::Interrupted(*outcome.stopped_by);
   });
 }

@@ -62,7 +62,11 @@ Expected<void> ReportBuilder::add(const DigestRecord& record) {
   return {};
 }
 
-void ReportBuilder::add(FailureRecord record) { failures_.push_back(std::move(record)); }
+void ReportBuilder::add(FailureRecord record) {
+  std::string key = record.id;
+  if (record.stage == Stage::kProducer) key += "\treject\t" + record.error;
+  failure_by_key_.try_emplace(std::move(key), std::move(record));
+}
 
 Report ReportBuilder::build() const {
   Report report;
@@ -76,12 +80,15 @@ Report ReportBuilder::build() const {
     report.groups.push_back(std::move(group));
   }
   std::sort(report.groups.begin(), report.groups.end(), group_order);
-  report.failures = failures_;
+  for (const auto& [key, failure] : failure_by_key_) {
+    if (failure.stage != Stage::kProducer && seen_ids_.contains(failure.id)) continue;
+    report.failures.push_back(failure);
+  }
   std::sort(report.failures.begin(), report.failures.end(), failure_order);
 
   Summary& s = report.summary;
   s.fetched = fetched_;
-  for (const FailureRecord& failure : failures_) {
+  for (const FailureRecord& failure : report.failures) {
     ++(failure.stage == Stage::kProducer ? s.rejected : s.failed);
   }
   s.urls = s.fetched + s.failed + s.rejected;
@@ -99,6 +106,7 @@ std::string to_json(const Report& report) {
   Json failures = Json::array();
   for (const FailureRecord& failure : report.failures) failures.push_back(failure_json(failure));
   const Json json{{"version", 1},
+                  {"complete", report.complete},
                   {"algorithm", report.algorithm},
                   {"summary", summary_json(report.summary)},
                   {"groups", std::move(groups)},
@@ -109,6 +117,10 @@ std::string to_json(const Report& report) {
 
 std::string to_text(const Report& report) {
   std::string text = "dupipe report\n" + summary_paragraph(report);
+  if (!report.complete) {
+    text += "INCOMPLETE: the run stopped before every URL was accounted; continue it with "
+            "scripts/run_pipeline.sh --resume --out OUT.\n";
+  }
   std::size_t number = 0;
   for (const DuplicateGroup& group : report.groups) {
     text += "\nGroup " + std::to_string(++number) + ": " + std::to_string(group.files.size()) +

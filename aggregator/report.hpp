@@ -38,6 +38,7 @@ struct Summary {
 
 struct Report {
   std::string algorithm;
+  bool complete = true;  // false: stopped early, or records the producer sent never arrived
   Summary summary;
   std::vector<DuplicateGroup> groups;    // by wasted bytes descending, then digest
   std::vector<FailureRecord> failures;   // by stage, url, error
@@ -50,6 +51,8 @@ class ReportBuilder {
   // A second H record for an id already seen is ignored (processing is idempotent). Fails when
   // the record's algorithm differs from the run's.
   [[nodiscard]] Expected<void> add(const DigestRecord& record);
+  // Idempotent too: a later stage's failure counts once per id, and not at all once the id was
+  // hashed (a re-fed URL that got through); a producer's rejection once per id and reason.
   void add(FailureRecord record);
 
   [[nodiscard]] Report build() const;
@@ -60,7 +63,7 @@ class ReportBuilder {
   std::set<std::string> seen_ids_;
   std::map<std::pair<std::uint64_t, std::string>, std::vector<ReportFile>> files_by_key_;
   std::uint64_t fetched_ = 0;
-  std::vector<FailureRecord> failures_;
+  std::map<std::string, FailureRecord> failure_by_key_;
 };
 
 [[nodiscard]] std::string to_json(const Report& report);

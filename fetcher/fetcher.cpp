@@ -30,11 +30,13 @@ class Loop {
     if (!record) throw FatalError(source + ": " + record.error().message, ExitCode::kProtocol);
     if (auto* url = std::get_if<UrlRecord>(&*record)) {
       download(std::move(*url));
-    } else if (std::holds_alternative<FailureRecord>(*record)) {
+    } else if (std::holds_alternative<FailureRecord>(*record) ||
+               std::holds_alternative<FileRecord>(*record)) {
+      // F: settled upstream. P: downloaded in an earlier pass or run, re-fed for hashing.
       ++counts_.passed_through;
       write_record(output_, *record);
     } else {
-      throw FatalError(source + ": a fetcher takes U and F records only", ExitCode::kProtocol);
+      throw FatalError(source + ": a fetcher takes U, P and F records only", ExitCode::kProtocol);
     }
   }
 

@@ -2,6 +2,7 @@
 #include <filesystem>
 
 #include "common/cli.hpp"
+#include "common/record_journal.hpp"
 #include "common/instrumented_endpoint.hpp"
 #include "common/sys.hpp"
 #include "fetcher/engine.hpp"
@@ -73,6 +74,9 @@ int main(int argc, char** argv) {
   app.add_option("-i,--in", config.in, "Input endpoint")->capture_default_str();
   app.add_option("-o,--out", config.out, "Output endpoint")->capture_default_str();
   add_download_options(app, d);
+  std::string journal;
+  app.add_option("--journal", journal,
+                 "Append every finished download's P record to FILE (a supervised run's resume)");
   if (const auto rc = dupipe::cli::parse(app, argc, argv)) return *rc;
 
   return dupipe::cli::run_stage("fetcher", verbose, [&](const dupipe::Logger& logger) {
@@ -85,7 +89,11 @@ int main(int argc, char** argv) {
     dupipe::fetcher::Engine engine(d, logger);
     const auto stats = dupipe::cli::stage_stats("fetcher", logger);
     const auto input = dupipe::instrument(dupipe::open_reader(config.in), stats.get());
-    const auto output = dupipe::instrument(dupipe::open_writer(config.out), stats.get());
+    auto output = dupipe::instrument(dupipe::open_writer(config.out), stats.get());
+    if (!journal.empty()) {
+      output = std::make_unique<dupipe::JournalingWriter>(
+          std::move(output), dupipe::RecordJournal::open(journal), "P\t");
+    }
     const auto counts = dupipe::fetcher::run(*input, *output, engine, policy, logger);
     logger.info(std::to_string(counts.fetched) + " fetched, " + std::to_string(counts.failed) +
                 " failed");

@@ -3,6 +3,7 @@
 #include "common/cli.hpp"
 #include "common/instrumented_endpoint.hpp"
 #include "producer/producer.hpp"
+#include "producer/recovery_ledger.hpp"
 #include "producer/tree_walker.hpp"
 
 int main(int argc, char** argv) {
@@ -17,6 +18,13 @@ int main(int argc, char** argv) {
   app.add_flag("--allow-file", config.policy.allow_file, "Accept file:// URLs");
   app.add_option("--max-url-length", config.policy.max_url_bytes, "Longest URL accepted, in bytes")
       ->capture_default_str();
+  dupipe::producer::LedgerFiles ledger;
+  app.add_option("--skip-done", ledger.done,
+                 "Journal of records already accounted (the aggregator's): not sent again");
+  app.add_option("--manifest", ledger.manifest,
+                 "Append every record sent to FILE; records already in it are not sent again");
+  app.add_option("--fetched", ledger.fetched,
+                 "Journal of finished downloads: send their P record instead of the URL");
   std::vector<std::string> dirs;
   dupipe::producer::WalkOptions walk;
   app.add_option("--dir", dirs, "Directory mode: walk DIR (repeatable) and write W records");
@@ -36,9 +44,20 @@ int main(int argc, char** argv) {
   return dupipe::cli::run_stage("producer", verbose, [&](const dupipe::Logger& logger) {
     const auto stats = dupipe::cli::stage_stats("producer", logger);
     const auto input = dupipe::instrument(dupipe::open_reader(config.input), stats.get());
-    const auto output = dupipe::instrument(dupipe::open_writer(config.out), stats.get());
-    const auto counts = dupipe::producer::run(*input, *output, config.policy, logger);
+    auto output = dupipe::instrument(dupipe::open_writer(config.out), stats.get());
+    if (!ledger.any()) {
+      const auto counts = dupipe::producer::run(*input, *output, config.policy, logger);
+      logger.info(std::to_string(counts.accepted) + " URLs accepted, " +
+                  std::to_string(counts.rejected) + " rejected");
+      return;
+    }
+    dupipe::producer::LedgerWriter ledger_output(std::move(output), ledger);
+    const auto counts = dupipe::producer::run(*input, ledger_output, config.policy, logger);
+    const auto& skipped = ledger_output.counts();
     logger.info(std::to_string(counts.accepted) + " URLs accepted, " +
-                std::to_string(counts.rejected) + " rejected");
+                std::to_string(counts.rejected) + " rejected; not sent again: " +
+                std::to_string(skipped.already_done) + " already accounted, " +
+                std::to_string(skipped.already_sent) + " sent before a restart; " +
+                std::to_string(skipped.downloads_reused) + " finished downloads passed on");
   });
 }

@@ -144,7 +144,7 @@ TEST(Report, RendersJsonWithExactlyTheContractKeys) {
                               {FailureRecord{"f", "http://h/f", Stage::kFetcher, "HTTP 500"}});
   const Json json = Json::parse(to_json(report));
   EXPECT_EQ(keys_of(json),
-            (std::set<std::string>{"version", "algorithm", "summary", "groups", "failures"}));
+            (std::set<std::string>{"version", "complete", "algorithm", "summary", "groups", "failures"}));
   EXPECT_EQ(json["version"], 1);
   EXPECT_EQ(json["algorithm"], "sha256");
   EXPECT_EQ(keys_of(json["summary"]),

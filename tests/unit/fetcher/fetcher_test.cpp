@@ -97,6 +97,15 @@ TEST(Fetcher, PassesFailuresThroughUnchanged) {
   EXPECT_TRUE(fetcher.requested.empty());
 }
 
+TEST(Fetcher, PassesAReFedDownloadOnWithoutFetchingIt) {
+  FakeFetcher fetcher({});
+  const std::string line = formatted(FileRecord{"id8", "http://h/a", "/files/id8-a", 4});
+  const StageOutput result = run_fetcher({line}, fetcher);
+  EXPECT_EQ(result.counts.passed_through, 1U);
+  EXPECT_EQ(result.lines, std::vector<std::string>{line});
+  EXPECT_TRUE(fetcher.requested.empty());
+}
+
 TEST(Fetcher, AcceptsBareUrlLinesWithTheProducersIds) {
   FakeFetcher fetcher({{"http://h/a", 5}});
   const StageOutput result = run_fetcher({"  http://h/a\r", "# comment", ""}, fetcher);
@@ -161,8 +170,7 @@ TEST_P(FetcherRefuses, ARecordItCannotTakeWithAProtocolError) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Fetcher, FetcherRefuses,
-                         ::testing::Values("P\ti\thttp://h/\t/p\t1",
-                                           "H\ti\thttp://h/\t/p\t1\tsha256\tab", "U\tonly-two",
+                         ::testing::Values("H\ti\thttp://h/\t/p\t1\tsha256\tab", "U\tonly-two",
                                            "Q\ti\tu", "U\ti\tbad\\q"));
 
 }  // namespace
