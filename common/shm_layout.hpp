@@ -1,4 +1,4 @@
-// The shared-memory queue segment format (version 2): plain-data structs at fixed offsets, the
+// The shared-memory queue segment format (version 3): plain-data structs at fixed offsets, the
 // static_asserts that pin their layout, and the small atomic helpers every queue component uses.
 // Internal to the shm queue (common/shm_queue*.cpp); nothing here owns memory.
 #pragma once
@@ -15,7 +15,7 @@
 namespace dupipe::shm {
 
 // ---------------------------------------------------------------------------------------------
-// The segment format (version 2). Everything is plain data at fixed offsets from the start of the
+// The segment format (version 3). Everything is plain data at fixed offsets from the start of the
 // segment; no pointers. Native byte order: the segment never leaves the machine.
 //
 //   SegmentHeader                      identity, robust mutex, producer line, consumer line
@@ -29,7 +29,7 @@ namespace dupipe::shm {
 // let stats() read without it and let sleepers compare futex words.
 // ---------------------------------------------------------------------------------------------
 inline constexpr std::uint64_t kMagic = 0x3151'4550'4950'5544;  // "DUPIPEQ1" in little endian
-inline constexpr std::uint32_t kVersion = 2;  // 1 plus the owner and batched takes
+inline constexpr std::uint32_t kVersion = 3;  // 2 plus held_open
 inline constexpr std::size_t kCacheLine = 64;
 
 // Writer slots use kFinished for "closed"; reader slots use it for "detached".
@@ -94,7 +94,10 @@ struct SegmentHeader {
   // The process that owns the name (the launcher of the run): once it is dead the segment is stale
   // and `dupipe-shm cleanup` may remove it.
   std::int32_t owner_pid;
-  std::uint32_t reserved;
+  // 1 while the launcher holds the stream open for restarted stages (like a FIFO keeper): no end
+  // of stream, a dead writer's slot may be taken by its replacement, and writers wait for a
+  // restarted reader instead of failing when every reader is gone. Cleared by release().
+  std::atomic<std::uint32_t> held_open;
   std::uint64_t owner_start_ticks;
   alignas(kCacheLine) pthread_mutex_t mutex;  // PTHREAD_PROCESS_SHARED, PTHREAD_MUTEX_ROBUST
   ProducerLine producer;

@@ -165,6 +165,17 @@ ShmQueue ShmQueue::open(const std::string& name) {
   }
 }
 
+void ShmQueue::release() {
+  {
+    const ShmQueueLock lock(*this);
+    store(header().held_open, 0u);
+    bump(header().producer.data_seq);
+  }
+  futex_wake(header().producer.data_seq, INT_MAX);  // readers may now see end of stream
+}
+
+bool ShmQueue::is_held_open() const { return load(header().held_open) != 0; }
+
 bool ShmQueue::remove(const std::string& name) {
   return bip::shared_memory_object::remove(name.c_str());
 }

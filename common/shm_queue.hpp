@@ -48,6 +48,8 @@ struct ShmQueueOptions {
   std::uint32_t reader_slots = kDefaultShmReaderSlots;
   // Whose death makes the segment stale (see `dupipe-shm cleanup`); unset: the creating process.
   std::optional<ProcessIdentity> owner;
+  // Held open for a supervisor that restarts dead stages: see release().
+  bool held_open = false;
 };
 
 // A snapshot taken without the lock: each number is exact, together they may be a moment apart.
@@ -97,6 +99,11 @@ class ShmQueue {
   [[nodiscard]] ProcessIdentity owner() const;
   // Records held by readers that died or detached without acknowledging; marks dead peers.
   [[nodiscard]] std::vector<OrphanedRecord> orphaned_records();
+  // Ends the hold of a queue created held_open: once its writers are finished or dead, readers
+  // see end of stream. Until then a dead writer's slot is taken over by the next writer to
+  // attach, and writers facing a full queue with no reader wait for one instead of failing.
+  void release();
+  [[nodiscard]] bool is_held_open() const;
   void set_fault_hook_for_testing(std::function<void(ShmFaultPoint)> hook) {
     fault_hook_ = std::move(hook);
   }

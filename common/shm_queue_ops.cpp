@@ -71,6 +71,7 @@ void ShmQueueOps::set_sleeping(ShmQueue& queue, ReaderSlot& slot, bool is_sleepi
 }
 
 bool ShmQueueOps::are_writers_done(const ShmQueue& queue) {
+  if (load(queue.header().held_open) != 0) return false;
   for (std::uint32_t i = 0; i < queue.writer_slots_; ++i) {
     const auto state = load(queue.writer_slot(i).state);
     if (state != raw(SlotState::kFinished) && state != raw(SlotState::kDead)) return false;
@@ -78,14 +79,30 @@ bool ShmQueueOps::are_writers_done(const ShmQueue& queue) {
   return true;
 }
 
-std::uint32_t ShmQueueOps::attach_writer(ShmQueue& queue) {
-  const ProcessIdentity self = self_identity();
+std::optional<std::uint32_t> ShmQueueOps::find_writer_slot(ShmQueue& queue,
+                                                           const ProcessIdentity& self) {
   const ShmQueueLock lock(queue);
   for (std::uint32_t i = 0; i < queue.writer_slots_; ++i) {
     if (load(queue.writer_slot(i).state) == raw(SlotState::kFree)) {
       claim_slot(queue.writer_slot(i), self);
       return i;
     }
+  }
+  if (load(queue.header().held_open) == 0) return std::nullopt;
+  for (std::uint32_t i = 0; i < queue.writer_slots_; ++i) {  // a restarted writer replaces a dead one
+    if (load(queue.writer_slot(i).state) == raw(SlotState::kDead)) {
+      claim_slot(queue.writer_slot(i), self);
+      return i;
+    }
+  }
+  return std::nullopt;
+}
+
+std::uint32_t ShmQueueOps::attach_writer(ShmQueue& queue) {
+  const ProcessIdentity self = self_identity();
+  if (const auto slot = find_writer_slot(queue, self)) return *slot;
+  if (reap_dead_peers(queue)) {
+    if (const auto slot = find_writer_slot(queue, self)) return *slot;
   }
   throw FatalError(queue.context("all " + std::to_string(queue.writer_slots_) +
                                  " expected writers have already attached"));
@@ -278,6 +295,7 @@ bool ShmQueueOps::reap_dead_peers(ShmQueue& queue) {
 // True once readers had attached and none is left (closed or dead): a full queue stays full.
 bool ShmQueueOps::has_lost_all_readers(ShmQueue& queue) {
   (void)reap_dead_peers(queue);
+  if (load(queue.header().held_open) != 0) return false;  // a restarted reader is coming
   bool had_readers = false;
   for (std::uint32_t i = 0; i < queue.reader_slots_; ++i) {
     const auto state = load(queue.reader_slot(i).state);

@@ -70,6 +70,7 @@ void initialize(void* base, const ShmQueueOptions& options, std::uint64_t capaci
   const ProcessIdentity owner = options.owner.value_or(self_identity());
   header->owner_pid = owner.pid;
   header->owner_start_ticks = owner.start_ticks;
+  store(header->held_open, options.held_open ? 1u : 0u);
   init_robust_mutex(header->mutex, name);
   char* bytes = static_cast<char*>(base);
   for (std::uint32_t i = 0; i < options.expected_writers; ++i) {

@@ -89,8 +89,11 @@ void create_segment(const CreateOptions& options) {
   queue_options.capacity_bytes = options.capacity_bytes;
   queue_options.expected_writers = options.writers;
   queue_options.owner = owner_or_throw(options.owner_pid);
+  queue_options.held_open = options.held_open;
   (void)ShmQueue::create(options.name, queue_options);
 }
+
+void release_segment(const std::string& name) { ShmQueue::open(name).release(); }
 
 void print_stats(const std::vector<std::string>& names, bool as_json, std::ostream& out) {
   for (const std::string& name : names) {

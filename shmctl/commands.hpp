@@ -20,10 +20,14 @@ struct CreateOptions {
   std::uint32_t writers = 1;
   std::size_t capacity_bytes = 1 << 20;
   pid_t owner_pid = 0;  // 0: this process (the segment is stale as soon as dupipe-shm exits)
+  bool held_open = false;  // end of stream only after `release` (a supervisor restarts stages)
 };
 
 // FatalError naming the segment if it exists already or cannot be made.
 void create_segment(const CreateOptions& options);
+
+// Ends the hold of a queue created with held_open (ShmQueue::release).
+void release_segment(const std::string& name);
 
 // One line per segment (or one JSON object per line with `as_json`).
 void print_stats(const std::vector<std::string>& names, bool as_json, std::ostream& out);

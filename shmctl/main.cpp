@@ -29,6 +29,13 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(8192, 1 << 30));
   create_cmd->add_option("--owner-pid", create.owner_pid,
                          "Process whose death makes the segment stale (default: none alive)");
+  create_cmd->add_flag("--held", create.held_open,
+                       "Hold the stream open until `release` (restarted writers take over the "
+                       "slots of dead ones; writers wait for a restarted reader)");
+  std::string release_name;
+  auto* release_cmd = app.add_subcommand(
+      "release", "End the hold of a --held queue: end of stream once its writers are done");
+  release_cmd->add_option("name", release_name, "Segment name")->required();
 
   std::uint32_t stats_slots = 64;
   auto* stats_cmd = app.add_subcommand("create-stats", "Create a run's live-counter area");
@@ -66,6 +73,7 @@ int main(int argc, char** argv) {
   int missing = 0;
   const int rc = dupipe::cli::run_stage("dupipe-shm", verbose, [&](const dupipe::Logger& logger) {
     if (*create_cmd) shmctl::create_segment(create);
+    if (*release_cmd) shmctl::release_segment(release_name);
     if (*stats_cmd) shmctl::create_stats_area(create.name, stats_slots, create.owner_pid);
     if (*stages_cmd) shmctl::print_stages(stages_name, as_json, std::cout);
     if (*stat_cmd) shmctl::print_stats(names, as_json, std::cout);

@@ -298,7 +298,7 @@ TEST_F(ShmQueueTest, OpenRejectsAnotherFormatVersion) {
     std::memcpy(static_cast<char*>(region.get_address()) + 8, &version, sizeof version);
   }
   const std::string message = thrown_message<ShmQueue>([&] { return ShmQueue::open(name_); });
-  EXPECT_NE(message.find("queue format version 99, this build reads 2"), std::string::npos)
+  EXPECT_NE(message.find("queue format version 99, this build reads 3"), std::string::npos)
       << message;
 }
 
@@ -485,6 +485,54 @@ TEST_F(ShmQueueTest, ReaderKilledHoldingARecordLeavesItListed) {
 }
 
 // The launcher may not have reaped a dead stage yet: a zombie must count as dead.
+// A supervisor restarting stages holds the queue open: no end of stream while its only writer is
+// dead, the restarted writer takes the dead one's slot, and release() ends the stream.
+TEST_F(ShmQueueTest, AHeldQueueOutlivesItsDeadWriterUntilReleased) {
+  ShmQueue queue = ShmQueue::create(name_, {8192, 1, 8, std::nullopt, true});
+  ShmQueueReader in = reader();
+  const auto [pid, status] = run_child([&]() -> int {
+    ShmQueueWriter out(ShmQueue::open(name_));
+    out.send("before the crash");
+    ::_exit(9);  // never closes
+  });
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(expect_record(in), "before the crash");
+  EXPECT_EQ(in.receive_for(300ms).status, ReceiveStatus::kTimedOut);  // dead, but held
+  ShmQueueWriter restarted = writer();
+  restarted.send("after the restart");
+  restarted.close();
+  EXPECT_EQ(expect_record(in), "after the restart");
+  EXPECT_EQ(in.receive_for(300ms).status, ReceiveStatus::kTimedOut);
+  EXPECT_TRUE(queue.is_held_open());
+  queue.release();
+  EXPECT_FALSE(queue.is_held_open());
+  expect_end(in);
+}
+
+TEST_F(ShmQueueTest, AWriterOfAHeldQueueWaitsForARestartedReader) {
+  const ShmQueue queue = ShmQueue::create(name_, {8192, 1, 8, std::nullopt, true});
+  ShmQueueWriter out = writer();
+  { const ShmQueueReader gone = reader(); }
+  const std::string record(1000, 'x');
+  while (out.send_for(record, 0ms)) {
+  }
+  EXPECT_FALSE(out.send_for(record, 500ms));  // no failure: a reader may come back
+  ShmQueueReader restarted = reader();
+  EXPECT_EQ(expect_record(restarted), record);
+  EXPECT_TRUE(out.send_for(record, kBound));
+}
+
+TEST_F(ShmQueueTest, AnUnheldQueueRefusesAWriterBeyondTheExpectedEvenWhenOneDied) {
+  const ShmQueue queue = create();
+  const auto [pid, status] = run_child([&]() -> int {
+    ShmQueueWriter out(ShmQueue::open(name_));
+    ::_exit(0);
+  });
+  ASSERT_TRUE(WIFEXITED(status));
+  const std::string message = thrown_message<ShmQueueWriter>([&] { return writer(); });
+  EXPECT_NE(message.find("expected writers have already attached"), std::string::npos) << message;
+}
+
 TEST_F(ShmQueueTest, UnreapedDeadWriterCountsAsFinished) {
   const ShmQueue queue = create();
   ShmQueueReader in = reader();
