@@ -21,6 +21,7 @@ readonly script_dir
 usage() {
   cat <<USAGE
 Usage: scripts/run_pipeline.sh [options] URLS_FILE
+       scripts/run_pipeline.sh [options] --resume --out OUT [URLS_FILE]
        scripts/run_pipeline.sh [options] --dir DIR [--dir DIR2 ...]
 Downloads every URL of URLS_FILE ('-' for stdin) with parallel fetchers, hashes the files with
 parallel hashers and writes the duplicate report to OUT/report.json and OUT/report.txt.
@@ -51,7 +52,13 @@ Options:
   --retries R           retries of a transient failure (default 3)
   --min-speed B, --min-speed-time S  abort a transfer below B bytes/s for S seconds (1, 30)
   --compressed          ask for compressed transfers (limits apply to the decoded bytes)
-  --resume              continue partial downloads left in OUT/files by an interrupted run
+  --resume              continue a stopped or crashed run in OUT: what its report accounts is
+                        not done again, finished downloads are not fetched again, partial ones
+                        continue (the URL list is kept in OUT/.dupipe; giving it again is optional)
+  --max-restarts N      restarts of a dead stage process, per role (default 5); then the run
+                        stops with a partial report
+  --refeeds N           extra passes that re-feed records lost with a dead stage (default 3);
+                        what the last pass still misses is reported as a failure
   --save-interval-ms MS how often resume control files are saved (default 5000)
   --producer-cmd CMD    run CMD (via bash -c) instead of the producer: URL list on its stdin,
                         records or bare URL lines on its stdout (e.g. 'cat')
@@ -69,8 +76,9 @@ Directory mode:
   --action A            what OUT/actions.sh would do: link (default) or delete; never run by dupipe
   -h, --help            this help
 
-Exit status: 0 done (per-URL failures are in the report), 1 a stage failed (named on stderr),
-2 bad usage or missing build, 130/143 interrupted by SIGINT/SIGTERM.
+Exit status: 0 done (per-URL failures are in the report), 1 a stage failed beyond its restart
+budget or could not be restarted (named on stderr; partial report written), 2 bad usage or
+missing build, 130/143 interrupted by SIGINT/SIGTERM (partial report written).
 USAGE
 }
 
@@ -87,6 +95,9 @@ shm_capacity=1048576
 run_id=$$-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
 cleanup_only=0
 keep_run_dir=0
+resume=0
+max_restarts=5
+refeeds=3
 bin_dir=${DUPIPE_BIN_DIR:-$script_dir/../build/bin}
 producer_cmd=""
 hasher_cmd=""
@@ -123,7 +134,10 @@ while [[ $# -gt 0 ]]; do
     --transfers) need_value "$@"; need_count "$1" "$2"; transfers=$2; fetcher_args+=("$1" "$2"); shift 2 ;;
     --per-host|--segments|--segment-threshold|--retries|--min-speed|--min-speed-time|--save-interval-ms)
       need_value "$@"; fetcher_args+=("$1" "$2"); shift 2 ;;
-    --compressed|--resume) fetcher_args+=("$1"); shift ;;
+    --compressed) fetcher_args+=("$1"); shift ;;
+    --resume) resume=1; shift ;;
+    --max-restarts) need_value "$@"; [[ $2 =~ ^[0-9]+$ ]] || die_usage "$1 needs a count, got '$2'"; max_restarts=$2; shift 2 ;;
+    --refeeds) need_value "$@"; [[ $2 =~ ^[0-9]+$ ]] || die_usage "$1 needs a count, got '$2'"; refeeds=$2; shift 2 ;;
     --producer-cmd) need_value "$@"; producer_cmd=$2; shift 2 ;;
     --hasher-cmd) need_value "$@"; hasher_cmd=$2; shift 2 ;;
     --bin-dir) need_value "$@"; bin_dir=$2; shift 2 ;;
@@ -158,8 +172,8 @@ fi
 [[ $((${#dir_walk_args[@]} + ${#dir_group_args[@]} + ${#dir_report_args[@]})) -eq 0 ]] ||
   die_usage "--follow-links, --include-empty, --verify, --format and --action need --dir"
 [[ $# -eq 0 ]] || urls_file=$1
-[[ -n $urls_file ]] || die_usage "missing URLS_FILE"
-[[ $urls_file == - || -r $urls_file ]] || die_usage "cannot read URL list '$urls_file'"
+[[ -n $urls_file || $resume -eq 1 ]] || die_usage "missing URLS_FILE"
+[[ -z $urls_file || $urls_file == - || -r $urls_file ]] || die_usage "cannot read URL list '$urls_file'"
 for stage in producer fetcher hasher aggregator dupipe-shm; do
   [[ -x $bin_dir/$stage ]] || die_usage "$bin_dir/$stage is missing: build first (scripts/test.sh or scripts/demo.sh)"
 done
@@ -169,30 +183,12 @@ out=$(cd -- "$out" && pwd -P)
 
 export DUPIPE_ALGO=$algo  # for stand-in commands
 
-# --- run directory, FIFOs and the keepers --------------------------------------------------
-run_dir=$(mktemp -d "${TMPDIR:-/tmp}/dupipe-run.XXXXXX")  # mode 0700, unpredictable name
-declare -A role_of=()   # pid -> stage role, for every child still running
+# shellcheck source=lib/url_run.sh
+source "$script_dir/lib/url_run.sh"
+prepare_state "$urls_file"
 
-# SIGTERM is repeated every half second: a signal that lands between a stage's last look at its
-# stop flag and its next blocking call is only noticed when the next one interrupts that call.
-stop_children() {
-  local pid round
-  for ((round = 0; round < 100 && ${#role_of[@]} > 0; round++)); do
-    if ((round % 10 == 0)); then
-      for pid in "${!role_of[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    fi
-    for pid in "${!role_of[@]}"; do
-      if ! kill -0 "$pid" 2>/dev/null; then wait "$pid" 2>/dev/null || true; unset "role_of[$pid]"; fi
-    done
-    sleep 0.05
-  done
-  for pid in "${!role_of[@]}"; do
-    log "${role_of[$pid]} (pid $pid) ignored SIGTERM for 5 s; sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    unset "role_of[$pid]"
-  done
-}
+# --- run directory, links, and cleanup on every exit path ----------------------------------
+run_dir=$(mktemp -d "${TMPDIR:-/tmp}/dupipe-run.XXXXXX")  # mode 0700, unpredictable name
 
 cleanup() {
   local status=$?
@@ -209,9 +205,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The aggregator, stopped too, writes a partial report ("complete": false) that --resume continues.
 on_signal() {
   log "received SIG$1; stopping every stage"
   stop_children
+  log "partial report: $out/report.json; continue with: scripts/run_pipeline.sh --resume --out $out"
   [[ $1 == INT ]] && exit 130
   exit 143
 }
@@ -222,105 +220,16 @@ stand_in_links=()
 [[ -z $producer_cmd ]] || stand_in_links+=(urls)
 [[ -z $hasher_cmd ]] || stand_in_links+=(paths digests)
 resolve_links "$transport" "${stand_in_links[@]}"
-create_link urls 1
-create_link paths "$fetchers"
-create_link digests "$hashers"
-create_stats_area $((fetchers + hashers + 2))
-exec {launcher_stdin}<&0
-
-# Starts a stage in the background without the launcher's keeper descriptors (close_keepers).
-# The explicit '<&0' keeps the stdin the caller redirected: bash gives background commands
-# /dev/null otherwise. The subshell execs the stage, so $! is the stage's pid.
-spawn() {
-  local role=$1
-  shift
-  (close_keepers; exec {launcher_stdin}<&-; exec "$@") <&0 &
-  role_of[$!]=$role
-  echo "$role $!" >>"$run_dir/pids"
-}
+# Every pass starts each stage once more, and each restart takes a slot of its own.
+create_stats_area $(( (fetchers + hashers + 2) * (refeeds + 1) + 4 * max_restarts ))
 
 # A stand-in reads stdin and writes stdout; packet mode would hand a shell 'read' a broken line,
 # so the link read by a stand-in carries a plain byte stream.
 paths_mode=packet
+# shellcheck disable=SC2034  # read by scripts/lib/url_run.sh
 [[ -z $hasher_cmd ]] || paths_mode=fifo
 
-spawn aggregator "$bin_dir/aggregator" "${stage_args[@]}" --out "$out" --algo "$algo" \
-  --in "$(reader_endpoint digests)" <"$(reader_stdin digests)"
-for ((i = 0; i < hashers; i++)); do
-  if [[ -n $hasher_cmd ]]; then
-    spawn hasher bash -c "$hasher_cmd" <"$run_dir/paths" >"$run_dir/digests"
-  else
-    spawn hasher "$bin_dir/hasher" "${stage_args[@]}" --algo "$algo" --in "$(reader_endpoint paths)" \
-      --out "$(writer_endpoint digests fifo)" <"$(reader_stdin paths)"
-  fi
-done
-for ((i = 0; i < fetchers; i++)); do
-  spawn fetcher "$bin_dir/fetcher" "${stage_args[@]}" "${fetcher_args[@]}" --files-dir "$out/files" \
-    --in "$(reader_endpoint urls)" --out "$(writer_endpoint paths "$paths_mode")" <"$(reader_stdin urls)"
-done
-producer_input=$urls_file
-[[ $urls_file == - ]] && producer_input=/dev/stdin
-if [[ -n $producer_cmd ]]; then
-  spawn producer bash -c "$producer_cmd" <"$producer_input" >"$run_dir/urls"
-else
-  spawn producer "$bin_dir/producer" "${stage_args[@]}" "${producer_args[@]}" "$producer_input" \
-    --out "$(writer_endpoint urls packet)" <&"$launcher_stdin"
-fi
-log "run directory $run_dir; $(describe_links)"
-log "started producer, $fetchers fetchers, $hashers hashers, aggregator (pids in $run_dir/pids)"
-log "download concurrency: $fetchers fetchers x $transfers transfers = $((fetchers * transfers))"
-
-# --- supervision: close each link once its writers are gone; fail fast on a failed stage ----
-declare -A running=([producer]=1 [fetcher]=$fetchers [hasher]=$hashers [aggregator]=1)
-
-# finished PID STATUS: bookkeeping for a stage that exited.
-finished() {
-  local pid=$1 status=$2 role=${role_of[$1]}
-  unset "role_of[$pid]"
-  if [[ $status -ne 0 ]]; then
-    log "stage $role (pid $pid) failed with exit status $status; stopping the run"
-    exit 1
-  fi
-  running[$role]=$((running[$role] - 1))
-  if [[ ${running[$role]} -eq 0 ]]; then
-    case $role in
-      producer) release_link urls ;;
-      fetcher) release_link paths ;;
-      hasher) release_link digests ;;
-    esac
-  fi
-}
-
-# A one-second sleeper in every 'wait -n': if bash ever fails to report a child that exited
-# while it was not waiting, the sweep below still finds it within a second.
-start_ticker() {
-  (close_keepers; exec sleep 1) <&- &
-  ticker=$!
-}
-
-ticker=""
-while [[ ${#role_of[@]} -gt 0 ]]; do
-  for pid in "${!role_of[@]}"; do  # sweep: stages that exited without 'wait -n' reporting them
-    if ! kill -0 "$pid" 2>/dev/null; then
-      status=0
-      wait "$pid" || status=$?
-      finished "$pid" "$status"
-    fi
-  done
-  [[ ${#role_of[@]} -gt 0 ]] || break
-  [[ -n $ticker ]] || start_ticker
-  status=0
-  done_pid=""
-  wait -n -p done_pid "${!role_of[@]}" "$ticker" || status=$?
-  if [[ $done_pid == "$ticker" ]]; then
-    ticker=""
-  elif [[ -n $done_pid && -n ${role_of[$done_pid]:-} ]]; then
-    finished "$done_pid" "$status"
-  fi
-done
-# '|| true' after kill too: a ticker that exited just now makes kill fail, which 'set -e' would
-# turn into a silent exit 1 of a finished run.
-[[ -z $ticker ]] || { kill "$ticker" 2>/dev/null || true; wait "$ticker" 2>/dev/null || true; }
+run_url_pipeline
 
 echo "Report: $out/report.json (text: $out/report.txt)"
 sed -n '2p' "$out/report.txt"

@@ -2,8 +2,9 @@
 # The launcher's links: which transport each of urls, paths and digests uses, and how to create,
 # attach to and remove it. A FIFO link is a named FIFO in the run directory plus a keeper
 # descriptor the launcher holds open (see run_pipeline.sh); a shm link is a dupipe shared-memory
-# queue /dev/shm/dupipe-RUNID-LINK created exclusively (mode 0600) by dupipe-shm, which ends the
-# stream itself once every expected writer has finished or died, so it needs no keeper.
+# queue /dev/shm/dupipe-RUNID-LINK created exclusively (mode 0600) by dupipe-shm and held open
+# (--held) the same way: the launcher releases it once the last process writing it has exited, so
+# a writer or reader the launcher restarts finds the stream still open.
 # Uses from the launcher: run_dir, run_id, bin_dir, shm_capacity, log, die_usage.
 # shellcheck disable=SC2154  # those variables are the launcher's
 
@@ -57,7 +58,7 @@ create_link() {
   fi
   name=$(shm_name_of "$link")
   if ! "$bin_dir/dupipe-shm" create "$name" --writers "$writers" --capacity "$shm_capacity" \
-    --owner-pid "$$"; then
+    --owner-pid "$$" --held; then
     log "cannot create shared-memory segment /dev/shm/$name for link $link; refusing to run" \
       "(a segment of that name may belong to another run or user: see scripts/run_pipeline.sh --cleanup)"
     exit 1
@@ -66,8 +67,27 @@ create_link() {
   echo "$link shm $name" >>"$run_dir/links"
 }
 
-# release_link LINK: the last writer of a FIFO link has exited; let its readers see end of stream.
+# release_link LINK: the last writer of the link has exited; let its readers see end of stream.
 release_link() {
+  if [[ ${link_transport[$1]} == shm ]]; then
+    "$bin_dir/dupipe-shm" release "$(shm_name_of "$1")" ||
+      log "could not release shared-memory link $1; its readers may wait for the run to stop"
+    return 0
+  fi
+  release_link_keeper "$1"
+}
+
+# remove_links: after a pass, every link goes (FIFOs and segments) so the next pass makes new ones.
+remove_links() {
+  local link
+  for link in "${link_names[@]}"; do
+    release_link_keeper "$link"
+    rm -f -- "${run_dir:?}/$link"
+  done
+  remove_shm_links_except_stats
+}
+
+release_link_keeper() {
   local fd=${keeper_fd[$1]:-}
   [[ -n $fd ]] || return 0
   exec {fd}>&-
@@ -100,6 +120,16 @@ save_stage_counters() {
   [[ -s $run_dir/stats ]] || return 0
   "$bin_dir/dupipe-shm" stages --json "$(<"$run_dir/stats")" >"$1.tmp" && mv -f -- "$1.tmp" "$1" ||
     log "could not save the stage counters to $1"
+}
+
+# remove_shm_links_except_stats: the links' segments, not the run's live counters.
+remove_shm_links_except_stats() {
+  local name kept=() links=()
+  for name in "${shm_names[@]}"; do
+    if [[ $name == "$(shm_name_of stats)" ]]; then kept+=("$name"); else links+=("$name"); fi
+  done
+  ((${#links[@]} == 0)) || "$bin_dir/dupipe-shm" remove "${links[@]}" || log "some shared-memory segments were already gone"
+  shm_names=("${kept[@]}")
 }
 
 remove_shm_links() {
