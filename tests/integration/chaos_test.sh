@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Chaos (issue 5): 1,000 URLs against the test server; every 200 ms a random stage process gets
+# SIGKILL, 20 kills over the run, over the transport under test. The report's groups and failures
+# must equal a clean run's, the summary must add up, and no dupipe process, FIFO, run directory or
+# shm segment may remain.
+source "$(dirname "$0")/harness.sh"
+serve_demo_corpus
+readonly kills_wanted=20
+mapfile -t files < <(cd "$work/corpus" && find . -type f ! -name '*é*' -printf '%P\n' | sort)
+for ((i = 0; i < 1000; i++)); do
+  if ((i % 50 == 7)); then echo "$base_url/_slow/150/missing-$i.txt"
+  else echo "$base_url/_slow/150/${files[i % ${#files[@]}]}?n=$i"; fi
+done >"$work/urls.txt"
+
+run_pipeline --out "$work/clean" "$work/urls.txt" >/dev/null 2>&1 || fail "the clean run failed"
+
+set -m  # the launcher in its own process group, as from a terminal
+next_run
+mapfile -t args < <(transport_args)
+"$DUPIPE_SOURCE_DIR/scripts/run_pipeline.sh" --bin-dir "$DUPIPE_BIN_DIR" "${args[@]}" \
+  --max-restarts "$kills_wanted" --out "$work/chaos" "$work/urls.txt" >/dev/null 2>"$work/chaos.stderr" &
+set +m
+launcher=$!
+
+kills=0
+for ((round = 0; round < 600 && kills < kills_wanted; round++)); do  # at most 120 s
+  sleep 0.2
+  kill -0 "$launcher" 2>/dev/null || break
+  run_dir=$(compgen -G "$TMPDIR/dupipe-run.*" | head -n 1 || true)
+  [[ -n $run_dir && -s $run_dir/pids ]] || continue
+  mapfile -t live < <(while read -r _ pid; do kill -0 "$pid" 2>/dev/null && echo "$pid"; done <"$run_dir/pids")
+  ((${#live[@]} > 0)) || continue
+  victim=${live[RANDOM % ${#live[@]}]}
+  kill -KILL "$victim" 2>/dev/null && kills=$((kills + 1))
+done
+for ((i = 0; i < 1200; i++)); do kill -0 "$launcher" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$launcher" 2>/dev/null && { kill -KILL "$launcher"; fail "the chaos run did not end within 120 s"; }
+status=0
+wait "$launcher" || status=$?
+[[ $status -eq 0 ]] || fail "chaos run exit status $status; stderr: $(tail -n 20 "$work/chaos.stderr")"
+((kills == kills_wanted)) || fail "only $kills of $kills_wanted kills landed before the run ended"
+restarts=$(grep -c 'restarting it in' "$work/chaos.stderr" || true)
+((restarts == kills)) || fail "$kills kills but $restarts restarts logged"
+python3 "$(dirname "$0")/same_report.py" "$work/clean" "$work/chaos" ||
+  fail "the chaos run's report differs from the clean run's; launcher: $(grep run_pipeline "$work/chaos.stderr" | tail -n 5)"
+echo "chaos: $kills kills, $(grep -o '[0-9]* passes' "$work/chaos.stderr" || echo '1 pass')"
+expect_no_leftovers
