@@ -69,8 +69,12 @@ test_segments() { find /dev/shm -maxdepth 1 -name "dupipe-$test_run_id-*" -print
 
 expect_no_leftovers() {
   [[ -z $(ls -A "$TMPDIR") ]] || fail "run directory left behind: $(ls -A "$TMPDIR")"
-  local left
-  left=$(pgrep -af -- "$work" | grep -v -e pgrep -e dupipe-testserver || true)
+  local left i
+  for ((i = 0; i < 20; i++)); do  # a process substitution (run_pipeline's tee) may still be ending
+    left=$(pgrep -af -- "$work" | grep -v -e pgrep -e dupipe-testserver || true)
+    [[ -n $left ]] || break
+    sleep 0.1
+  done
   [[ -z $left ]] || fail "processes left behind: $left"
   left=$(test_segments)
   [[ -z $left ]] || fail "shared-memory segments left behind: $left"

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# A full disk (issue 5): OUT on a small tmpfs the test mounts. A first run writes a good report;
+# the disk is then filled and a second run must fail with an error naming the path and "No space
+# left on device", leave no truncated report behind, and keep the previous report byte for byte.
+source "$(dirname "$0")/harness.sh"
+disk=$work/disk
+mkdir -p "$disk"
+if ! mount -t tmpfs -o size=4m,mode=0700 dupipe-enospc "$disk" 2>"$work/mount.err"; then
+  echo "SKIP: cannot mount a tmpfs here ($(cat "$work/mount.err")); the ENOSPC case needs root" >&2
+  exit 77
+fi
+unmount() { umount "$disk" 2>/dev/null || umount -l "$disk" 2>/dev/null || true; }
+trap 'unmount; on_exit' EXIT
+serve_demo_corpus
+demo_url_list "$work/corpus" "$base_url" | grep -v photo >"$work/urls.txt"
+
+run_pipeline --out "$disk/out" "$work/urls.txt" >/dev/null 2>&1 || fail "the first run failed"
+cp "$disk/out/report.json" "$work/good-report.json"
+cp "$disk/out/report.txt" "$work/good-report.txt"
+
+# Fill the disk, then try again with more URLs than there is room for.
+dd if=/dev/zero of="$disk/filler" bs=64k 2>/dev/null || true
+for ((i = 0; i < 20; i++)); do echo "$base_url/images/photo.jpg?n=$i"; done >>"$work/urls.txt"
+status=0
+run_pipeline --max-restarts 1 --out "$disk/out" "$work/urls.txt" >/dev/null 2>"$work/full.stderr" || status=$?
+[[ $status -ne 0 ]] || fail "a run on a full disk reported success"
+grep -q "$disk/out[^ ]*: .*No space left on device" "$work/full.stderr" ||
+  fail "no error naming a path under $disk/out and ENOSPC: $(grep -v '^\(fetcher\|hasher\)\[' "$work/full.stderr" | tail -n 5)"
+cmp -s "$disk/out/report.json" "$work/good-report.json" || fail "report.json changed on a full disk"
+cmp -s "$disk/out/report.txt" "$work/good-report.txt" || fail "report.txt changed on a full disk"
+left=$(find "$disk/out" -maxdepth 1 -name 'report.*' ! -name report.json ! -name report.txt)
+[[ -z $left ]] || fail "temporary report files left: $left"
+echo "enospc: $(grep -c 'No space left' "$work/full.stderr") ENOSPC errors reported, previous report intact"
+expect_no_leftovers
