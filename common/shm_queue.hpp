@@ -99,8 +99,8 @@ class ShmQueue {
   [[nodiscard]] ProcessIdentity owner() const;
   // Records held by readers that died or detached without acknowledging; marks dead peers.
   [[nodiscard]] std::vector<OrphanedRecord> orphaned_records();
-  // Ends the hold of a queue created held_open: once its writers are finished or dead, readers
-  // see end of stream. Until then a dead writer's slot is taken over by the next writer to
+  // Ends the hold of a queue created held_open (the hold also ends when the owner dies): once its
+  // writers are finished or dead, readers see end of stream. Until then a dead writer's slot is taken over by the next writer to
   // attach, and writers facing a full queue with no reader wait for one instead of failing.
   void release();
   [[nodiscard]] bool is_held_open() const;

@@ -70,13 +70,18 @@ void ShmQueueOps::set_sleeping(ShmQueue& queue, ReaderSlot& slot, bool is_sleepi
   store(counter, is_sleeping ? load(counter) + 1 : load(counter) - 1);
 }
 
+// Held by a live owner only: a launcher killed before it could release the queue must not leave
+// its stages waiting forever (the owner's liveness is read from /proc only in this rare case).
+bool ShmQueueOps::is_held(const ShmQueue& queue) {
+  return load(queue.header().held_open) != 0 && is_alive(queue.owner());
+}
+
 bool ShmQueueOps::are_writers_done(const ShmQueue& queue) {
-  if (load(queue.header().held_open) != 0) return false;
   for (std::uint32_t i = 0; i < queue.writer_slots_; ++i) {
     const auto state = load(queue.writer_slot(i).state);
     if (state != raw(SlotState::kFinished) && state != raw(SlotState::kDead)) return false;
   }
-  return true;
+  return !is_held(queue);
 }
 
 std::optional<std::uint32_t> ShmQueueOps::find_writer_slot(ShmQueue& queue,
@@ -295,7 +300,7 @@ bool ShmQueueOps::reap_dead_peers(ShmQueue& queue) {
 // True once readers had attached and none is left (closed or dead): a full queue stays full.
 bool ShmQueueOps::has_lost_all_readers(ShmQueue& queue) {
   (void)reap_dead_peers(queue);
-  if (load(queue.header().held_open) != 0) return false;  // a restarted reader is coming
+  if (is_held(queue)) return false;  // a restarted reader is coming
   bool had_readers = false;
   for (std::uint32_t i = 0; i < queue.reader_slots_; ++i) {
     const auto state = load(queue.reader_slot(i).state);

@@ -72,6 +72,7 @@ class ShmQueueOps {
                                     std::uint64_t head, std::uint64_t tail,
                                     std::uint32_t max_records);
   static bool are_writers_done(const ShmQueue& queue);
+  static bool is_held(const ShmQueue& queue);
   static shm::RecordHeader checked_header(const ShmQueue& queue, std::uint64_t position,
                                           std::uint64_t tail);
   static void ring_copy_in(const ShmQueue& queue, std::uint64_t position, const void* source,

@@ -70,8 +70,9 @@ create_link() {
 # release_link LINK: the last writer of the link has exited; let its readers see end of stream.
 release_link() {
   if [[ ${link_transport[$1]} == shm ]]; then
+    # Its readers would wait for the end of stream forever: the run cannot finish.
     "$bin_dir/dupipe-shm" release "$(shm_name_of "$1")" ||
-      log "could not release shared-memory link $1; its readers may wait for the run to stop"
+      { log "could not release shared-memory link $1 ($(shm_name_of "$1")); stopping the run"; exit 1; }
     return 0
   fi
   release_link_keeper "$1"

@@ -38,11 +38,13 @@ prepare_state() {
 # --- starting stages ------------------------------------------------------------------------
 # spawn ROLE CMD...: starts a stage in the background without the launcher's keeper descriptors.
 # The explicit '<&0' keeps the stdin the caller redirected: bash gives background commands
-# /dev/null otherwise. The subshell execs the stage, so $! is the stage's pid.
+# /dev/null otherwise. The subshell execs the stage, so $! is the stage's pid. setpriv (util-linux)
+# asks the kernel for SIGTERM when the launcher dies, even by SIGKILL: no stage outlives its run
+# (the aggregator still writes its partial report, and --resume continues).
 spawn() {
   local role=$1
   shift
-  (close_keepers; exec "$@") <&0 &
+  (close_keepers; exec setpriv --pdeathsig TERM -- "$@") <&0 &
   role_of[$!]=$role
   echo "$role $!" >>"$run_dir/pids"
 }

@@ -509,6 +509,21 @@ TEST_F(ShmQueueTest, AHeldQueueOutlivesItsDeadWriterUntilReleased) {
   expect_end(in);
 }
 
+// A launcher killed by SIGKILL never releases its queues: the hold dies with its owner.
+TEST_F(ShmQueueTest, TheHoldEndsWhenTheOwnerDies) {
+  const auto [owner_pid, owner_status] = run_child([] { return 0; }, false);
+  int reaped = 0;
+  ASSERT_EQ(::waitpid(owner_pid, &reaped, 0), owner_pid);  // dead and gone: a stale owner
+  ShmQueueOptions options{8192, 1, 8, ProcessIdentity{owner_pid, 1}, true};
+  const ShmQueue queue = ShmQueue::create(name_, options);
+  ShmQueueReader in = reader();
+  ShmQueueWriter out = writer();
+  out.send("last");
+  out.close();
+  EXPECT_EQ(expect_record(in), "last");
+  expect_end(in);
+}
+
 TEST_F(ShmQueueTest, AWriterOfAHeldQueueWaitsForARestartedReader) {
   const ShmQueue queue = ShmQueue::create(name_, {8192, 1, 8, std::nullopt, true});
   ShmQueueWriter out = writer();
