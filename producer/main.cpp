@@ -4,6 +4,7 @@
 #include "common/instrumented_endpoint.hpp"
 #include "producer/producer.hpp"
 #include "producer/tree_walker.hpp"
+#include "producer/url_list_reader.hpp"
 
 int main(int argc, char** argv) {
   dupipe::producer::Config config;
@@ -15,7 +16,9 @@ int main(int argc, char** argv) {
   app.add_option("input", config.input, "URL list file, or - for stdin")->capture_default_str();
   app.add_option("-o,--out", config.out, "Output endpoint")->capture_default_str();
   app.add_flag("--allow-file", config.policy.allow_file, "Accept file:// URLs");
+  // At most 4000: a U record (tag, id, URL) must fit in one 4096-byte protocol line.
   app.add_option("--max-url-length", config.policy.max_url_bytes, "Longest URL accepted, in bytes")
+      ->check(CLI::Range(std::size_t{8}, std::size_t{4000}))
       ->capture_default_str();
   std::vector<std::string> dirs;
   dupipe::producer::WalkOptions walk;
@@ -35,7 +38,7 @@ int main(int argc, char** argv) {
 
   return dupipe::cli::run_stage("producer", verbose, [&](const dupipe::Logger& logger) {
     const auto stats = dupipe::cli::stage_stats("producer", logger);
-    const auto input = dupipe::instrument(dupipe::open_reader(config.input), stats.get());
+    const auto input = dupipe::instrument(dupipe::producer::open_url_list(config.input), stats.get());
     const auto output = dupipe::instrument(dupipe::open_writer(config.out), stats.get());
     const auto counts = dupipe::producer::run(*input, *output, config.policy, logger);
     logger.info(std::to_string(counts.accepted) + " URLs accepted, " +
