@@ -33,14 +33,16 @@ Expected<void> check_object(const Json& value, const std::string& path,
   for (const std::string_view key : required) {
     if (!value.contains(key)) return fail(where + ": missing key \"" + std::string(key) + "\"");
   }
-  for (const auto& [key, _] : value.items()) {
-    const auto known = [&](std::initializer_list<std::string_view> keys) {
+  const auto is_known = [&](const std::string& key) {
+    for (const auto keys : {required, optional}) {
       for (const std::string_view k : keys) {
         if (k == key) return true;
       }
-      return false;
-    };
-    if (!known(required) && !known(optional)) return fail(at(path, key) + ": unknown key");
+    }
+    return false;
+  };
+  for (auto it = value.begin(); it != value.end(); ++it) {
+    if (!is_known(it.key())) return fail(at(path, it.key()) + ": unknown key");
   }
   return {};
 }

@@ -75,7 +75,7 @@ done
 # written through; the victims keep their bytes.
 url=$base_url/a.txt
 id=$(printf %s "$url" | sha256sum | cut -c1-16)
-url2=$base_url/a.txt?second
+url2="$base_url/a.txt?second"
 id2=$(printf %s "$url2" | sha256sum | cut -c1-16)
 mkdir -p "$work/out4/files"
 echo "victim" >"$work/victim"
