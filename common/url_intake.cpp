@@ -110,8 +110,11 @@ std::string redact_credentials(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   std::size_t done = 0;
-  for (std::size_t mark = text.find("://"); mark != std::string_view::npos;
-       mark = text.find("://", done)) {
+  // An authority ending in ':' may be the scheme of the next URL ("h://u:p@x://v:q@y").
+  const auto next_mark = [&] {
+    return text.find("://", done > 0 && text[done - 1] == ':' ? done - 1 : done);
+  };
+  for (std::size_t mark = text.find("://"); mark != std::string_view::npos; mark = next_mark()) {
     const std::size_t start = mark + 3;
     // The authority ends at the path, query or fragment, or at a byte no URL holds.
     std::size_t end = start;

@@ -234,6 +234,8 @@ INSTANTIATE_TEST_SUITE_P(
         RedactCase{"no url here", "no url here"}, RedactCase{"", ""}, RedactCase{"://", "://"},
         RedactCase{"x://a:b@", "x://a:***@"},
         RedactCase{"http://a:b@h http://c:d@k", "http://a:***@h http://c:***@k"},
+        RedactCase{"x://a:p@q://r:s@t", "x://a:***@q://r:***@t"},
+        RedactCase{"x://q://r:s@t/", "x://q://r:***@t/"},
         // A NUL or a space ends the authority: nothing after it is taken for a password.
         RedactCase{std::string("http://a:b\0@h", 13), std::string("http://a:b\0@h", 13)},
         RedactCase{"http://a:b c@h", "http://a:b c@h"}));
