@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/url_intake.hpp"
+
 namespace dupipe::aggregator {
 namespace {
 
@@ -58,11 +60,14 @@ Expected<void> ReportBuilder::add(const DigestRecord& record) {
   has_digests_ = true;
   if (!seen_ids_.insert(record.id).second) return {};
   ++fetched_;
-  files_by_key_[{record.size, record.digest}].push_back({record.url, record.path});
+  // The report is shared and kept: passwords in URLs are masked (docs/SECURITY.md).
+  files_by_key_[{record.size, record.digest}].push_back({redact_credentials(record.url), record.path});
   return {};
 }
 
 void ReportBuilder::add(FailureRecord record) {
+  record.url = redact_credentials(record.url);
+  record.error = redact_credentials(record.error);
   std::string key = record.id;
   if (record.stage == Stage::kProducer) key += "\treject\t" + record.error;
   failure_by_key_.try_emplace(std::move(key), std::move(record));

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include "common/url_intake.hpp"
+
 namespace dupipe {
 
 Logger::Logger(std::string program, std::ostream& sink, bool verbose)
@@ -20,7 +22,7 @@ void Logger::write(std::string_view level, std::string_view message) const {
   // One string per line so lines from several processes sharing stderr do not interleave.
   std::string line = prefix_;
   line += level;
-  line += message;
+  line += redact_credentials(message);  // "http://user:***@host": passwords never reach a log
   line += '\n';
   sink_ << line << std::flush;
 }

@@ -12,6 +12,7 @@
 #include <type_traits>
 
 #include "common/error.hpp"
+#include "common/url_intake.hpp"
 
 namespace dupipe {
 
@@ -247,6 +248,10 @@ void StageStats::set_activity(Activity activity) {
 void StageStats::record_in(std::string_view line) {
   bump(slot_->records_in, std::uint64_t{1});
   bump(slot_->bytes_in, static_cast<std::uint64_t>(line.size() + 1));
+  // The item is shown by dupipe-top and saved in OUT/stages.jsonl: mask passwords in URLs first
+  // (only lines with an '@' can hold one, so the common case costs one scan, no allocation).
+  std::string masked;
+  if (line.find('@') != std::string_view::npos) line = masked = redact_credentials(line);
   std::uint64_t words[kItemWords] = {};
   const std::size_t length = std::min(line.size(), sizeof words);
   std::memcpy(words, line.data(), length);

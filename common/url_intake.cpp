@@ -24,6 +24,9 @@ Expected<void> check_bytes(std::string_view url) {
     const auto byte = static_cast<unsigned char>(url[i]);
     const std::string where = " at offset " + std::to_string(i);
     if (byte == ' ') return fail("contains a space" + where + " (percent-encode it as %20)");
+    // Not a URI character (RFC 3986), read as '/' by browsers, and the one printable byte the
+    // record codec escapes: rejecting it keeps every U record within kMaxRecordBytes.
+    if (byte == '\\') return fail("contains a backslash" + where + " (percent-encode it as %5C)");
     if (byte < 0x20 || byte == 0x7f) return fail("contains control byte " + hex_byte(byte) + where);
     if (byte >= 0x80) return fail("contains non-ASCII byte " + hex_byte(byte) + where + " (percent-encode it)");
   }
@@ -44,6 +47,18 @@ std::string scheme_of(std::string_view url) {
   return lower;
 }
 
+// A scheme quoted in an error is cut: a 100,000-letter "scheme" must not become a 100 KB message.
+std::string quoted_scheme(const std::string& scheme) {
+  constexpr std::size_t kMaxQuoted = 32;
+  std::string quoted = "'";
+  quoted.append(scheme, 0, kMaxQuoted);
+  if (scheme.size() <= kMaxQuoted) return quoted + "'";
+  quoted += "...' (";
+  quoted += std::to_string(scheme.size());
+  quoted += " bytes)";
+  return quoted;
+}
+
 Expected<void> check_scheme(const std::string& scheme, const UrlPolicy& policy) {
   if (scheme.empty()) return fail("missing scheme (expected http:// or https://)");
   if (scheme == "http" || scheme == "https") return {};
@@ -51,7 +66,7 @@ Expected<void> check_scheme(const std::string& scheme, const UrlPolicy& policy) 
     if (policy.allow_file) return {};
     return fail("file:// URLs are refused without --allow-file");
   }
-  return fail("unsupported scheme '" + scheme + "' (only http and https)");
+  return fail("unsupported scheme " + quoted_scheme(scheme) + " (only http and https)");
 }
 
 Expected<void> check_syntax(std::string_view url, const std::string& scheme) {
@@ -77,6 +92,10 @@ Expected<void> check_syntax(std::string_view url, const std::string& scheme) {
 }  // namespace
 
 Expected<void> validate_url(std::string_view url, const UrlPolicy& policy) {
+  if (url.size() >= kMaxListLineBytes) {  // cut by the list reader: the true length is unknown
+    return fail("URL is at least " + std::to_string(kMaxListLineBytes) + " bytes long; the limit is " +
+                std::to_string(policy.max_url_bytes));
+  }
   if (url.size() > policy.max_url_bytes) {
     return fail("URL is " + std::to_string(url.size()) + " bytes long; the limit is " +
                 std::to_string(policy.max_url_bytes));
@@ -85,6 +104,37 @@ Expected<void> validate_url(std::string_view url, const UrlPolicy& policy) {
   const std::string scheme = scheme_of(url);
   if (auto ok = check_scheme(scheme, policy); !ok) return ok;
   return check_syntax(url, scheme);
+}
+
+std::string redact_credentials(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t done = 0;
+  // An authority ending in ':' may be the scheme of the next URL ("h://u:p@x://v:q@y").
+  const auto next_mark = [&] {
+    return text.find("://", done > 0 && text[done - 1] == ':' ? done - 1 : done);
+  };
+  for (std::size_t mark = text.find("://"); mark != std::string_view::npos; mark = next_mark()) {
+    const std::size_t start = mark + 3;
+    // The authority ends at the path, query or fragment, or at a byte no URL holds.
+    std::size_t end = start;
+    while (end < text.size() && std::string_view("/?#").find(text[end]) == std::string_view::npos &&
+           static_cast<unsigned char>(text[end]) > 0x20 && text[end] != 0x7f) {
+      ++end;
+    }
+    const std::string_view authority = text.substr(start, end - start);
+    const std::size_t at = authority.rfind('@');
+    const std::size_t colon = at == std::string_view::npos ? at : authority.substr(0, at).find(':');
+    if (colon != std::string_view::npos && colon + 1 < at) {
+      out.append(text.substr(done, start + colon + 1 - done));
+      out += "***";
+      done = start + at;
+    }
+    out.append(text.substr(done, end - done));
+    done = end;
+  }
+  out.append(text.substr(done));
+  return out;
 }
 
 std::string make_record_id(std::string_view text) {

@@ -10,6 +10,10 @@
 
 namespace dupipe {
 
+// The URL list reader keeps at most this many bytes of one line (the rest of a longer line is read
+// and dropped), so one hostile line costs bounded memory and is still rejected as a line.
+inline constexpr std::size_t kMaxListLineBytes = 1024 * 1024;
+
 struct UrlPolicy {
   bool allow_file = false;  // accept file:// URLs (local files) as well as http/https
   std::size_t max_url_bytes = 2048;
@@ -18,6 +22,11 @@ struct UrlPolicy {
 // Checks the URL text: printable ASCII only, http/https (file with allow_file), parsable,
 // with a host. The error says what is wrong and where.
 [[nodiscard]] Expected<void> validate_url(std::string_view url, const UrlPolicy& policy);
+
+// Every "scheme://user:password@" in `text` with the password replaced by "***" (the user name
+// stays, so a reader can tell which account). Used on everything dupipe logs or reports; the
+// U record itself keeps the credentials, because the fetcher needs them.
+[[nodiscard]] std::string redact_credentials(std::string_view text);
 
 // A stable id: the first 16 hex digits of SHA-256 of the text. Same URL, same id, in every run
 // and in every process, which is what lets `cat` replace the producer.

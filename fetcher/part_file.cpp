@@ -12,10 +12,36 @@
 namespace dupipe::fetcher {
 namespace {
 
+// The files directory itself must not be a symbolic link (a planted OUT/files -> /etc would
+// send every download there); O_NOFOLLOW below covers only the last component of each name.
+Expected<void> check_files_dir(const std::string& files_dir) {
+  struct stat st {};
+  if (::lstat(files_dir.c_str(), &st) != 0) return fail(errno_message(files_dir, errno));
+  if (S_ISLNK(st.st_mode)) {
+    return fail(files_dir + " is a symbolic link; refusing to write through it");
+  }
+  if (!S_ISDIR(st.st_mode)) return fail(files_dir + " is not a directory");
+  return {};
+}
+
+// A name planted by someone else is never written through: O_NOFOLLOW refuses a symbolic link,
+// and the fstat refuses a FIFO, a device or a hard link to another file.
+Expected<void> check_own_regular_file(int fd, const std::string& path) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return fail(errno_message("stat " + path, errno));
+  if (!S_ISREG(st.st_mode)) return fail(path + " is not a regular file; refusing to write to it");
+  if (st.st_nlink > 1) return fail(path + " has other hard links; refusing to write to it");
+  return {};
+}
+
 // Opens `path` and takes its lock without waiting; an empty UniqueFd when another holds it.
 Expected<UniqueFd> open_locked(const std::string& path, bool keep_contents) {
-  auto fd = sys::open_file(path, O_RDWR | O_CREAT | O_NOFOLLOW, 0644);
+  // O_NONBLOCK: opening a planted FIFO must not block; it is refused just below.
+  auto fd = sys::open_file(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0644);
   if (!fd) return fail("cannot create temporary file: " + fd.error().message);
+  if (auto ok = check_own_regular_file(fd->get(), path); !ok) {
+    return fail("cannot create temporary file: " + ok.error().message);
+  }
   if (::flock(fd->get(), LOCK_EX | LOCK_NB) != 0) {
     if (errno == EWOULDBLOCK) return UniqueFd{};
     return fail(errno_message("lock " + path, errno));
@@ -31,6 +57,9 @@ Expected<UniqueFd> open_locked(const std::string& path, bool keep_contents) {
 
 Expected<PartFile> PartFile::open(const std::string& files_dir, std::string_view id,
                                   bool keep_contents, std::uint64_t serial) {
+  if (auto ok = check_files_dir(files_dir); !ok) {
+    return fail("cannot create temporary file: " + ok.error().message);
+  }
   const std::string shared = files_dir + "/.part-" + std::string(id);
   auto fd = open_locked(shared, keep_contents);
   if (!fd) return tl::unexpected(fd.error());

@@ -5,6 +5,7 @@
 #include "producer/producer.hpp"
 #include "producer/recovery_ledger.hpp"
 #include "producer/tree_walker.hpp"
+#include "producer/url_list_reader.hpp"
 
 int main(int argc, char** argv) {
   dupipe::producer::Config config;
@@ -16,7 +17,9 @@ int main(int argc, char** argv) {
   app.add_option("input", config.input, "URL list file, or - for stdin")->capture_default_str();
   app.add_option("-o,--out", config.out, "Output endpoint")->capture_default_str();
   app.add_flag("--allow-file", config.policy.allow_file, "Accept file:// URLs");
+  // At most 4000: a U record (tag, id, URL) must fit in one 4096-byte protocol line.
   app.add_option("--max-url-length", config.policy.max_url_bytes, "Longest URL accepted, in bytes")
+      ->check(CLI::Range(std::size_t{8}, std::size_t{4000}))
       ->capture_default_str();
   dupipe::producer::LedgerFiles ledger;
   app.add_option("--skip-done", ledger.done,
@@ -43,7 +46,7 @@ int main(int argc, char** argv) {
 
   return dupipe::cli::run_stage("producer", verbose, [&](const dupipe::Logger& logger) {
     const auto stats = dupipe::cli::stage_stats("producer", logger);
-    const auto input = dupipe::instrument(dupipe::open_reader(config.input), stats.get());
+    const auto input = dupipe::instrument(dupipe::producer::open_url_list(config.input), stats.get());
     auto output = dupipe::instrument(dupipe::open_writer(config.out), stats.get());
     if (!ledger.any()) {
       const auto counts = dupipe::producer::run(*input, *output, config.policy, logger);

@@ -1,8 +1,7 @@
 #include "producer/producer.hpp"
 
-#include <unordered_map>
-
 #include "common/signals.hpp"
+#include "producer/seen_urls.hpp"
 
 namespace dupipe::producer {
 namespace {
@@ -25,9 +24,8 @@ class Intake {
 
  private:
   void accept(std::string url, std::uint64_t line_number) {
-    const auto [first, is_new] = first_line_of_.try_emplace(url, line_number);
-    if (!is_new) {
-      reject(url, line_number, "repeat of line " + std::to_string(first->second));
+    if (const auto first = seen_.first_line_of(url, line_number)) {
+      reject(url, line_number, "repeat of line " + std::to_string(*first));
       return;
     }
     ++counts_.accepted;
@@ -38,15 +36,17 @@ class Intake {
     ++counts_.rejected;
     const std::string error = "line " + std::to_string(line_number) + ": " + reason;
     logger_.warning(error);
-    write_record(output_, FailureRecord{make_record_id(text), text, Stage::kProducer, error});
+    // The id is of the line as written (stable); what is shown has its passwords masked.
+    write_record(output_, FailureRecord{make_record_id(text), redact_credentials(text),
+                                        Stage::kProducer, error});
   }
 
   RecordWriter& output_;
   const UrlPolicy& policy_;
   const Logger& logger_;
   Counts counts_;
-  // Exact repeats are dropped; memory grows with the number of distinct URLs (<= 2 KiB each).
-  std::unordered_map<std::string, std::uint64_t> first_line_of_;
+  // Exact repeats are dropped; memory grows with the number of distinct URLs (a 16-byte key each).
+  SeenUrls seen_;
 };
 
 }  // namespace

@@ -48,9 +48,14 @@ shm_name_of() { printf 'dupipe-%s-%s' "$run_id" "$1"; }
 # create_link LINK WRITERS: makes the FIFO (and its keeper) or the shm queue; refuses to go on if
 # the name exists (someone else's object must never be attached to or removed).
 create_link() {
-  local link=$1 writers=$2 name fd
+  local link=$1 writers=$2 name fd error
   if [[ ${link_transport[$link]} == fifo ]]; then
-    mkfifo -m 0600 -- "$run_dir/$link"
+    # mkfifo(3) fails if the name exists: an object planted there is never opened or removed.
+    if ! error=$(mkfifo -m 0600 -- "$run_dir/$link" 2>&1); then
+      log "cannot create FIFO $run_dir/$link for link $link: ${error#mkfifo: }; refusing to run" \
+        "(a file of that name already exists and may belong to another user)"
+      exit 1
+    fi
     exec {fd}<>"$run_dir/$link"
     keeper_fd[$link]=$fd
     echo "$link fifo $run_dir/$link" >>"$run_dir/links"

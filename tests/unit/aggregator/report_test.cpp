@@ -42,6 +42,21 @@ TEST(Report, GroupsFilesOfEqualSizeAndDigest) {
   EXPECT_EQ(report.groups[0].files[0].path, "/files/a");
 }
 
+TEST(Report, MasksPasswordsInUrlsOfGroupsAndFailures) {
+  DigestRecord with_password = hashed("b", 10, "d1");
+  with_password.url = "http://user:secret@h/b";
+  const Report report =
+      build({hashed("a", 10, "d1"), with_password},
+            {FailureRecord{"c", "http://u:pw@h/c", Stage::kFetcher, "HTTP 401 from http://u:pw@h/c"}});
+  ASSERT_EQ(report.groups.size(), 1U);
+  EXPECT_EQ(urls_of(report.groups[0]), (std::vector<std::string>{"http://h/a", "http://user:***@h/b"}));
+  ASSERT_EQ(report.failures.size(), 1U);
+  EXPECT_EQ(report.failures[0].url, "http://u:***@h/c");
+  EXPECT_EQ(report.failures[0].error, "HTTP 401 from http://u:***@h/c");
+  EXPECT_EQ(to_json(report).find("secret"), std::string::npos);
+  EXPECT_EQ(to_text(report).find("pw@"), std::string::npos);
+}
+
 TEST(Report, DoesNotGroupEqualDigestsOfDifferentSizes) {
   const Report report = build({hashed("a", 10, "d1"), hashed("b", 11, "d1")});
   EXPECT_TRUE(report.groups.empty());

@@ -44,6 +44,13 @@ TEST_F(StageStatsTest, ALongItemIsCutTo192Bytes) {
   EXPECT_EQ(StatsArea::open(name_).snapshot()[0].current_item, std::string(192, 'u'));
 }
 
+TEST_F(StageStatsTest, TheCurrentItemShowsNoPassword) {
+  StatsArea::create(name_, 1, std::nullopt);
+  StageStats stats(StatsArea::open(name_), "fetcher");
+  stats.record_in("U\tid\thttp://user:secret@h/a");
+  EXPECT_EQ(StatsArea::open(name_).snapshot()[0].current_item, "U\tid\thttp://user:***@h/a");
+}
+
 TEST_F(StageStatsTest, SlotsAreClaimedInOrderUntilTheAreaIsFull) {
   StatsArea::create(name_, 2, std::nullopt);
   StageStats first(StatsArea::open(name_), "producer");

@@ -67,7 +67,9 @@ INSTANTIATE_TEST_SUITE_P(
                       // read the path's first segment as the host ("http:///x" -> host "x").
                       Rejected{"http:///x", "host"}, Rejected{"https:///etc/passwd", "host"},
                       Rejected{"http:/x", "host"}, Rejected{"http://", "URL"},
-                      Rejected{"http://exa_mple.com:99999/", "not a valid URL"}));
+                      Rejected{"http://exa_mple.com:99999/", "not a valid URL"},
+                      Rejected{"http://example.com/a\\b", "backslash at offset 20"},
+                      Rejected{"http:\\\\example.com\\", "backslash at offset 5"}));
 
 TEST(UrlIntake, AcceptsFileUrlsOnlyWithAllowFile) {
   const UrlPolicy allow_file{true};
@@ -173,6 +175,70 @@ TEST(UrlIntake, MakesDifferentIdsForDifferentUrls) {
   EXPECT_EQ(ids.size(), 1000U);
   EXPECT_NE(make_record_id("http://example.com/A"), make_record_id("http://example.com/a"));
 }
+
+TEST(UrlIntake, QuotesAnOverlongSchemeShortened) {
+  const auto result = validate_url(std::string(100000, 'a') + "://example.com/", UrlPolicy{});
+  ASSERT_FALSE(result.has_value());
+  const auto result_in_limit = validate_url(std::string(1000, 'a') + "://x/", UrlPolicy{});
+  ASSERT_FALSE(result_in_limit.has_value());
+  EXPECT_NE(result_in_limit.error().message.find("unsupported scheme 'aaaa"), std::string::npos);
+  EXPECT_NE(result_in_limit.error().message.find("...' (1000 bytes)"), std::string::npos)
+      << result_in_limit.error().message;
+  EXPECT_LT(result_in_limit.error().message.size(), 120U) << result_in_limit.error().message;
+}
+
+TEST(UrlIntake, SaysAtLeastForALineTheListReaderCut) {
+  const auto result = validate_url("http://example.com/" + std::string(kMaxListLineBytes, 'a')
+                                                               .substr(19), UrlPolicy{});
+  ASSERT_FALSE(result.has_value());
+  EXPECT_NE(result.error().message.find("at least 1048576 bytes long"), std::string::npos)
+      << result.error().message;
+}
+
+TEST(UrlIntake, AcceptsEachHostileButValidForm) {
+  for (const std::string url :
+       {"http://user:password@example.com/a", "http://us%40er:p%3Ass@example.com/",
+        "http://[::1]/x", "http://[::ffff:127.0.0.1]:80/x", "http://[fe80::1%25eth0]/x",
+        "https://example.com/a%00b", "http://example.com/%C3%A4"}) {
+    const auto result = validate_url(url, UrlPolicy{});
+    EXPECT_TRUE(result.has_value()) << url << ": " << result.error().message;
+  }
+}
+
+struct RedactCase {
+  std::string text;
+  std::string redacted;
+};
+
+void PrintTo(const RedactCase& c, std::ostream* os) { *os << ::testing::PrintToString(c.text); }
+
+class UrlIntakeRedacts : public ::testing::TestWithParam<RedactCase> {};
+
+TEST_P(UrlIntakeRedacts, PasswordsInUrls) {
+  EXPECT_EQ(redact_credentials(GetParam().text), GetParam().redacted);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    UrlIntake, UrlIntakeRedacts,
+    ::testing::Values(
+        RedactCase{"http://user:secret@example.com/a", "http://user:***@example.com/a"},
+        RedactCase{"https://u:p@h", "https://u:***@h"},
+        RedactCase{"http://user@example.com/a", "http://user@example.com/a"},
+        RedactCase{"http://user:@example.com/", "http://user:@example.com/"},
+        RedactCase{"http://:pw@example.com/", "http://:***@example.com/"},
+        // The last '@' ends the userinfo, as in libcurl and WHATWG.
+        RedactCase{"http://u:p@ss@example.com/", "http://u:***@example.com/"},
+        RedactCase{"http://example.com/a:b@c", "http://example.com/a:b@c"},
+        RedactCase{"http://example.com:80/?x=u:p@h", "http://example.com:80/?x=u:p@h"},
+        RedactCase{"line 3: http://a:b@h/ and ftp://c:d@k/x", "line 3: http://a:***@h/ and ftp://c:***@k/x"},
+        RedactCase{"no url here", "no url here"}, RedactCase{"", ""}, RedactCase{"://", "://"},
+        RedactCase{"x://a:b@", "x://a:***@"},
+        RedactCase{"http://a:b@h http://c:d@k", "http://a:***@h http://c:***@k"},
+        RedactCase{"x://a:p@q://r:s@t", "x://a:***@q://r:***@t"},
+        RedactCase{"x://q://r:s@t/", "x://q://r:***@t/"},
+        // A NUL or a space ends the authority: nothing after it is taken for a password.
+        RedactCase{std::string("http://a:b\0@h", 13), std::string("http://a:b\0@h", 13)},
+        RedactCase{"http://a:b c@h", "http://a:b c@h"}));
 
 }  // namespace
 }  // namespace dupipe

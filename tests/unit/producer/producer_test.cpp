@@ -144,5 +144,42 @@ TEST(Producer, ReportsALineOfControlBytesAsAFailureThatFitsTheProtocol) {
   EXPECT_LE(result.lines[0].size() + 1, kMaxRecordBytes);
 }
 
+TEST(Producer, AcceptsCredentialsButMasksThemInFailuresAndLogs) {
+  const StageOutput result = run_producer({"http://user:secret@example.com/a",
+                                           "ftp://user:secret@example.com/b",
+                                           "http://user:secret@example.com/a"});
+  EXPECT_EQ(result.counts.accepted, 1U);
+  ASSERT_EQ(result.records.size(), 3U);
+  expect_url(result.records[0], "http://user:secret@example.com/a");  // the fetcher needs them
+  const auto& scheme = std::get<FailureRecord>(result.records[1]);
+  EXPECT_EQ(scheme.url, "ftp://user:***@example.com/b");
+  EXPECT_EQ(scheme.id, make_record_id("ftp://user:secret@example.com/b"));
+  const auto& repeat = std::get<FailureRecord>(result.records[2]);
+  EXPECT_EQ(repeat.url, "http://user:***@example.com/a");
+  EXPECT_EQ(repeat.error, "line 3: repeat of line 1");
+  EXPECT_EQ(result.log.find("secret"), std::string::npos) << result.log;
+}
+
+TEST(Producer, RejectsABackslashSoEveryUrlRecordFits) {
+  // Each backslash doubles on the wire: 2039 of them would make a 4000-byte U record.
+  const std::string text = "http://example.com/" + std::string(2000, '\\');
+  StageOutput result;
+  ASSERT_NO_THROW(result = run_producer({text}));
+  ASSERT_EQ(result.records.size(), 1U);
+  const auto& failure = std::get<FailureRecord>(result.records[0]);
+  EXPECT_EQ(failure.error, "line 1: contains a backslash at offset 19 (percent-encode it as %5C)");
+  EXPECT_EQ(failure.id, make_record_id(text));
+  EXPECT_LE(result.lines[0].size() + 1, kMaxRecordBytes);
+}
+
+TEST(Producer, AccountsForTheSameUrlTenThousandTimes) {
+  std::vector<std::string> lines(10000, "http://example.com/same");
+  const StageOutput result = run_producer(std::move(lines));
+  EXPECT_EQ(result.counts.accepted, 1U);
+  EXPECT_EQ(result.counts.rejected, 9999U);
+  ASSERT_EQ(result.records.size(), 10000U);
+  expect_rejected(result.records[9999], "http://example.com/same", "line 10000: repeat of line 1");
+}
+
 }  // namespace
 }  // namespace dupipe::producer

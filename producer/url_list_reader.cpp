@@ -1,0 +1,79 @@
+#include "producer/url_list_reader.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <array>
+
+#include "common/sys.hpp"
+#include "common/url_intake.hpp"
+
+namespace dupipe::producer {
+namespace {
+
+constexpr std::size_t kChunkBytes = 64 * 1024;
+
+}  // namespace
+
+UrlListReader::UrlListReader(UniqueFd fd, std::string name, std::size_t max_line_bytes)
+    : fd_(std::move(fd)), name_(std::move(name)), max_line_bytes_(max_line_bytes) {}
+
+// Reads one chunk; false at end of input.
+bool UrlListReader::fill() {
+  buffer_.erase(0, start_);
+  start_ = 0;
+  std::array<char, kChunkBytes> chunk;
+  const std::size_t n = sys::read_some(fd_.get(), chunk, name_);
+  if (n == 0) is_eof_ = true;
+  buffer_.append(chunk.data(), n);
+  return n > 0;
+}
+
+std::optional<std::string> UrlListReader::read_line() {
+  std::size_t scanned = 0;  // bytes after start_ already known to hold no newline
+  while (true) {
+    const std::size_t newline = buffer_.find('\n', start_ + scanned);
+    if (newline != std::string::npos && newline - start_ <= max_line_bytes_) {
+      std::string line = buffer_.substr(start_, newline - start_);
+      start_ = newline + 1;
+      return line;
+    }
+    if (newline != std::string::npos || buffer_.size() - start_ > max_line_bytes_) break;
+    if (is_eof_) {
+      if (start_ == buffer_.size()) return std::nullopt;
+      std::string last = buffer_.substr(start_);  // final line without newline
+      start_ = buffer_.size();
+      return last;
+    }
+    scanned = buffer_.size() - start_;
+    fill();
+  }
+  return take_cut_line();
+}
+
+// A line over the limit: its head, and the rest read and dropped one chunk at a time.
+std::string UrlListReader::take_cut_line() {
+  std::string head = buffer_.substr(start_, max_line_bytes_);
+  buffer_.erase(0, start_ + max_line_bytes_);
+  start_ = 0;
+  std::size_t newline = buffer_.find('\n');
+  while (newline == std::string::npos) {
+    buffer_.clear();
+    if (!fill()) return head;
+    newline = buffer_.find('\n');
+  }
+  buffer_.erase(0, newline + 1);
+  return head;
+}
+
+std::unique_ptr<RecordReader> open_url_list(const std::string& path) {
+  if (path == "-") {
+    return std::make_unique<UrlListReader>(sys::duplicate_fd(STDIN_FILENO, "stdin"), "stdin",
+                                           kMaxListLineBytes);
+  }
+  auto fd = sys::open_file(path, O_RDONLY);
+  if (!fd) throw FatalError("URL list " + fd.error().message);
+  return std::make_unique<UrlListReader>(std::move(*fd), path, kMaxListLineBytes);
+}
+
+}  // namespace dupipe::producer

@@ -1,0 +1,37 @@
+// The producer's reader of a URL list (a file, a FIFO or stdin): lines of any length and any
+// bytes. Unlike the protocol readers it never stops on a long line: it keeps the first
+// kMaxListLineBytes bytes of a line and reads past the rest, so a hostile line costs bounded
+// memory and still ends up as one rejected line. Not thread-safe; one owner.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/endpoint.hpp"
+#include "common/unique_fd.hpp"
+
+namespace dupipe::producer {
+
+class UrlListReader final : public RecordReader {
+ public:
+  UrlListReader(UniqueFd fd, std::string name, std::size_t max_line_bytes);
+  [[nodiscard]] std::optional<std::string> read_line() override;
+  [[nodiscard]] const std::string& name() const override { return name_; }
+
+ private:
+  bool fill();
+  std::string take_cut_line();
+
+  UniqueFd fd_;
+  std::string name_;
+  std::size_t max_line_bytes_;
+  std::string buffer_;
+  std::size_t start_ = 0;
+  bool is_eof_ = false;
+};
+
+// "-" is stdin; anything else is opened read-only. Throws FatalError naming the path.
+[[nodiscard]] std::unique_ptr<RecordReader> open_url_list(const std::string& path);
+
+}  // namespace dupipe::producer

@@ -1,0 +1,140 @@
+// The report reader: what the aggregator writes reads back field for field; each way a report
+// can be wrong is refused with the JSON path of the bad value in the message.
+#include "common/report_reader.hpp"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "aggregator/report.hpp"
+#include "tests/unit/test_support.hpp"
+
+namespace dupipe {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+const std::string kDigestA(64, 'a');
+const std::string kDigestB(64, 'b');
+
+// What the aggregator writes for a small run: a group of 3, a group of 2, one failure per stage.
+std::string aggregator_report() {
+  aggregator::ReportBuilder builder("sha256");
+  for (const auto& [id, digest, size] :
+       {std::tuple{"1", kDigestA, 10}, std::tuple{"2", kDigestA, 10}, std::tuple{"3", kDigestA, 10},
+        std::tuple{"4", kDigestB, 7}, std::tuple{"5", kDigestB, 7}, std::tuple{"6", kDigestA, 11}}) {
+    EXPECT_TRUE(builder.add(DigestRecord{id, std::string("http://h/") + id, std::string("/o/") + id,
+                                         static_cast<std::uint64_t>(size), "sha256", digest}));
+  }
+  builder.add(FailureRecord{"7", "ftp://x/", Stage::kProducer, "line 7: unsupported scheme 'ftp'"});
+  builder.add(FailureRecord{"8", "http://h/404", Stage::kFetcher, "HTTP 404"});
+  builder.add(FailureRecord{"9", "http://h/9", Stage::kHasher, "/o/9: cannot open"});
+  return aggregator::to_json(builder.build());
+}
+
+Json report_json() { return Json::parse(aggregator_report()); }
+
+TEST(ReportReader, ReadsWhatTheAggregatorWrites) {
+  const auto report = parse_report(aggregator_report());
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_EQ(report->algorithm, "sha256");
+  EXPECT_EQ(report->complete, true);
+  EXPECT_EQ(report->summary.urls, 9U);
+  EXPECT_EQ(report->summary.fetched, 6U);
+  EXPECT_EQ(report->summary.failed, 2U);
+  EXPECT_EQ(report->summary.rejected, 1U);
+  EXPECT_EQ(report->summary.duplicate_files, 3U);
+  EXPECT_EQ(report->summary.wasted_bytes, 27U);
+  ASSERT_EQ(report->groups.size(), 2U);
+  EXPECT_EQ(report->groups[0].digest, kDigestA);
+  ASSERT_EQ(report->groups[0].files.size(), 3U);
+  EXPECT_EQ(report->groups[0].files[2].url, "http://h/3");
+  EXPECT_EQ(report->groups[0].files[2].path, "/o/3");
+  ASSERT_EQ(report->failures.size(), 3U);
+  EXPECT_EQ(report->failures[1].stage, "fetcher");
+  EXPECT_EQ(report->failures[1].error, "HTTP 404");
+}
+
+TEST(ReportReader, ReadsTheCompleteFlag) {
+  Json json = report_json();
+  json["complete"] = false;
+  const auto report = parse_report(json.dump());
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_EQ(report->complete, false);
+}
+
+struct Broken {
+  std::string name;
+  void (*change)(Json&);
+  std::string error;  // the message must start with this
+};
+
+void PrintTo(const Broken& c, std::ostream* os) { *os << c.name; }
+
+class ReportReaderRefuses : public ::testing::TestWithParam<Broken> {};
+
+TEST_P(ReportReaderRefuses, ABrokenReportNamingThePath) {
+  Json json = report_json();
+  GetParam().change(json);
+  const auto report = parse_report(json.dump());
+  ASSERT_FALSE(report) << GetParam().name;
+  EXPECT_TRUE(report.error().message.starts_with(GetParam().error)) << report.error().message;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    ReportReader, ReportReaderRefuses,
+    ::testing::Values(
+        Broken{"NotAnObject", [](Json& j) { j = Json::array(); }, "report: expected an object"},
+        Broken{"NoVersion", [](Json& j) { j.erase("version"); }, "report: missing key \"version\""},
+        Broken{"Version2", [](Json& j) { j["version"] = 2; }, "version: 2, this reader knows 1"},
+        Broken{"VersionText", [](Json& j) { j["version"] = "1"; }, "version: expected an unsigned"},
+        Broken{"UnknownKey", [](Json& j) { j["extra"] = 1; }, "extra: unknown key"},
+        Broken{"DirMode", [](Json& j) { j["mode"] = "dir"; }, "mode: a directory-mode report"},
+        Broken{"Algorithm", [](Json& j) { j["algorithm"] = "crc32"; }, "algorithm: unknown \"crc32\""},
+        Broken{"Complete", [](Json& j) { j["complete"] = 1; }, "complete: expected true or false"},
+        Broken{"NegativeCount", [](Json& j) { j["summary"]["urls"] = -1; }, "summary.urls: expected an unsigned"},
+        Broken{"FloatCount", [](Json& j) { j["summary"]["fetched"] = 6.0; }, "summary.fetched: expected an unsigned"},
+        Broken{"SummaryKey", [](Json& j) { j["summary"].erase("failed"); }, "summary: missing key \"failed\""},
+        Broken{"Urls", [](Json& j) { j["summary"]["urls"] = 10; }, "summary.urls: not fetched"},
+        Broken{"Wrap", [](Json& j) {
+                 j["summary"]["fetched"] = UINT64_MAX; j["summary"]["urls"] = 2; }, "summary.urls: not fetched"},
+        Broken{"Rejected", [](Json& j) {
+                 j["summary"]["rejected"] = 2; j["summary"]["urls"] = 10; }, "summary.rejected"},
+        Broken{"Groups", [](Json& j) { j["summary"]["duplicate_groups"] = 3; }, "summary.duplicate_groups"},
+        Broken{"Wasted", [](Json& j) { j["summary"]["wasted_bytes"] = 1; }, "summary.wasted_bytes"},
+        Broken{"Fetched", [](Json& j) {
+                 j["summary"]["fetched"] = 2; j["summary"]["urls"] = 5; }, "summary.fetched: fewer"},
+        Broken{"Digest", [](Json& j) { j["groups"][1]["digest"] = "abc"; }, "groups[1].digest: 3 hex digits, sha256 has 64"},
+        Broken{"DigestCase", [](Json& j) { j["groups"][0]["digest"] = std::string(64, 'A'); }, "groups[0].digest: not lowercase hex"},
+        Broken{"OneFile", [](Json& j) { j["groups"][1]["files"].erase(1); }, "groups[1].files: a group has at least 2"},
+        Broken{"FileUrl", [](Json& j) { j["groups"][0]["files"][2]["url"] = 3; }, "groups[0].files[2].url: expected a string"},
+        Broken{"FileKey", [](Json& j) { j["groups"][0]["files"][0]["x"] = ""; }, "groups[0].files[0].x: unknown key"},
+        Broken{"Stage", [](Json& j) { j["failures"][2]["stage"] = "launcher"; }, "failures[2].stage: unknown stage"},
+        Broken{"FailureKey", [](Json& j) { j["failures"][0].erase("error"); }, "failures[0]: missing key \"error\""},
+        Broken{"GroupsType", [](Json& j) { j["groups"] = Json::object(); }, "groups: expected an array"}));
+
+TEST(ReportReader, RefusesTextThatIsNotJson) {
+  for (const std::string text : {"", "{", "{\"version\": 1,}", "\xff", "[1] x"}) {
+    const auto report = parse_report(text);
+    ASSERT_FALSE(report) << text;
+    EXPECT_TRUE(report.error().message.starts_with("report: not valid JSON")) << report.error().message;
+  }
+}
+
+TEST(ReportReader, NamesTheFileItReads) {
+  const testing::TempDir dir;
+  const std::string path = dir.file("report.json");
+  testing::write_file(path, aggregator_report());
+  EXPECT_TRUE(read_report(path));
+  testing::write_file(path, "{}");
+  const auto broken = read_report(path);
+  ASSERT_FALSE(broken);
+  EXPECT_EQ(broken.error().message, path + ": report: missing key \"version\"");
+  const auto missing = read_report(dir.file("none.json"));
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("none.json"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace dupipe

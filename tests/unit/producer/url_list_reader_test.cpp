@@ -1,0 +1,74 @@
+// The producer's URL list reader: lines of any bytes, the last line without a newline, and a
+// line over the limit cut to its head while the lines after it still arrive intact.
+#include "producer/url_list_reader.hpp"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "common/sys.hpp"
+#include "common/url_intake.hpp"
+#include "tests/unit/test_support.hpp"
+
+namespace dupipe::producer {
+namespace {
+
+using testing::TempDir;
+
+std::vector<std::string> read_all(const std::string& contents, std::size_t max_line_bytes) {
+  const TempDir dir;
+  const std::string path = dir.file("urls.txt");
+  testing::write_file(path, contents);
+  auto fd = sys::open_file(path, O_RDONLY);
+  if (!fd) throw std::runtime_error(fd.error().message);
+  UrlListReader reader(std::move(*fd), path, max_line_bytes);
+  std::vector<std::string> lines;
+  for (std::size_t i = 0; i < 100000; ++i) {  // bounded: no test has more lines
+    auto line = reader.read_line();
+    if (!line) return lines;
+    lines.push_back(std::move(*line));
+  }
+  throw std::runtime_error("reader never ended");
+}
+
+TEST(UrlListReader, ReadsLinesWithAnyBytesAndALastLineWithoutNewline) {
+  const std::string nul_line("a\0b", 3);
+  const auto lines = read_all("x\r\n" + nul_line + "\n\n\xff\xfe\nlast", 100);
+  EXPECT_EQ(lines, (std::vector<std::string>{"x\r", nul_line, "", "\xff\xfe", "last"}));
+}
+
+TEST(UrlListReader, CutsALineOverTheLimitAndKeepsTheNextOnes) {
+  const auto lines = read_all("short\n" + std::string(50, 'a') + "\nnext\n", 10);
+  EXPECT_EQ(lines, (std::vector<std::string>{"short", std::string(10, 'a'), "next"}));
+}
+
+TEST(UrlListReader, KeepsALineOfExactlyTheLimit) {
+  const auto lines = read_all(std::string(10, 'b') + "\n" + std::string(11, 'c') + "\nz", 10);
+  EXPECT_EQ(lines, (std::vector<std::string>{std::string(10, 'b'), std::string(10, 'c'), "z"}));
+}
+
+TEST(UrlListReader, CutsLinesSpanningManyReadChunks) {
+  // 3 MiB lines against the real limit: far more than one 64 KiB read each.
+  const std::string huge(3 * 1024 * 1024, 'h');
+  const auto lines = read_all(huge + "\nmiddle\n" + huge, kMaxListLineBytes);
+  ASSERT_EQ(lines.size(), 3U);
+  EXPECT_EQ(lines[0], huge.substr(0, kMaxListLineBytes));
+  EXPECT_EQ(lines[1], "middle");
+  EXPECT_EQ(lines[2], huge.substr(0, kMaxListLineBytes));
+}
+
+TEST(UrlListReader, ReadsAnEmptyFileAsNoLines) { EXPECT_TRUE(read_all("", 10).empty()); }
+
+TEST(UrlListReader, NamesAMissingFile) {
+  try {
+    (void)open_url_list("/nonexistent/urls.txt");
+    FAIL() << "no error";
+  } catch (const FatalError& error) {
+    EXPECT_NE(std::string(error.what()).find("/nonexistent/urls.txt"), std::string::npos) << error.what();
+  }
+}
+
+}  // namespace
+}  // namespace dupipe::producer
