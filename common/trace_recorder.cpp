@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
@@ -19,18 +20,58 @@ namespace {
 constexpr std::int64_t kSyntheticTidBase = std::int64_t{1} << 30;
 constexpr std::uint32_t kTracksPerProcess = 64;  // pid_max (2^22) x 64 + 2^30 < 2^31
 
-// Records and file names are hostile bytes: invalid UTF-8 becomes U+FFFD instead of a throw.
-std::string json_string(std::string_view text) {
-  return nlohmann::json(std::string(text))
-      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+// Records and file names are hostile bytes. ASCII (nearly every record) is escaped here, cheaply;
+// text with other bytes goes through nlohmann, which makes invalid UTF-8 U+FFFD instead of a throw.
+void append_json_string(std::string& out, std::string_view text) {
+  for (const char c : text) {
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      out += nlohmann::json(std::string(text))
+                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      return;
+    }
+  }
+  out += '"';
+  std::size_t plain_from = 0;  // runs of plain bytes are appended at once
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text.substr(plain_from, i - plain_from));
+    plain_from = i + 1;
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c == '\t') {
+      out += "\\t";
+    } else {
+      std::array<char, 8> escape{};
+      std::snprintf(escape.data(), escape.size(), "\\u%04x", static_cast<unsigned>(c));
+      out += escape.data();
+    }
+  }
+  out.append(text.substr(plain_from));
+  out += '"';
 }
 
-std::string microseconds(std::uint64_t ns) {  // exact decimal text, no double rounding
-  std::array<char, 32> text{};
-  std::snprintf(text.data(), text.size(), "%llu.%03llu",
-                static_cast<unsigned long long>(ns / 1000),
-                static_cast<unsigned long long>(ns % 1000));
-  return text.data();
+std::string json_string(std::string_view text) {
+  std::string out;
+  append_json_string(out, text);
+  return out;
+}
+
+void append_microseconds(std::string& out, std::uint64_t ns) {  // exact decimal, no rounding
+  std::array<char, 24> digits{};
+  const auto whole = std::to_chars(digits.data(), digits.data() + digits.size(), ns / 1000).ptr;
+  out.append(digits.data(), whole);
+  const auto fraction = static_cast<unsigned>(ns % 1000);
+  out += '.';
+  out += static_cast<char>('0' + fraction / 100);
+  out += static_cast<char>('0' + fraction / 10 % 10);
+  out += static_cast<char>('0' + fraction % 10);
+}
+
+void append_number(std::string& out, std::int64_t n) {
+  std::array<char, 24> digits{};
+  out.append(digits.data(), std::to_chars(digits.data(), digits.data() + digits.size(), n).ptr);
 }
 
 std::string track_name(std::uint32_t track) {
@@ -56,13 +97,30 @@ std::int64_t trace_tid(pid_t pid, std::uint32_t track) {
 }
 
 std::string trace_event_json(const TraceSpan& span, pid_t pid) {
-  std::string text = "{\"ph\":\"X\",\"cat\":" + json_string(span.category) +
-                     ",\"name\":" + json_string(span.name) + ",\"pid\":" + std::to_string(pid) +
-                     ",\"tid\":" + std::to_string(trace_tid(pid, span.track)) +
-                     ",\"ts\":" + microseconds(span.begin_ns) +
-                     ",\"dur\":" + microseconds(span.end_ns - span.begin_ns);
-  if (!span.item.empty()) text += ",\"args\":{\"item\":" + json_string(span.item) + "}";
-  return text + "}";
+  std::string text;
+  append_trace_event(text, span, pid);
+  return text;
+}
+
+void append_trace_event(std::string& out, const TraceSpan& span, pid_t pid) {
+  out += "{\"ph\":\"X\",\"cat\":";
+  append_json_string(out, span.category);
+  out += ",\"name\":";
+  append_json_string(out, span.name);
+  out += ",\"pid\":";
+  append_number(out, pid);
+  out += ",\"tid\":";
+  append_number(out, trace_tid(pid, span.track));
+  out += ",\"ts\":";
+  append_microseconds(out, span.begin_ns);
+  out += ",\"dur\":";
+  append_microseconds(out, span.end_ns - span.begin_ns);
+  if (!span.item.empty()) {
+    out += ",\"args\":{\"item\":";
+    append_json_string(out, span.item);
+    out += '}';
+  }
+  out += '}';
 }
 
 std::unique_ptr<TraceRecorder> TraceRecorder::from_environment(std::string_view role,
@@ -124,7 +182,7 @@ void TraceRecorder::flush_locked() {
       append_metadata("thread_name", trace_tid(pid_, span.track), "name",
                       json_string(track_name(span.track)));
     }
-    text_ += trace_event_json(span, pid_);
+    append_trace_event(text_, span, pid_);
     text_ += '\n';
   }
   pending_.clear();

@@ -63,5 +63,6 @@ class TraceRecorder {
 
 // One span as a Chrome trace-event "X" object (microseconds), without a trailing newline.
 [[nodiscard]] std::string trace_event_json(const TraceSpan& span, pid_t pid);
+void append_trace_event(std::string& out, const TraceSpan& span, pid_t pid);
 
 }  // namespace dupipe
