@@ -5,6 +5,7 @@
 #include "common/error.hpp"
 #include "common/exit_code.hpp"
 #include "common/signals.hpp"
+#include "common/trace_recorder.hpp"
 
 namespace dupipe::cli {
 
@@ -31,6 +32,7 @@ std::unique_ptr<StageStats> stage_stats(std::string_view role, const Logger& log
   std::string problem;
   auto stats = StageStats::from_environment(role, &problem);
   if (!problem.empty()) logger.warning(problem);
+  if (stats) stats->attach_trace(TraceRecorder::from_environment(role, logger));
   return stats;
 }
 

@@ -26,7 +26,8 @@ void add_common_options(CLI::App& app, bool& verbose);
                             const std::function<void(const Logger&)>& body);
 
 // The live counters of this stage when the launcher made a stats area (DUPIPE_STATS), else
-// nullptr; a problem with the area is logged as a warning and the stage runs without them.
+// nullptr; a problem with the area is logged as a warning and the stage runs without them. Under
+// --trace (DUPIPE_TRACE_DIR) the counters carry the stage's TraceRecorder too.
 [[nodiscard]] std::unique_ptr<StageStats> stage_stats(std::string_view role, const Logger& logger);
 
 }  // namespace dupipe::cli

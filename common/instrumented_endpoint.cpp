@@ -1,18 +1,24 @@
 #include "common/instrumented_endpoint.hpp"
 
+#include "common/trace_recorder.hpp"
+
 namespace dupipe {
 namespace {
 
+// The times come from set_activity, which reads the clock anyway: tracing adds no clock reads.
 class InstrumentedReader final : public RecordReader {
  public:
-  InstrumentedReader(std::unique_ptr<RecordReader> inner, StageStats& stats)
-      : inner_(std::move(inner)), stats_(stats) {}
+  InstrumentedReader(std::unique_ptr<RecordReader> inner, StageStats& stats, RecordSpanEnd end)
+      : inner_(std::move(inner)), stats_(stats) {
+    if (stats_.trace() != nullptr) stats_.trace()->set_span_end(end);
+  }
 
   std::optional<std::string> read_line() override {
-    stats_.set_activity(Activity::kReading);
+    const std::uint64_t begin = stats_.set_activity(Activity::kReading);
     auto line = inner_->read_line();
     if (line) stats_.record_in(*line);
-    stats_.set_activity(line ? Activity::kWorking : Activity::kDone);
+    const std::uint64_t end = stats_.set_activity(line ? Activity::kWorking : Activity::kDone);
+    if (stats_.trace() != nullptr) stats_.trace()->read(begin, end, line ? &*line : nullptr);
     return line;
   }
   void acknowledge() override { inner_->acknowledge(); }
@@ -29,10 +35,11 @@ class InstrumentedWriter final : public RecordWriter {
       : inner_(std::move(inner)), stats_(stats) {}
 
   void write_line(std::string_view line) override {
-    stats_.set_activity(Activity::kWriting);
+    const std::uint64_t begin = stats_.set_activity(Activity::kWriting);
     inner_->write_line(line);
     stats_.record_out(line);
-    stats_.set_activity(Activity::kWorking);
+    const std::uint64_t end = stats_.set_activity(Activity::kWorking);
+    if (stats_.trace() != nullptr) stats_.trace()->wrote(begin, end, line);
   }
   [[nodiscard]] const std::string& name() const override { return inner_->name(); }
 
@@ -43,9 +50,10 @@ class InstrumentedWriter final : public RecordWriter {
 
 }  // namespace
 
-std::unique_ptr<RecordReader> instrument(std::unique_ptr<RecordReader> reader, StageStats* stats) {
+std::unique_ptr<RecordReader> instrument(std::unique_ptr<RecordReader> reader, StageStats* stats,
+                                         RecordSpanEnd span_end) {
   if (stats == nullptr) return reader;
-  return std::make_unique<InstrumentedReader>(std::move(reader), *stats);
+  return std::make_unique<InstrumentedReader>(std::move(reader), *stats, span_end);
 }
 
 std::unique_ptr<RecordWriter> instrument(std::unique_ptr<RecordWriter> writer, StageStats* stats) {

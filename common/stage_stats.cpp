@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <boost/interprocess/shared_memory_object.hpp>
+#include <charconv>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -13,15 +14,17 @@
 
 #include "common/error.hpp"
 #include "common/url_intake.hpp"
+#include "common/record_codec.hpp"
+#include "common/trace_recorder.hpp"
 
 namespace dupipe {
 
 namespace stats {
 
-// The area's format (version 1): a header, then slots of 256 bytes at fixed offsets. Plain data,
+// The area's format (version 2): a header, then slots of 320 bytes at fixed offsets. Plain data,
 // no pointers; every field a stage updates is an atomic with one writer (the slot's owner).
 inline constexpr std::uint64_t kMagic = 0x3153'4550'4950'5544;  // "DUPIPES1" in little endian
-inline constexpr std::uint32_t kVersion = 1;
+inline constexpr std::uint32_t kVersion = 2;  // 2: payload_bytes
 inline constexpr std::size_t kItemWords = 24;  // current item: up to 192 bytes
 inline constexpr std::size_t kRoleBytes = 24;
 
@@ -51,6 +54,7 @@ struct alignas(64) StageSlot {
   std::atomic<std::uint32_t> item_length;
   char role[kRoleBytes];  // written before is_claimed, never after
   std::atomic<std::uint64_t> item_words[kItemWords];
+  std::atomic<std::uint64_t> payload_bytes;  // in the padding of version 1: slot size unchanged
 };
 
 static_assert(std::is_standard_layout_v<AreaHeader> && std::is_standard_layout_v<StageSlot>);
@@ -91,6 +95,16 @@ std::string read_item(const StageSlot& slot) {
   std::atomic_thread_fence(std::memory_order_acquire);
   if (slot.item_seq.load(std::memory_order_relaxed) != before) return {};
   return std::string(reinterpret_cast<const char*>(words), length);
+}
+
+// The size field of a P record (docs/PROTOCOL.md), 0 if it does not parse: a count, not a check.
+std::uint64_t file_record_size(std::string_view record) {
+  const auto fields = decode_fields(record);
+  if (!fields || fields->size() < 5) return 0;
+  std::uint64_t size = 0;
+  const std::string& text = (*fields)[4];
+  std::from_chars(text.data(), text.data() + text.size(), size);
+  return size;
 }
 
 std::string area_context(const std::string& name, std::string_view what) {
@@ -207,6 +221,7 @@ std::vector<StageSnapshot> StatsArea::snapshot() const {
     stage.bytes_in = relaxed(s.bytes_in);
     stage.bytes_out = relaxed(s.bytes_out);
     stage.failures_out = relaxed(s.failures_out);
+    stage.payload_bytes = relaxed(s.payload_bytes);
     stage.current_item = read_item(s);
     stage.is_alive = is_alive({stage.pid, stage.start_ticks});
     stages.push_back(std::move(stage));
@@ -240,9 +255,18 @@ StageStats::StageStats(StatsArea area, std::string_view role) : area_(std::move(
   slot_->is_claimed.store(1, std::memory_order_release);
 }
 
-void StageStats::set_activity(Activity activity) {
-  slot_->activity_since_ns.store(monotonic_ns(), std::memory_order_relaxed);
+StageStats::~StageStats() {
+  set_activity(Activity::kDone);
+  trace_.reset();
+}
+
+void StageStats::attach_trace(std::unique_ptr<TraceRecorder> trace) { trace_ = std::move(trace); }
+
+std::uint64_t StageStats::set_activity(Activity activity) {
+  const std::uint64_t now = monotonic_ns();
+  slot_->activity_since_ns.store(now, std::memory_order_relaxed);
   slot_->activity.store(static_cast<std::uint32_t>(activity), std::memory_order_release);
+  return now;
 }
 
 void StageStats::record_in(std::string_view line) {
@@ -270,14 +294,18 @@ void StageStats::record_in(std::string_view line) {
 void StageStats::record_out(std::string_view line) {
   std::uint64_t records = 0;
   std::uint64_t failures = 0;
+  std::uint64_t payload = 0;
   for (std::size_t start = 0; start <= line.size();) {
     const std::size_t end = std::min(line.find('\n', start), line.size());
+    const std::string_view record = line.substr(start, end - start);
     ++records;
-    failures += line.substr(start, end - start).starts_with("F\t") ? 1 : 0;
+    failures += record.starts_with("F\t") ? 1 : 0;
+    if (record.starts_with("P\t")) payload += file_record_size(record);
     start = end + 1;
   }
   bump(slot_->records_out, records);
   bump(slot_->failures_out, failures);
+  if (payload > 0) bump(slot_->payload_bytes, payload);
   bump(slot_->bytes_out, static_cast<std::uint64_t>(line.size() + 1));
 }
 

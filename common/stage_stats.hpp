@@ -21,6 +21,8 @@
 
 namespace dupipe {
 
+class TraceRecorder;
+
 namespace stats {
 struct AreaHeader;
 struct StageSlot;
@@ -50,6 +52,7 @@ struct StageSnapshot {
   std::uint64_t bytes_in = 0;
   std::uint64_t bytes_out = 0;
   std::uint64_t failures_out = 0;  // F records written
+  std::uint64_t payload_bytes = 0; // sizes of the files named by P records written (downloads)
   std::string current_item;        // empty while the item is being replaced
   bool is_alive = false;
 };
@@ -89,15 +92,21 @@ class StageStats {
   StageStats(StatsArea area, std::string_view role);  // FatalError if no slot is free
   StageStats(const StageStats&) = delete;
   StageStats& operator=(const StageStats&) = delete;
-  ~StageStats() { set_activity(Activity::kDone); }
+  ~StageStats();  // marks the stage done, then ends its trace
 
-  void set_activity(Activity activity);
+  // Returns the time it stored (monotonic_ns), for the caller's trace.
+  std::uint64_t set_activity(Activity activity);
   void record_in(std::string_view line);   // counts it and makes it the current item
   void record_out(std::string_view line);  // counts its records (and F records as failures)
+
+  // --trace: the instrumented endpoints report their calls to this recorder too.
+  void attach_trace(std::unique_ptr<TraceRecorder> trace);
+  [[nodiscard]] TraceRecorder* trace() const { return trace_.get(); }
 
  private:
   StatsArea area_;
   stats::StageSlot* slot_ = nullptr;
+  std::unique_ptr<TraceRecorder> trace_;
 };
 
 }  // namespace dupipe

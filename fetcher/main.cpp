@@ -88,7 +88,9 @@ int main(int argc, char** argv) {
     const dupipe::UrlPolicy policy{d.allow_file};
     dupipe::fetcher::Engine engine(d, logger);
     const auto stats = dupipe::cli::stage_stats("fetcher", logger);
-    const auto input = dupipe::instrument(dupipe::open_reader(config.in), stats.get());
+    // Many records in flight: a record's trace span ends when its P or F record is written.
+    const auto input = dupipe::instrument(dupipe::open_reader(config.in), stats.get(),
+                                          dupipe::RecordSpanEnd::kMatchingOutput);
     auto output = dupipe::instrument(dupipe::open_writer(config.out), stats.get());
     if (!journal.empty()) {
       output = std::make_unique<dupipe::JournalingWriter>(

@@ -66,6 +66,16 @@ Options:
                         copies sharing the FIFO must read one line at a time under 'flock 0'
                         (see scripts/examples/sha256_hasher.sh)
   --bin-dir DIR         where the dupipe executables are (default: build/bin of this checkout)
+Watching a run (URL mode; docs/LAB.md):
+  --monitor             show dupipe-top in this terminal until the run ends; the stages'
+                        messages go to OUT/run.log meanwhile
+  --progress, --no-progress  the one-line progress bar (URLs done/total, bytes, rates, ETA) on
+                        stdout, by default shown only when stdout is a terminal
+  --trace FILE          write a Chrome trace-event JSON of the run to FILE (Perfetto,
+                        chrome://tracing): a track per process, a span per record per stage,
+                        blocked-on-read/write spans
+  Every URL-mode run also writes OUT/timeline.jsonl (the counters every 100 ms) and
+  OUT/report.html (summary, duplicate groups, failures, a timeline of each process).
   -v, --verbose         stages log every record
 Directory mode:
   --dir DIR             walk DIR (repeatable); report paths, hard links and OUT/actions.sh
@@ -114,6 +124,8 @@ need_value() { [[ $# -ge 2 && -n $2 ]] || die_usage "option $1 needs a value"; }
 need_count() { [[ $2 =~ ^[1-9][0-9]*$ ]] || die_usage "$1 needs a positive integer, got '$2'"; }
 # shellcheck source=lib/links.sh
 source "$script_dir/lib/links.sh"
+# shellcheck source=lib/observe.sh
+source "$script_dir/lib/observe.sh"
 
 # shellcheck disable=SC2034  # shm_capacity and run_id are read by scripts/lib/links.sh
 while [[ $# -gt 0 ]]; do
@@ -142,6 +154,10 @@ while [[ $# -gt 0 ]]; do
     --hasher-cmd) need_value "$@"; hasher_cmd=$2; shift 2 ;;
     --bin-dir) need_value "$@"; bin_dir=$2; shift 2 ;;
     -v|--verbose) stage_args+=(--verbose); shift ;;
+    --monitor) monitor=1; shift ;;
+    --progress) progress=on; shift ;;
+    --no-progress) progress=off; shift ;;
+    --trace) need_value "$@"; trace_file=$2; shift 2 ;;
     --dir) need_value "$@"; dir_roots+=("$2"); shift 2 ;;
     --follow-links) dir_walk_args+=("$1"); shift ;;
     --include-empty) dir_group_args+=("$1"); shift ;;
@@ -159,6 +175,7 @@ if [[ $cleanup_only -eq 1 ]]; then
 fi
 [[ $# -eq 0 || -z $urls_file ]] || die_usage "only one URLS_FILE"
 case $algo in sha256|sha1|md5|blake2b|xxh128) ;; *) die_usage "unsupported --algo '$algo' (sha256, sha1, md5, blake2b, xxh128)" ;; esac
+observe_check "${#dir_roots[@]}"
 if [[ ${#dir_roots[@]} -gt 0 ]]; then
   [[ $# -eq 0 && -z $urls_file ]] || die_usage "--dir and a URLS_FILE exclude each other"
   # shellcheck disable=SC2154  # link_override is declared in scripts/lib/links.sh
@@ -194,7 +211,9 @@ cleanup() {
   local status=$?
   trap - EXIT INT TERM
   stop_children
+  observe_stop "$status"
   save_stage_counters "$out/stages.jsonl"
+  observe_merge_trace
   remove_shm_links
   if [[ $keep_run_dir -eq 1 ]]; then
     log "run directory kept: $run_dir"
@@ -222,6 +241,7 @@ stand_in_links=()
 resolve_links "$transport" "${stand_in_links[@]}"
 # Every pass starts each stage once more, and each restart takes a slot of its own.
 create_stats_area $(( (fetchers + hashers + 2) * (refeeds + 1) + 4 * max_restarts ))
+observe_prepare
 
 # A stand-in reads stdin and writes stdout; packet mode would hand a shell 'read' a broken line,
 # so the link read by a stand-in carries a plain byte stream.
@@ -231,5 +251,7 @@ paths_mode=packet
 
 run_url_pipeline
 
+observe_stop 0
 echo "Report: $out/report.json (text: $out/report.txt)"
+observe_report
 sed -n '2p' "$out/report.txt"

@@ -52,6 +52,7 @@ nlohmann::json stage_json(const StageSnapshot& s) {
           {"bytes_in", s.bytes_in},
           {"bytes_out", s.bytes_out},
           {"failures_out", s.failures_out},
+          {"payload_bytes", s.payload_bytes},
           {"current_item", s.current_item},
           {"alive", s.is_alive}};
 }

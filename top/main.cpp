@@ -11,6 +11,7 @@
 #include "common/exit_code.hpp"
 #include "common/signals.hpp"
 #include "top/monitor.hpp"
+#include "top/recorder.hpp"
 #include "top/render.hpp"
 
 namespace {
@@ -112,6 +113,7 @@ std::optional<std::string> find_run(const std::string& given) {
 int main(int argc, char** argv) {
   std::string run_dir;
   bool is_once = false;
+  top::RecorderOptions recorder;
   int interval_ms = 500;
   top::SortKey sort = top::SortKey::kStart;
   CLI::App app{
@@ -121,6 +123,10 @@ int main(int argc, char** argv) {
   app.add_option("run_dir", run_dir,
                  "The run directory (run_pipeline.sh prints it); default: the only live one");
   app.add_flag("--once", is_once, "Print one snapshot as text and exit (no terminal needed)");
+  app.add_option("--record", recorder.timeline_path,
+                 "No screen: append a sample per interval to FILE (JSON lines) until the run ends");
+  app.add_flag("--progress", recorder.show_progress,
+               "No screen: redraw a one-line progress bar on stdout until the run ends");
   app.add_option("--interval-ms", interval_ms, "Refresh interval")
       ->capture_default_str()
       ->check(CLI::Range(100, 10000));
@@ -132,5 +138,10 @@ int main(int argc, char** argv) {
   const auto run = find_run(run_dir);
   if (!run) return dupipe::to_int(dupipe::ExitCode::kUsage);
   dupipe::install_stop_handlers();
+  if (!recorder.timeline_path.empty() || recorder.show_progress) {
+    recorder.run_dir = *run;
+    recorder.interval_ms = interval_ms;
+    return top::run_recorder(recorder, std::cout);
+  }
   return is_once ? print_once(*run, interval_ms, sort) : run_curses(*run, interval_ms, sort);
 }

@@ -229,6 +229,7 @@ run_pass() {
     log "run directory $run_dir; $(describe_links)"
     log "started producer, $fetchers fetchers, $hashers hashers, aggregator (pids in $run_dir/pids)"
     log "download concurrency: $fetchers fetchers x $transfers transfers = $((fetchers * transfers))"
+    observe_start
   fi
   supervise_pass
   remove_links

@@ -37,6 +37,15 @@ TEST_F(StageStatsTest, CountsRecordsInAndOutAndShowsTheCurrentItem) {
   EXPECT_EQ(stages[0].activity, Activity::kReading);
 }
 
+TEST_F(StageStatsTest, PRecordsWrittenAddTheirFileSizesToThePayloadBytes) {
+  StatsArea::create(name_, 1, std::nullopt);
+  StageStats stats(StatsArea::open(name_), "fetcher");
+  stats.record_out("P\tid\thttp://a/\t/x\t1000");
+  stats.record_out("P\tid2\thttp://b/\t/y\t24\nF\tid3\thttp://c/\tfetcher\tHTTP 404");
+  stats.record_out("H\tid\thttp://a/\t/x\t1000\tsha256\tabc");  // not a download
+  EXPECT_EQ(StatsArea::open(name_).snapshot()[0].payload_bytes, 1024u);
+}
+
 TEST_F(StageStatsTest, ALongItemIsCutTo192Bytes) {
   StatsArea::create(name_, 1, std::nullopt);
   StageStats stats(StatsArea::open(name_), "fetcher");
