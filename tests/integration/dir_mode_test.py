@@ -59,6 +59,9 @@ def case_contents():
         # for the partial digests, 2 x 4 KiB of each of the six BIG-byte files.
         expect(s["bytes_hashed"] == 4 * BIG + 2 * 4 + 2 * 16, f"bytes_hashed {s}")
         expect(s["bytes_partial"] == 6 * 8192, f"bytes_partial {s}")
+        # The report contract of URL mode, with `path` set and `url` absent.
+        entries = [f for g in report["groups"] for f in g["files"]]
+        expect(entries and all("path" in f and "url" not in f for f in entries), f"entries {entries}")
         d = [g for g in report["groups"] if g["size"] == BIG][0]
         expect(d["digest"] == hashlib.sha256(pattern("big", BIG)).hexdigest(), "digest of d*")
         # --include-empty: the two empty files (physical files of size 0) form one group.
@@ -183,6 +186,11 @@ def case_links():
         os.symlink("loop1", os.path.join(root, "loop2"))
         os.mkdir(os.path.join(root, "dir"))
         os.symlink("..", os.path.join(root, "dir", "up"))
+        os.mkfifo(os.path.join(root, "fifo"))  # special files are skipped, never opened or failed
+        import socket
+        sock = socket.socket(socket.AF_UNIX)
+        sock.bind(os.path.join(root, "sock"))
+        sock.close()  # the socket file stays
         out = os.path.join(work.path, "out")
         run(work, ["--dir", root, "--out", out])
         r = load(out)
@@ -191,7 +199,7 @@ def case_links():
                f"hardlinks {hardlinks_of(r, root)}")
         expect(r["summary"]["wasted_bytes"] == BIG and r["summary"]["duplicate_files"] == 1, f"summary {r['summary']}")
         expect(r["summary"]["hashed"] == 2, f"hard links hashed more than once: {r['summary']}")
-        expect(r["summary"]["skipped"] == 4 and not r["failures"], f"symlinks: {r['summary']} {r['failures']}")
+        expect(r["summary"]["skipped"] == 6 and not r["failures"], f"symlinks, FIFO, socket: {r['summary']} {r['failures']}")
         run(work, ["--dir", root, "--out", out, "--follow-links"])
         r = load(out)
         # Followed, 'sym' is another name of h1copy; the loops fail; dir/up leads back to the root.
