@@ -111,7 +111,7 @@ printf '  dupipe sha256 hashed %d MiB in full: ideal %.2f s at %s GB/s x %d core
 # phase MODE ERR_FILE: "seconds bytes" of a hashing pass, from the first file any hasher of that
 # mode took to the end of the last one's input (hasher/main.cpp logs its monotonic times).
 phase() {
-  awk -v mode="$1" '$0 ~ (": info: " mode " pass: ") {
+  awk -v mode="$1" '$0 ~ ("]: " mode " pass: ") {
       bytes += $(NF - 9); first = (first == "" || $(NF - 2) < first) ? $(NF - 2) : first
       last = ($NF > last) ? $NF : last }
     END { if (first == "") print "0 0"; else printf "%.3f %d\n", (last - first) / 1e9, bytes }' "$2"
