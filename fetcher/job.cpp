@@ -71,19 +71,19 @@ std::optional<Request> Job::gate_request() {
 
 std::optional<Request> Job::segment_request(Clock::time_point now, bool may_steal) {
   for (std::size_t i = 0; i < segments_.size(); ++i) {
-    if (segments_[i].state == SegmentState::kPending && now >= ready_at_[i]) return range_request(i);
+    if (segments_[i].state == SegmentState::kPending && now >= ready_at_[i]) return range_request(i, now);
   }
   if (!may_steal) return std::nullopt;
-  const auto victim = pick_steal_victim(segments_, options_.min_steal_bytes);
+  const auto victim = pick_steal_victim(segments_, options_.min_steal_bytes, now);
   if (!victim) return std::nullopt;
   segments_.push_back(split_segment(segments_[*victim]));
   ready_at_.push_back(now);
-  return range_request(segments_.size() - 1);
+  return range_request(segments_.size() - 1, now);
 }
 
-Request Job::range_request(std::size_t index) {
+Request Job::range_request(std::size_t index, Clock::time_point now) {
   Segment& segment = segments_[index];
-  segment.state = SegmentState::kActive;
+  activate(segment, now);
   return Request{index, segment.next, segment.end, true, false, etag_.empty() ? last_modified_ : etag_};
 }
 

@@ -61,7 +61,7 @@ class Job {
 
   std::optional<Request> gate_request();
   std::optional<Request> segment_request(Clock::time_point now, bool may_steal);
-  Request range_request(std::size_t index);
+  Request range_request(std::size_t index, Clock::time_point now);
   // Each returns the error that ends the transfer, or nullopt to go on.
   [[nodiscard]] std::optional<TransferError> check_response(Transfer& transfer);
   [[nodiscard]] std::optional<TransferError> check_complete(Transfer& transfer);

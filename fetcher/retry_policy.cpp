@@ -39,14 +39,21 @@ std::uint64_t retry_delay_ms(const RetryOptions& options, int failed_attempts,
 
 namespace {
 
-// Removes every " after <digits> ms" (libcurl's elapsed time in connect errors).
+// Removes every " after <digits> ms" and " after <digits> milliseconds" (libcurl's elapsed time
+// in connect errors and in timeouts).
 std::string without_elapsed_time(std::string text) {
   constexpr std::string_view kAfter = " after ";
   for (std::size_t at = text.find(kAfter); at != std::string::npos;
        at = text.find(kAfter, at + 1)) {
     std::size_t end = at + kAfter.size();
     while (end < text.size() && text[end] >= '0' && text[end] <= '9') ++end;
-    if (end > at + kAfter.size() && text.compare(end, 3, " ms") == 0) text.erase(at, end + 3 - at);
+    if (end == at + kAfter.size()) continue;
+    for (const std::string_view unit : {" milliseconds", " ms"}) {
+      if (text.compare(end, unit.size(), unit) == 0) {
+        text.erase(at, end + unit.size() - at);
+        break;
+      }
+    }
   }
   return text;
 }

@@ -19,15 +19,44 @@ std::vector<Segment> plan_segments(std::uint64_t begin, std::uint64_t end, std::
   return segments;
 }
 
+void activate(Segment& segment, SteadyTime now) {
+  segment.state = SegmentState::kActive;
+  segment.active_since = now;
+  segment.active_from = segment.next;
+}
+
+namespace {
+
+// A rate measured over less than this is noise (the first chunk, a connection still opening):
+// such a range is not taken over, as its server may be sending much faster than it looks.
+constexpr std::chrono::milliseconds kMinRateWindow{200};
+
+// Seconds until the segment is done at its rate so far; nullopt without a usable rate yet.
+std::optional<double> expected_seconds_left(const Segment& s, SteadyTime now) {
+  const std::uint64_t done = s.next - std::min(s.active_from, s.next);
+  if (done == 0 || now - s.active_since < kMinRateWindow) return std::nullopt;
+  const double elapsed = std::chrono::duration<double>(now - s.active_since).count();
+  return static_cast<double>(s.remaining()) * elapsed / static_cast<double>(done);
+}
+
+}  // namespace
+
 std::optional<std::size_t> pick_steal_victim(const std::vector<Segment>& segments,
-                                             std::uint64_t min_bytes) {
+                                             std::uint64_t min_bytes, SteadyTime now) {
   std::optional<std::size_t> best;
+  double best_seconds = 0;
   for (std::size_t i = 0; i < segments.size(); ++i) {
     const Segment& s = segments[i];
     if (s.state != SegmentState::kActive || s.remaining() < 2 * std::max<std::uint64_t>(min_bytes, 1)) {
       continue;
     }
-    if (!best || s.remaining() > segments[*best].remaining()) best = i;
+    const auto seconds = expected_seconds_left(s, now);
+    if (!seconds) continue;
+    if (!best || *seconds > best_seconds ||
+        (*seconds == best_seconds && s.remaining() > segments[*best].remaining())) {
+      best = i;
+      best_seconds = *seconds;
+    }
   }
   return best;
 }

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 #include <vector>
@@ -48,7 +49,9 @@ std::uint64_t finish_by_size(std::vector<LocalFileRecord> files, const Config& c
   if (!config.pause_dir.empty()) pause_for_test(config.pause_dir, logger);
   for (const LocalFileRecord& file : grouping.candidates) {
     write_record(output, file);
-    output.add_work(2 * 4096);  // what a partial hasher reads of it, at most
+    // What a partial hasher reads of it: small files whole, the others 2 x 4 KiB
+    // (hasher/local_file_hasher.hpp, kWholeFileBytes and kEdgeBytes).
+    output.add_work(std::min<std::uint64_t>(file.size, 64 * 1024));
   }
   logger.info(std::to_string(grouping.unique_size) + " files of unique size not read, " +
               std::to_string(grouping.links.size()) + " hard links");

@@ -74,8 +74,9 @@ SizeGrouping group_by_size(std::vector<LocalFileRecord> files, const SizeOptions
   const auto is_dropped_empty = [&](const LocalFileRecord& f) { return f.size == 0 && !options.include_empty; };
   result.empty = static_cast<std::uint64_t>(std::count_if(physical.begin(), physical.end(), is_dropped_empty));
   std::erase_if(physical, is_dropped_empty);
-  std::sort(physical.begin(), physical.end(),
-            [](const auto& a, const auto& b) { return std::tie(a.size, a.path) < std::tie(b.size, b.path); });
+  std::sort(physical.begin(), physical.end(), [](const auto& a, const auto& b) {
+    return std::tie(b.size, a.path) < std::tie(a.size, b.path);  // largest first: see the header
+  });
   result.unique_size = keep_shared(physical, [](const auto& a, const auto& b) { return a.size == b.size; },
                                    result.candidates);
   return result;
@@ -84,7 +85,7 @@ SizeGrouping group_by_size(std::vector<LocalFileRecord> files, const SizeOptions
 PartialGrouping group_by_partial(std::vector<LocalFileRecord> files) {
   PartialGrouping result;
   std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.size, a.partial, a.path) < std::tie(b.size, b.partial, b.path);
+    return std::tie(b.size, a.partial, a.path) < std::tie(a.size, b.partial, b.path);
   });
   result.unique_partial = keep_shared(files, [](const auto& a, const auto& b) {
     return a.size == b.size && a.partial == b.partial;

@@ -1,6 +1,7 @@
 #include "hasher/hasher.hpp"
 
 #include "common/signals.hpp"
+#include "common/stage_stats.hpp"
 
 namespace dupipe::hasher {
 namespace {
@@ -53,6 +54,7 @@ Counts run(RecordReader& input, RecordWriter& output, FileDigester& digester,
       count_result(result, counts, logger);
       write_record(output, result);
     } else if (mode != HashMode::kUrl && std::holds_alternative<LocalFileRecord>(*record)) {
+      if (counts.first_file_ns == 0) counts.first_file_ns = monotonic_ns();
       const Record result = hash_local_file(std::get<LocalFileRecord>(*record), mode, digester, algorithm);
       count_result(result, counts, logger);
       count_bytes(result, counts);
@@ -68,6 +70,7 @@ Counts run(RecordReader& input, RecordWriter& output, FileDigester& digester,
     }
     input.acknowledge();
   }
+  counts.end_ns = monotonic_ns();
   if (mode != HashMode::kUrl) {
     write_record(output, StatRecord{"hasher", "full_bytes", counts.full_bytes});
     write_record(output, StatRecord{"hasher", "partial_bytes", counts.partial_bytes});

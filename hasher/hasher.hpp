@@ -29,6 +29,10 @@ struct Counts {
   std::uint64_t passed_through = 0;
   std::uint64_t full_bytes = 0;     // directory mode: bytes read for full digests
   std::uint64_t partial_bytes = 0;  // directory mode: bytes read for partial digests
+  // Directory mode: CLOCK_MONOTONIC (ns) when the first W record arrived and when the input
+  // ended, so that a benchmark can time the hashing phase across all hashers (0: no W record).
+  std::uint64_t first_file_ns = 0;
+  std::uint64_t end_ns = 0;
 };
 
 [[nodiscard]] Counts run(RecordReader& input, RecordWriter& output, FileDigester& digester,

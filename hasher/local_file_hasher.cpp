@@ -33,7 +33,7 @@ Record hash_local_file(const LocalFileRecord& file, HashMode mode, FileDigester&
   if (!opened) return failure(file, opened.error().message);
   const int fd = opened->fd.get();
   if (auto change = change_since_walk(opened->identity, file); !change.empty()) return failure(file, change);
-  if (mode == HashMode::kPartial && file.size > 2 * kEdgeBytes) {
+  if (mode == HashMode::kPartial && file.size > kWholeFileBytes) {
     // No second look here: a change during this read is caught by the full hasher's checks.
     auto partial = digester.digest_edges(fd, file.size, kEdgeBytes);
     if (!partial) return failure(file, partial.error().message);

@@ -16,12 +16,17 @@ enum class HashMode {
   kUrl,      // URL mode: P and F records only
   kFull,     // directory mode: every W record gets its full digest
   kPartial,  // directory mode: W records get the digest of their first and last kEdgeBytes,
-             // small files their full digest
+             // files of at most kWholeFileBytes their full digest
 };
 
-// Bytes taken from each end of a file for the partial digest. Files of at most 2 * kEdgeBytes
-// are digested in full at once: reading them again later would cost more than it saves.
+// Bytes taken from each end of a file for the partial digest.
 inline constexpr std::size_t kEdgeBytes = 4096;
+
+// Files of at most this size are digested in full already by the partial hasher, in one read,
+// and never opened again: the partial digest would save little reading, and a file whose edges
+// match another's would cost a second open, fstat and pass through the partial grouper and a
+// full hasher (docs/PERFORMANCE.md, "How often a file is opened", has the measurement).
+inline constexpr std::size_t kWholeFileBytes = 64 * 1024;
 
 [[nodiscard]] Record hash_local_file(const LocalFileRecord& file, HashMode mode,
                                      FileDigester& digester, const std::string& algorithm);

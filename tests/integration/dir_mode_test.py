@@ -6,7 +6,7 @@ import hashlib, os, shutil, stat, subprocess, sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dir_support import *  # noqa: E402,F403
 
-BIG = 20000  # above 2 x 4 KiB: goes through the partial digest before the full hash
+BIG = 100000  # above kWholeFileBytes (64 KiB): goes through the partial digest before the full hash
 
 
 def pattern(seed, size):
@@ -49,16 +49,19 @@ def case_contents():
                f"groups: {groups_of(report, root)}")
         s = report["summary"]
         expect(s["files"] == 13 and s["empty"] == 2 and s["failed"] == 0, f"summary {s}")
-        # 'unique' is the only file of its size; s1/s2, t1/t2 and the six 20000-byte files share
+        # 'unique' is the only file of its size; s1/s2, t1/t2 and the six BIG-byte files share
         # a size; 'last' and 'first' are ruled out by the partial digest, 'middle' by the full one.
         expect(s["unique_size"] == 1, f"unique_size {s}")
         expect(s["unique_partial"] == 2, f"unique_partial {s}")
         expect(s["duplicate_files"] == 3 and s["wasted_bytes"] == 2 * BIG + 16, f"wasted {s}")
         expect(report["mode"] == "dir" and report["algorithm"] == "sha256", "mode/algorithm")
         # Read in full: d1-d3 and 'middle' (its edges match), and the four small same-size files;
-        # for the partial digests, 2 x 4 KiB of each of the six 20000-byte files.
+        # for the partial digests, 2 x 4 KiB of each of the six BIG-byte files.
         expect(s["bytes_hashed"] == 4 * BIG + 2 * 4 + 2 * 16, f"bytes_hashed {s}")
         expect(s["bytes_partial"] == 6 * 8192, f"bytes_partial {s}")
+        # The report contract of URL mode, with `path` set and `url` absent.
+        entries = [f for g in report["groups"] for f in g["files"]]
+        expect(entries and all("path" in f and "url" not in f for f in entries), f"entries {entries}")
         d = [g for g in report["groups"] if g["size"] == BIG][0]
         expect(d["digest"] == hashlib.sha256(pattern("big", BIG)).hexdigest(), "digest of d*")
         # --include-empty: the two empty files (physical files of size 0) form one group.
@@ -183,6 +186,11 @@ def case_links():
         os.symlink("loop1", os.path.join(root, "loop2"))
         os.mkdir(os.path.join(root, "dir"))
         os.symlink("..", os.path.join(root, "dir", "up"))
+        os.mkfifo(os.path.join(root, "fifo"))  # special files are skipped, never opened or failed
+        import socket
+        sock = socket.socket(socket.AF_UNIX)
+        sock.bind(os.path.join(root, "sock"))
+        sock.close()  # the socket file stays
         out = os.path.join(work.path, "out")
         run(work, ["--dir", root, "--out", out])
         r = load(out)
@@ -191,7 +199,7 @@ def case_links():
                f"hardlinks {hardlinks_of(r, root)}")
         expect(r["summary"]["wasted_bytes"] == BIG and r["summary"]["duplicate_files"] == 1, f"summary {r['summary']}")
         expect(r["summary"]["hashed"] == 2, f"hard links hashed more than once: {r['summary']}")
-        expect(r["summary"]["skipped"] == 4 and not r["failures"], f"symlinks: {r['summary']} {r['failures']}")
+        expect(r["summary"]["skipped"] == 6 and not r["failures"], f"symlinks, FIFO, socket: {r['summary']} {r['failures']}")
         run(work, ["--dir", root, "--out", out, "--follow-links"])
         r = load(out)
         # Followed, 'sym' is another name of h1copy; the loops fail; dir/up leads back to the root.
@@ -289,6 +297,80 @@ def case_unopened():
         for name in [b"unique"] + [f"lonely{i}".encode() for i in range(5)]:
             expect(b'"' + root_b + b"/" + name + b'"' not in opened, f"{name} was opened")
         expect(b'"' + root_b + b'/d1"' in opened, "the trace does not show candidate files being opened")
+
+
+WHOLE = 64 * 1024  # hasher/local_file_hasher.hpp kWholeFileBytes: read whole in the partial pass
+BUFFER = 1 << 20   # hasher/digest.hpp: bytes per read(2) of the full pass
+
+
+def case_opens():
+    """How often each file is opened and how its bytes are read (strace -f -y of the whole run):
+    a unique size never; a file of at most WHOLE bytes once, read whole by a partial hasher; a
+    larger one once for its first and last 4 KiB and, only when those match another file's, once
+    more by a full hasher, which reads it front to back in one pass of BUFFER-sized reads after
+    posix_fadvise(SEQUENTIAL)."""
+    import re
+    with Work() as work:
+        root = work.sub("o")
+        big = pattern("opens", 3 * BUFFER + 5)
+        layout = {  # name: (content, opens, bytes read)
+            "lonely": (pattern("lonely", 35001), 0, 0),
+            "s1": (b"small" * 200, 1, 1000), "s2": (b"small" * 200, 1, 1000),
+            "m1": (pattern("mid", WHOLE), 1, WHOLE), "m2": (pattern("mid", WHOLE), 1, WHOLE),
+            "n1": (pattern("n1", 30001), 1, 30001), "n2": (pattern("n2", 30001), 1, 30001),
+            "b1": (big, 2, 8192 + len(big)), "b2": (big, 2, 8192 + len(big)),
+            "c1": (b"\x01" + big[1:], 1, 8192), "c2": (b"\x02" + big[1:], 1, 8192),
+        }
+        for name, (data, _, _) in layout.items():
+            put(root, name, data)
+        trace = os.path.join(work.path, "trace")
+        out = os.path.join(work.path, "out")
+        asan = ":".join(filter(None, [os.environ.get("ASAN_OPTIONS", ""), "detect_leaks=0"]))  # see case_unopened
+        run(work, ["--dir", root, "--out", out], env_extra={"ASAN_OPTIONS": asan},
+            prefix=["strace", "-ff", "-qq", "-y", "-s", "0", "-e", "trace=open,openat,openat2,read,pread64,fadvise64",
+                    "-o", trace])  # -ff: a file per process, so no call is split by another's
+        r = load(out)
+        expect(groups_of(r, root) == {frozenset({b"s1", b"s2"}), frozenset({b"m1", b"m2"}), frozenset({b"b1", b"b2"})},
+               f"groups {groups_of(r, root)}")
+        root_b = os.fsencode(root) + b"/"
+        opens, read, calls, advised = {}, {}, {}, set()
+        call = re.compile(rb'^(\w+)\((.*)\) += (-?\d+)')
+        lines = []
+        for name in os.listdir(work.path):
+            if name.startswith("trace."):
+                with open(os.path.join(work.path, name), "rb") as f:
+                    lines += f.read().splitlines()
+        expect(not any(b"unfinished" in line for line in lines), "a system call split in the trace")
+        for line in lines:
+            m = call.match(line)
+            if not m or int(m.group(3)) < 0:
+                continue
+            name, args = m.group(1), m.group(2)
+            if name.startswith(b"open") and b'"' + root_b in args:
+                n = args.split(b'"')[1][len(root_b):]
+                opens[n] = opens.get(n, 0) + 1
+            elif fd := re.match(rb"\d+<(.*?)>", args):
+                fd_path = fd.group(1)
+                if not fd_path.startswith(root_b):
+                    continue
+                n = fd_path[len(root_b):]
+                if name == b"fadvise64":
+                    expect(b"POSIX_FADV_SEQUENTIAL" in args, f"{n}: {line}")
+                    advised.add(n)
+                else:
+                    read[n] = read.get(n, 0) + int(m.group(3))
+                    calls.setdefault(n, []).append((name, int(m.group(3))))
+        for name, (data, want_opens, want_read) in layout.items():
+            n = name.encode()
+            expect(opens.get(n, 0) == want_opens, f"{name}: opened {opens.get(n, 0)} times, expected {want_opens}")
+            expect(read.get(n, 0) == want_read, f"{name}: {read.get(n, 0)} bytes read, expected {want_read}")
+        # The full pass over b1: plain reads of BUFFER bytes from the start, nothing read twice.
+        full = [size for kind, size in calls.get(b"b1", []) if kind == b"read"]
+        expect(full == [BUFFER] * 3 + [5, 0], f"b1: full pass reads {full}")
+        expect(advised == {b"b1", b"b2"}, f"posix_fadvise(SEQUENTIAL) for {sorted(advised)}, expected b1 and b2")
+        s = r["summary"]
+        expect(s["bytes_hashed"] == 2 * 1000 + 2 * WHOLE + 2 * 30001 + 2 * len(big) and s["bytes_partial"] == 4 * 8192,
+               f"summary {s}")
 
 
 def case_actions():

@@ -31,6 +31,8 @@ rm -rf -- "$TMPDIR"/dupipe-run.*  # what the killed launcher could not remove
 
 run_pipeline "${options[@]}" --resume "$work/urls.txt" >/dev/null 2>"$work/stderr" || fail "resumed run failed: $(cat "$work/stderr")"
 grep -q "resuming" "$work/stderr" || fail "nothing was resumed: $(cat "$work/stderr")"
+grep -q "download concurrency: 2 fetchers x 4 transfers = 8" "$work/stderr" ||
+  fail "the launcher did not show the total concurrency: $(cat "$work/stderr")"
 total=$(stat_value body_bytes)
 ((total < size * 12 / 10)) || fail "$total bytes sent over both runs for $size (first run $first_run)"
 expected=$(digest "$work/root/big.bin")

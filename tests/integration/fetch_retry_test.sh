@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Retries: each transient failure (503 and 429 with Retry-After, 500, a connection dropped
-# mid-body, connection refused) is retried and then succeeds, or fails listing its attempts;
-# permanent ones (404, other 4xx) are tried once. The per-host cap bounds concurrency.
+# mid-body, connection refused, a timeout: low-speed abort or --timeout) is retried and then
+# succeeds, or fails listing its attempts; permanent ones (404, other 4xx) are tried once. The
+# per-host cap bounds concurrency, and connections are reused.
 source "$(dirname "$0")/fetch_lib.sh"
 serve_fixtures
 random_file mid.bin 2
@@ -40,11 +41,37 @@ grep -P '\thttp://127.0.0.1:1/refused\tfetcher\t.*connect.*\(after 3 attempts\)$
 [[ $(stat_value requests) -eq 5 ]] || fail "expected 5 requests, server saw $(stat_value requests)"
 expect_no_part_files "$work/f2"
 
+# Timeouts are transient too: a stalled body (the server sends one byte per second) trips the
+# low-speed abort or the whole-transfer --timeout, is retried, then succeeds or fails listing the
+# attempts.
+reset_stats
+{
+  echo "$base_url/_fail/2/1/a.txt"
+  echo "$base_url/_fail/9/1/mid.bin"
+} | fetch "$work/f5" --retries 2 --min-speed 100 --min-speed-time 1 --retry-max-wait-ms 200
+expect_file /_fail/2/1/a.txt "$work/root/a.txt"
+expect_failure /_fail/9/1/mid.bin "^Timeout was reached: Operation too slow.*\\(after 3 attempts\\)$"
+[[ $(stat_value requests) -eq 6 ]] || fail "expected 3 + 3 requests for the stalled URLs, server saw $(stat_value requests)"
+expect_no_part_files "$work/f5"
+reset_stats
+{
+  echo "$base_url/_fail/1/1/a.txt?whole"
+  echo "$base_url/_fail/9/1/a.txt?whole"
+} | fetch "$work/f6" --retries 1 --timeout 1 --retry-max-wait-ms 200
+expect_file "/_fail/1/1/a.txt?whole" "$work/root/a.txt"
+# Both attempts' causes are listed, as one when they differ only in curl's elapsed time (or bytes
+# received: the server may have sent its first byte before the second timeout).
+expect_failure "/_fail/9/1/a.txt?whole" "^Timeout was reached: Operation timed out .*(\\(after 2 attempts\\)|\\(2 attempts: .*\\))$"
+[[ $(stat_value requests) -eq 4 ]] || fail "expected 2 + 2 requests for --timeout, server saw $(stat_value requests)"
+
 # 16 half-second answers, at most 4 at a time to one host: no faster than 4 rounds.
 for i in $(seq 1 16); do echo "$base_url/_slow/500/a.txt?copy=$i"; done >"$work/slow.txt"
+reset_stats
 start=$(date +%s%N)
 fetch "$work/f3" --transfers 8 --per-host 4 <"$work/slow.txt"
 capped_ms=$((($(date +%s%N) - start) / 1000000))
+# Connections are reused: 16 requests over at most 4 connections (client ports the server saw).
+(($(stat_value connections) <= 4)) || fail "16 requests used $(stat_value connections) connections with --per-host 4"
 start=$(date +%s%N)
 fetch "$work/f4" --transfers 16 --per-host 16 <"$work/slow.txt"
 open_ms=$((($(date +%s%N) - start) / 1000000))

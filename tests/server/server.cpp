@@ -22,6 +22,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <utility>
 #include <variant>
@@ -66,10 +67,15 @@ constexpr std::string_view kUsageNotes =
   /_disposition/<file>?cd=<value>  Content-Disposition: <value> (query-decoded)
   /_fail/<n>/<code>/<file path>    the first n requests of this exact target get
                                    <code> (Retry-After: 1 on 429/503); code 0
-                                   drops the connection after 1000 body bytes
+                                   drops the connection after 1000 body bytes,
+                                   code 1 stalls (one body byte per second)
+  /_slownth/<k>/<bytes_per_sec>/<file>  the k-th request of this exact target
+                                   is sent at that rate, the others at full
+                                   speed (one slow range among fast ones)
   /_location?to=<url>              302 to any URL (file://, ftp://, ...)
   /_stats, /_stats/reset           counters: requests, ranged (206s), body_bytes
-                                   (sent), max_active (concurrent bodies)
+                                   (sent), max_active (concurrent bodies),
+                                   connections (client ports seen)
 Plain paths serve files under --root (GET/HEAD, single byte ranges, ETag,
 Last-Modified); ".." or symlinks leaving the root get 403.
 
@@ -274,6 +280,8 @@ struct Plan {
   bool disposition = false;
   std::optional<std::uint64_t> fail_first;
   int fail_code = 0;
+  std::optional<std::uint64_t> slow_nth;  // /_slownth: which request of the target is slow
+  std::uint64_t slow_rate = 0;
   std::string file;  // decoded, relative to the root
 };
 
@@ -355,9 +363,18 @@ std::optional<Plan> parse_plan(std::string_view path) {
     if (name == "_fail" && i + 2 < segments.size()) {
       const auto count = parse_uint(segments[i + 1]);
       const auto code = parse_uint(segments[i + 2]);
-      if (!count || !code || (*code != 0 && (*code < 200 || *code > 599))) return std::nullopt;
+      if (!count || !code || (*code > 1 && (*code < 200 || *code > 599))) return std::nullopt;
       plan.fail_first = *count;
       plan.fail_code = static_cast<int>(*code);
+      i += 2;
+      continue;
+    }
+    if (name == "_slownth" && i + 2 < segments.size()) {
+      const auto nth = parse_uint(segments[i + 1]);
+      const auto rate = parse_uint(segments[i + 2]);
+      if (!nth || !rate || *nth == 0 || *rate == 0) return std::nullopt;
+      plan.slow_nth = *nth;
+      plan.slow_rate = *rate;
       i += 2;
       continue;
     }
@@ -444,7 +461,13 @@ struct Stats {
   std::atomic<std::uint64_t> body_bytes{0};
   std::atomic<std::uint64_t> active{0};
   std::atomic<std::uint64_t> max_active{0};
+  std::mutex ports_mutex;
+  std::set<int> client_ports;  // one per TCP connection: shows whether clients reuse them
 
+  void saw_client(int port) {
+    const std::lock_guard lock(ports_mutex);
+    client_ports.insert(port);
+  }
   void begin_body() {
     const std::uint64_t now = ++active;
     std::uint64_t seen = max_active;
@@ -457,11 +480,15 @@ struct Stats {
     ranged = 0;
     body_bytes = 0;
     max_active = active.load();
+    const std::lock_guard lock(ports_mutex);
+    client_ports.clear();
   }
-  std::string text() const {
+  std::string text() {
+    const std::lock_guard lock(ports_mutex);
     return "requests " + std::to_string(requests) + "\nranged " + std::to_string(ranged) +
            "\nbody_bytes " + std::to_string(body_bytes) + "\nmax_active " +
-           std::to_string(max_active) + "\n";
+           std::to_string(max_active) + "\nconnections " + std::to_string(client_ports.size()) +
+           "\n";
   }
 };
 
@@ -622,6 +649,7 @@ struct Server::Impl {
   Stats stats_;
   std::mutex fail_mutex_;
   std::map<std::string, std::uint64_t> fail_counts_;  // per request target, for /_fail
+  std::map<std::string, std::uint64_t> nth_counts_;   // per request target, for /_slownth
   httplib::Server http_;
 };
 
@@ -755,6 +783,11 @@ bool Server::Impl::answer_special(const httplib::Request& request, httplib::Resp
     return true;
   }
   ++stats_.requests;
+  stats_.saw_client(request.remote_port);
+  if (plan.slow_nth) {
+    const std::lock_guard lock(fail_mutex_);
+    if (++nth_counts_[request.target] == *plan.slow_nth) plan.drip_rate = plan.slow_rate;
+  }
   if (plan.endless) {
     serve_endless(response);
     return true;
@@ -773,6 +806,10 @@ bool Server::Impl::answer_special(const httplib::Request& request, httplib::Resp
   if (seen > *plan.fail_first) return false;
   if (plan.fail_code == 0) {
     plan.reset_after = 1000;  // then served, cut short
+    return false;
+  }
+  if (plan.fail_code == 1) {
+    plan.tarpit_ms = 1000;  // then served, too slowly for any client's patience
     return false;
   }
   response.status = plan.fail_code;

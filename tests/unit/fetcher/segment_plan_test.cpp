@@ -35,13 +35,20 @@ TEST(SegmentPlan, NeverMakesRangesSmallerThanTheMinimum) {
   EXPECT_TRUE(plan_segments(5, 5, 8, 1).empty());
 }
 
+const SteadyTime kNow = std::chrono::steady_clock::now();
+
+// Active since a second ago, having fetched `fetched` bytes up to `next` meanwhile.
+Segment active(std::uint64_t begin, std::uint64_t next, std::uint64_t end, std::uint64_t fetched) {
+  return Segment{begin, next, end, SegmentState::kActive, kNow - std::chrono::seconds(1), next - fetched};
+}
+
 TEST(SegmentPlan, StealsTheUpperHalfOfTheLargestActiveRemainder) {
   std::vector<Segment> segments = {
-      {0, 900, 1000, SegmentState::kActive},
-      {1000, 1100, 5000, SegmentState::kActive},
+      active(0, 900, 1000, 100),
+      active(1000, 1100, 5000, 100),
       {5000, 5000, 9000, SegmentState::kPending},
   };
-  const auto victim = pick_steal_victim(segments, 100);
+  const auto victim = pick_steal_victim(segments, 100, kNow);
   ASSERT_EQ(victim, 1U);
   const Segment upper = split_segment(segments[1]);
   EXPECT_EQ(segments[1].end, 3050U);
@@ -52,10 +59,24 @@ TEST(SegmentPlan, StealsTheUpperHalfOfTheLargestActiveRemainder) {
 }
 
 TEST(SegmentPlan, StealsNothingTooSmall) {
-  const std::vector<Segment> segments = {{0, 900, 1000, SegmentState::kActive},
-                                         {1000, 1000, 9000, SegmentState::kDone}};
-  EXPECT_FALSE(pick_steal_victim(segments, 100).has_value());
-  EXPECT_EQ(pick_steal_victim(segments, 50), 0U);
+  const std::vector<Segment> segments = {active(0, 900, 1000, 100), {1000, 1000, 9000, SegmentState::kDone}};
+  EXPECT_FALSE(pick_steal_victim(segments, 100, kNow).has_value());
+  EXPECT_EQ(pick_steal_victim(segments, 50, kNow), 0U);
+}
+
+// 8000 bytes left at 8000 B/s (1 s) against 3000 left at 100 B/s (30 s): the slow one is split,
+// although the fast one has more bytes left. A range without its first byte, or started only
+// just now, has no rate yet and is not taken over.
+TEST(SegmentPlan, StealsFromTheRangeThatWouldFinishLast) {
+  std::vector<Segment> segments = {active(0, 8000, 16000, 8000), active(16000, 17000, 20000, 100),
+                                   active(20000, 20000, 90000, 0)};
+  EXPECT_EQ(pick_steal_victim(segments, 100, kNow), 1U);
+  segments[0].state = SegmentState::kDone;
+  segments[1].state = SegmentState::kDone;
+  EXPECT_FALSE(pick_steal_victim(segments, 100, kNow).has_value());
+  segments.push_back(Segment{90000, 90010, 99000, SegmentState::kActive, kNow - std::chrono::milliseconds(5), 90000});
+  EXPECT_FALSE(pick_steal_victim(segments, 100, kNow).has_value());
+  EXPECT_EQ(pick_steal_victim(segments, 100, kNow + std::chrono::seconds(1)), 3U);
 }
 
 TEST(SegmentPlan, CountsWrittenBytesAndCompletion) {

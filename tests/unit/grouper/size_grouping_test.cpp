@@ -89,5 +89,14 @@ TEST(PartialGrouping, KeepsOnlyFilesSharingSizeAndPartialDigest) {
   EXPECT_EQ(g.unique_partial, 2u);
 }
 
+TEST(Grouping, PutsTheLargestFilesFirstSoSharedHashersFinishTogether) {
+  const auto sized = group_by_size({file("/s1", 5, 1), file("/b1", 900, 2), file("/m1", 50, 3),
+                                    file("/s2", 5, 4), file("/b2", 900, 5), file("/m2", 50, 6)}, {});
+  EXPECT_EQ(paths(sized.candidates), (std::vector<std::string>{"/b1", "/b2", "/m1", "/m2", "/s1", "/s2"}));
+  const auto partial = group_by_partial({file("/s1", 5, 1, "p"), file("/b1", 900, 2, "q"), file("/s2", 5, 4, "p"),
+                                         file("/b2", 900, 5, "q")});
+  EXPECT_EQ(paths(partial.candidates), (std::vector<std::string>{"/b1", "/b2", "/s1", "/s2"}));
+}
+
 }  // namespace
 }  // namespace dupipe::grouper

@@ -36,9 +36,25 @@ TEST(LocalFileHasher, DigestsASmallFileInFullAlreadyInPartialMode) {
   EXPECT_EQ(h->path, dir.file("a"));
 }
 
+// Up to kWholeFileBytes a file is read whole in the partial pass (and never opened again);
+// one byte more and only its edges are read.
+TEST(LocalFileHasher, ReadsFilesUpToTheWholeFileLimitInFullInPartialMode) {
+  const TempDir dir;
+  const std::string whole(kWholeFileBytes, 'w');
+  write_file(dir.file("whole"), whole);
+  write_file(dir.file("more"), whole + "w");
+  FileDigester digester("sha256");
+  const Record at_limit = hash_local_file(walked(dir.file("whole")), HashMode::kPartial, digester, "sha256");
+  ASSERT_TRUE(std::holds_alternative<DigestRecord>(at_limit));
+  EXPECT_EQ(std::get<DigestRecord>(at_limit).digest, digest_bytes("sha256", whole).value());
+  const Record above = hash_local_file(walked(dir.file("more")), HashMode::kPartial, digester, "sha256");
+  ASSERT_TRUE(std::holds_alternative<LocalFileRecord>(above));
+  EXPECT_FALSE(std::get<LocalFileRecord>(above).partial.empty());
+}
+
 TEST(LocalFileHasher, PartialDigestSeesBothEndsButNotTheMiddle) {
   const TempDir dir;
-  const std::string base(3 * kEdgeBytes, 'x');
+  const std::string base(kWholeFileBytes + 1, 'x');
   std::string middle = base, last = base;
   middle[kEdgeBytes + 10] = 'y';
   last.back() = 'y';
@@ -103,7 +119,7 @@ namespace {
 TEST(LocalHasherStage, SendsSmallFileDigestsToTheDigestsLinkAndCountsBytes) {
   const TempDir dir;
   write_file(dir.file("small"), "abc");
-  write_file(dir.file("large"), std::string(3 * kEdgeBytes, 'z'));
+  write_file(dir.file("large"), std::string(kWholeFileBytes + 1, 'z'));
   MemoryReader input({testing::formatted(walked(dir.file("small"))), testing::formatted(walked(dir.file("large"))),
                       "L\tid\t/b\t/a\t5", "S\tgrouper\tfiles\t2"});
   MemoryWriter output, digests;
