@@ -261,8 +261,9 @@ Expected<ParsedReport> parse_report(std::string_view json_text) {
   Json json;
   try {
     json = Json::parse(json_text);
-  } catch (const Json::parse_error& error) {
-    // e.g. "[json.exception.parse_error.101] parse error at line 3, column 7: ..."
+  } catch (const Json::exception& error) {
+    // parse_error ("[json.exception.parse_error.101] parse error at line 3, column 7: ..."), and
+    // out_of_range for a number too large for a double ("1e332", found by fuzzing).
     return fail(std::string("report: not valid JSON: ") + error.what());
   }
   return parse_parsed(json);

@@ -15,7 +15,7 @@ if [[ ${1:-} == --sanitize ]]; then
   cmake_args+=(-DDUPIPE_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo)
 fi
 
-ensure_packages "${DUPIPE_PACKAGES[@]}" python3 shellcheck util-linux procps tmux strace chromium
+ensure_packages "${DUPIPE_PACKAGES[@]}" python3 shellcheck util-linux procps tmux strace chromium openssl time
 build_dupipe "$root" "$build_dir" "${cmake_args[@]}"
 cd "$build_dir"
 ctest --output-on-failure -j "$(nproc)" --timeout 600 "$@"

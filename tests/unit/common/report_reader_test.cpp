@@ -122,6 +122,15 @@ TEST(ReportReader, RefusesTextThatIsNotJson) {
   }
 }
 
+// Found by the report_reader fuzz target: nlohmann throws out_of_range, not parse_error, for a
+// number too large for a double, and the reader let it escape (std::terminate).
+TEST(ReportReader, RefusesANumberTooLargeForADouble) {
+  const auto report = parse_report("{\"version\": 1e332}");
+  ASSERT_FALSE(report);
+  EXPECT_TRUE(report.error().message.starts_with("report: not valid JSON")) << report.error().message;
+  EXPECT_NE(report.error().message.find("number overflow"), std::string::npos) << report.error().message;
+}
+
 TEST(ReportReader, NamesTheFileItReads) {
   const testing::TempDir dir;
   const std::string path = dir.file("report.json");
