@@ -140,7 +140,8 @@ std::string to_json(const LocalReport& report) {
   }
   Json failures = Json::array();
   for (const FailureRecord& failure : report.failures) failures.push_back(failure_json(failure));
-  const Json json{{"version", 1}, {"mode", "dir"}, {"algorithm", report.algorithm},
+  const Json json{{"version", 1}, {"mode", "dir"}, {"complete", true},
+                  {"algorithm", report.algorithm},
                   {"summary", summary_json(report.summary)}, {"groups", std::move(groups)},
                   {"hardlinks", std::move(hardlinks)}, {"failures", std::move(failures)}};
   // Names that are not UTF-8 carry a _b64 twin; the error texts quoting them get U+FFFD.

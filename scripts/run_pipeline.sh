@@ -88,7 +88,7 @@ Directory mode:
 
 Exit status: 0 done (per-URL failures are in the report), 1 a stage failed beyond its restart
 budget or could not be restarted (named on stderr; partial report written), 2 bad usage or
-missing build, 130/143 interrupted by SIGINT/SIGTERM (partial report written).
+missing build, 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP (partial report written).
 USAGE
 }
 
@@ -209,7 +209,7 @@ run_dir=$(mktemp -d "${TMPDIR:-/tmp}/dupipe-run.XXXXXX")  # mode 0700, unpredict
 
 cleanup() {
   local status=$?
-  trap - EXIT INT TERM
+  trap - EXIT INT TERM HUP
   stop_children
   observe_stop "$status"
   save_stage_counters "$out/stages.jsonl"
@@ -229,11 +229,11 @@ on_signal() {
   log "received SIG$1; stopping every stage"
   stop_children
   log "partial report: $out/report.json; continue with: scripts/run_pipeline.sh --resume --out $out"
-  [[ $1 == INT ]] && exit 130
-  exit 143
+  case $1 in INT) exit 130 ;; HUP) exit 129 ;; *) exit 143 ;; esac
 }
 trap 'on_signal INT' INT
 trap 'on_signal TERM' TERM
+trap 'on_signal HUP' HUP  # the terminal closed (e.g. under --monitor): clean up as for SIGTERM
 
 stand_in_links=()
 [[ -z $producer_cmd ]] || stand_in_links+=(urls)

@@ -45,6 +45,7 @@ TEST(LocalReport, DoesNotDependOnRecordOrder) { EXPECT_EQ(to_json(sample()), to_
 TEST(LocalReport, AddsPathB64ForNamesThatAreNotUtf8) {
   const auto json = nlohmann::json::parse(to_json(sample()));
   EXPECT_EQ(json["mode"], "dir");
+  EXPECT_EQ(json["complete"], true);
   const auto& files = json["groups"][0]["files"];
   EXPECT_FALSE(files[0].contains("path_b64"));
   EXPECT_EQ(files[1]["path_b64"], "L3j/");  // base64 of "/x\xff"
