@@ -149,8 +149,10 @@ remove_shm_links() {
 reader_endpoint() {
   if [[ ${link_transport[$1]} == shm ]]; then printf 'shm:%s' "$(shm_name_of "$1")"; else printf -- '-'; fi
 }
+# A FIFO whose keeper is released has ended: a reader restarted after that gets /dev/null (end
+# of file at once; the journals tell what it missed) instead of blocking in open(2) forever.
 reader_stdin() {
-  if [[ ${link_transport[$1]} == shm ]]; then printf '/dev/null'; else printf '%s' "$run_dir/$1"; fi
+  if [[ ${link_transport[$1]} == shm || -z ${keeper_fd[$1]:-} ]]; then printf '/dev/null'; else printf '%s' "$run_dir/$1"; fi
 }
 writer_endpoint() {  # MODE: packet or fifo, for a FIFO link
   if [[ ${link_transport[$1]} == shm ]]; then printf 'shm:%s' "$(shm_name_of "$1")"; else printf '%s:%s' "$2" "$run_dir/$1"; fi

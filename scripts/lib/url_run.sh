@@ -29,7 +29,12 @@ prepare_state() {
   fi
   [[ -d $state_dir ]] || mkdir -m 0700 -- "$state_dir"
   if [[ -n $list ]]; then
-    if [[ $list == - ]]; then cat >"$state_dir/urls.tmp"; else cat -- "$list" >"$state_dir/urls.tmp"; fi
+    local problem
+    if ! problem=$({ if [[ $list == - ]]; then cat; else cat -- "$list"; fi; } 2>&1 >"$state_dir/urls.tmp"); then
+      rm -f -- "$state_dir/urls.tmp"
+      log "cannot write $state_dir/urls: ${problem#cat: }"
+      exit 1
+    fi
     mv -f -- "$state_dir/urls.tmp" "$state_dir/urls"
   fi
   [[ -r $state_dir/urls ]] || die_usage "--resume: $state_dir/urls is missing; give the URL list again"
