@@ -12,7 +12,10 @@ for ((i = 0; i < 1000; i++)); do
   else echo "$base_url/_slow/150/${files[i % ${#files[@]}]}?n=$i"; fi
 done >"$work/urls.txt"
 
+seconds_since() { awk -v from="$1" -v to="${2:-$EPOCHREALTIME}" 'BEGIN { printf "%.1f", to - from }'; }
+started=$EPOCHREALTIME
 run_pipeline --out "$work/clean" "$work/urls.txt" >/dev/null 2>&1 || fail "the clean run failed"
+clean_seconds=$(seconds_since "$started")
 
 set -m  # the launcher in its own process group, as from a terminal
 next_run
@@ -21,6 +24,7 @@ mapfile -t args < <(transport_args)
   --max-restarts "$kills_wanted" --out "$work/chaos" "$work/urls.txt" >/dev/null 2>"$work/chaos.stderr" &
 set +m
 launcher=$!
+started=$EPOCHREALTIME
 
 kills=0
 for ((round = 0; round < 600 && kills < kills_wanted; round++)); do  # at most 120 s
@@ -31,10 +35,11 @@ for ((round = 0; round < 600 && kills < kills_wanted; round++)); do  # at most 1
   mapfile -t live < <(while read -r _ pid; do kill -0 "$pid" 2>/dev/null && echo "$pid"; done <"$run_dir/pids")
   ((${#live[@]} > 0)) || continue
   victim=${live[RANDOM % ${#live[@]}]}
-  kill -KILL "$victim" 2>/dev/null && kills=$((kills + 1))
+  kill -KILL "$victim" 2>/dev/null && { kills=$((kills + 1)); last_kill=$EPOCHREALTIME; }
 done
 for ((i = 0; i < 1200; i++)); do kill -0 "$launcher" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$launcher" 2>/dev/null && { kill -KILL "$launcher"; fail "the chaos run did not end within 120 s"; }
+ended=$EPOCHREALTIME
 status=0
 wait "$launcher" || status=$?
 [[ $status -eq 0 ]] || fail "chaos run exit status $status; stderr: $(tail -n 20 "$work/chaos.stderr")"
@@ -43,5 +48,7 @@ restarts=$(grep -c 'restarting it in' "$work/chaos.stderr" || true)
 ((restarts == kills)) || fail "$kills kills but $restarts restarts logged"
 python3 "$(dirname "$0")/same_report.py" "$work/clean" "$work/chaos" ||
   fail "the chaos run's report differs from the clean run's; launcher: $(grep run_pipeline "$work/chaos.stderr" | tail -n 5)"
-echo "chaos: $kills kills, $(grep -o '[0-9]* passes' "$work/chaos.stderr" || echo '1 pass')"
+echo "chaos: $kills kills survived, $(grep -o '[0-9]* passes' "$work/chaos.stderr" || echo '1 pass');" \
+  "$(sed -n 2p "$work/chaos/report.txt");" \
+  "clean run $clean_seconds s, chaos run $(seconds_since "$started" "$ended") s, last kill to the end $(seconds_since "${last_kill:-$ended}" "$ended") s"
 expect_no_leftovers
