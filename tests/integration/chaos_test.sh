@@ -32,7 +32,7 @@ for ((round = 0; round < 600 && kills < kills_wanted; round++)); do  # at most 1
   kill -0 "$launcher" 2>/dev/null || break
   run_dir=$(compgen -G "$TMPDIR/dupipe-run.*" | head -n 1 || true)
   [[ -n $run_dir && -s $run_dir/pids ]] || continue
-  mapfile -t live < <(while read -r _ pid; do kill -0 "$pid" 2>/dev/null && echo "$pid"; done <"$run_dir/pids")
+  mapfile -t live < <(while read -r _ pid; do is_running "$pid" && echo "$pid"; done <"$run_dir/pids")
   ((${#live[@]} > 0)) || continue
   victim=${live[RANDOM % ${#live[@]}]}
   kill -KILL "$victim" 2>/dev/null && { kills=$((kills + 1)); last_kill=$EPOCHREALTIME; }

@@ -27,7 +27,7 @@ status=0
 run_pipeline --max-restarts 1 --out "$disk/out" "$work/urls.txt" >/dev/null 2>"$work/full.stderr" || status=$?
 [[ $status -ne 0 ]] || fail "a run on a full disk reported success"
 grep -q "$disk/out[^ ]*: .*No space left on device" "$work/full.stderr" ||
-  fail "no error naming a path under $disk/out and ENOSPC: $(grep -v '^\(fetcher\|hasher\)\[' "$work/full.stderr" | tail -n 5)"
+  fail "no error naming a path under $disk/out and ENOSPC (exit $status); stderr ($(wc -l <"$work/full.stderr") lines) ends: $(tail -n 20 "$work/full.stderr")"
 cmp -s "$disk/out/report.json" "$work/good-report.json" || fail "report.json changed on a full disk"
 cmp -s "$disk/out/report.txt" "$work/good-report.txt" || fail "report.txt changed on a full disk"
 left=$(find "$disk/out" -maxdepth 1 -name '*.tmp*')  # write_file_atomically's and the launcher's temporary names

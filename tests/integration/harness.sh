@@ -20,6 +20,16 @@ trap on_exit EXIT
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
+# is_running PID: the process exists and is not a zombie. kill -0 also succeeds on a zombie: a
+# stage that died while the launcher sleeps its restart backoff stays one until it is reaped, and
+# a test that "kills" it again counts a death that never happens.
+is_running() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }  # the fields after "(comm) "
+  [[ ${stat%% *} != Z ]]
+}
+
 serve_demo_corpus() {
   "$DUPIPE_SOURCE_DIR/scripts/make_demo_corpus.sh" "$work/corpus"
   start_test_server "$DUPIPE_BIN_DIR" "$work/corpus" "$work"

@@ -28,7 +28,7 @@ kill -KILL "$launcher"
 wait "$launcher" 2>/dev/null || true
 for ((i = 0; i < 50; i++)); do
   alive=()
-  for pid in "${stages[@]}"; do kill -0 "$pid" 2>/dev/null && alive+=("$pid"); done
+  for pid in "${stages[@]}"; do is_running "$pid" && alive+=("$pid"); done
   ((${#alive[@]} == 0)) && break
   sleep 0.1
 done

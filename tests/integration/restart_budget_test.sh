@@ -13,7 +13,7 @@ kill_role() {
     run_dir=$(compgen -G "$TMPDIR/dupipe-run.*" | head -n 1 || true)
     if [[ -n $run_dir && -s $run_dir/pids ]]; then
       while read -r role pid; do
-        if [[ $role == "$1" ]] && kill -0 "$pid" 2>/dev/null; then
+        if [[ $role == "$1" ]] && is_running "$pid"; then
           kill -KILL "$pid"
           victim=$pid
           return

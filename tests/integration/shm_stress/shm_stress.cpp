@@ -171,10 +171,16 @@ std::uint64_t victim_progress(const Victim& victim, const Board& board, std::uin
   return victim.is_writer ? board.sent_by(victim.index).load() : total_received(board, readers);
 }
 
+// With `after_a_death`, the reader is attached (so writers see a live reader) but takes nothing
+// before a reader has died (at most 10 s): see spawn_children.
 int run_reader(const std::string& name, const Workload& workload, const Board& board,
-               std::uint32_t reader_index, const Victim* victim) {
+               std::uint32_t reader_index, const Victim* victim, bool after_a_death) {
   ShmQueueReader reader(ShmQueue::open(name));
   if (victim != nullptr) arm_self_kill(reader.queue(), *victim);
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (after_a_death && reader.queue().stats().readers_dead == 0 && Clock::now() < deadline) {
+    (void)wait_for_signal(std::chrono::milliseconds(1), false);
+  }
   std::optional<std::string> single;
   while (true) {
     // batch 1 goes through receive(), the call the stages' endpoints make
@@ -237,36 +243,32 @@ void await_stats(const ShmQueue& queue, const Predicate& is_ready) {
 
 // Readers first, and writers only once every reader has attached: otherwise a reader scheduled
 // late may find the stream drained, and a victim reader could die of nothing. A reader that is to
-// die inside its first batch take goes alone first, and the others come after its death: spinning
-// peers would otherwise take every batch before it gets one (it would never be killed).
+// die inside its first batch take goes first: the others are attached but take nothing before its
+// death, since spinning peers would otherwise take every batch before it gets one (it would never
+// be killed). Spawned only after its death, as first built, they were sometimes not yet attached
+// when the writers filled the ring, and a writer then saw "every reader has gone" (under ASan).
 void spawn_children(const Config& config, const ShmQueue& queue, const Board& board, Victim& victim,
                     ChildProcesses& children) {
   const std::string& name = queue.name();
   const bool is_reader_victim = victim.is_planned && !victim.is_writer;
-  const bool goes_alone = is_reader_victim && victim.inside && config.workload.batch > 1;
-  const auto spawn_reader = [&](std::uint32_t r) {
+  const bool goes_first = is_reader_victim && victim.inside && config.workload.batch > 1;
+  for (std::uint32_t r = 0; r < config.readers; ++r) {
     const bool is_victim = is_reader_victim && victim.index == r;
-    const pid_t pid = children.spawn("reader " + std::to_string(r), [&, r](const Logger&) {
-      return run_reader(name, config.workload, board, r, is_victim ? &victim : nullptr);
+    const bool after_a_death = goes_first && !is_victim;
+    const auto role = "reader " + std::to_string(r);
+    const pid_t pid = children.spawn(role, [&, r, is_victim, after_a_death](const Logger&) {
+      return run_reader(name, config.workload, board, r, is_victim ? &victim : nullptr,
+                        after_a_death);
     });
     if (is_victim) victim.pid = pid;
-  };
-  for (std::uint32_t r = 0; r < config.readers; ++r) {
-    if (!goes_alone || r == victim.index) spawn_reader(r);
   }
-  const std::uint32_t first_readers = goes_alone ? 1 : config.readers;
-  await_stats(queue, [&](const ShmQueueStats& s) { return s.readers_attached >= first_readers; });
+  await_stats(queue, [&](const ShmQueueStats& s) { return s.readers_attached >= config.readers; });
   for (std::uint32_t w = 0; w < config.workload.writers; ++w) {
     const bool is_victim = victim.is_planned && victim.is_writer && victim.index == w;
     const pid_t pid = children.spawn("writer " + std::to_string(w), [&, w](const Logger&) {
       return run_writer(name, config.workload, board, w, is_victim ? &victim : nullptr);
     });
     if (is_victim) victim.pid = pid;
-  }
-  if (!goes_alone) return;
-  await_stats(queue, [](const ShmQueueStats& s) { return s.readers_dead >= 1; });
-  for (std::uint32_t r = 0; r < config.readers; ++r) {
-    if (r != victim.index) spawn_reader(r);
   }
 }
 
