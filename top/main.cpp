@@ -11,12 +11,17 @@
 #include "common/exit_code.hpp"
 #include "common/signals.hpp"
 #include "top/monitor.hpp"
+#include "top/rate_window.hpp"
 #include "top/recorder.hpp"
 #include "top/render.hpp"
 
 namespace {
 
 namespace top = dupipe::top;
+using namespace std::chrono_literals;
+
+// Rates and the ETA on screen are measured over this much of the run (top/rate_window.hpp).
+constexpr std::chrono::milliseconds kRateSpan = 2s;
 
 const std::map<std::string, top::SortKey> kSorts{{"start", top::SortKey::kStart},
                                                  {"role", top::SortKey::kRole},
@@ -61,10 +66,12 @@ class CursesSession {
 
 int run_curses(const std::string& run_dir, int interval_ms, top::SortKey sort) {
   const CursesSession session(interval_ms);
-  std::optional<top::RunSample> previous;
+  top::RateWindow window(kRateSpan);
+  bool was_ended = false;
   while (dupipe::stop_signal() == 0) {
-    const top::RunSample now = top::sample_run(run_dir);
-    const top::Screen screen = top::build_screen(now, previous ? &*previous : nullptr, sort);
+    window.add(top::sample_run(run_dir));
+    const top::RunSample& now = window.newest();
+    const top::Screen screen = top::build_screen(now, window.base(), sort);
     erase();
     const auto lines =
         top::render(screen, run_dir, sort_name(sort), static_cast<std::size_t>(COLS));
@@ -72,8 +79,8 @@ int run_curses(const std::string& run_dir, int interval_ms, top::SortKey sort) {
       mvaddstr(static_cast<int>(i), 0, lines[i].c_str());
     }
     refresh();
-    if (!now.problem.empty() && previous && !previous->problem.empty()) return 0;  // run ended
-    previous = now;
+    if (!now.problem.empty() && was_ended) return 0;  // the run ended (seen twice)
+    was_ended = !now.problem.empty();
     const int key = getch();  // waits interval_ms
     if (key == 'q' || key == 'Q') return 0;
     if (key == 's' || key == 'S') sort = next_sort(sort);
