@@ -1,6 +1,7 @@
 #include "common/fd_endpoint.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 
 #include <array>
 #include <cerrno>
@@ -107,6 +108,21 @@ void FdLineWriter::write_line(std::string_view line) {
                      " bytes exceeds the protocol limit");
   }
   sys::write_all(fd_.get(), frame_, name_);
+}
+
+bool FdLineWriter::shrink_queue() {
+  // The smallest pipe buffer Linux allows is one page: one slot, so one packet.
+  is_shrunk_ = sys::is_fifo(fd_.get()) && ::fcntl(fd_.get(), F_SETPIPE_SZ, 4096) >= 0;
+  return is_shrunk_;
+}
+
+void FdLineWriter::wait_writable() {
+  if (!is_shrunk_) return;
+  pollfd ready{fd_.get(), POLLOUT, 0};
+  while (::poll(&ready, 1, -1) < 0) {
+    if (errno != EINTR) throw_errno("poll " + name_, errno);
+    throw_if_stopped();
+  }
 }
 
 }  // namespace dupipe

@@ -40,11 +40,16 @@ class FdLineWriter final : public RecordWriter {
 
   void write_line(std::string_view line) override;
   [[nodiscard]] const std::string& name() const override { return name_; }
+  // A FIFO only: its buffer becomes one page (F_SETPIPE_SZ), i.e. one packet in packet mode.
+  [[nodiscard]] bool shrink_queue() override;
+  // poll(POLLOUT); for a one-page FIFO that is "the reader has taken the last packet".
+  void wait_writable() override;
 
  private:
   UniqueFd fd_;
   std::string name_;
   std::string frame_;
+  bool is_shrunk_ = false;
 };
 
 }  // namespace dupipe

@@ -2,11 +2,14 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <future>
 #include <thread>
 #include <vector>
 
+#include "common/record_codec.hpp"
 #include "common/signals.hpp"
 #include "common/sys.hpp"
 
@@ -44,39 +47,67 @@ void write_links_and_stats(const SizeGrouping& grouping, BatchingWriter& output,
   write_stat(output, "repeated_names", grouping.repeated_names);
 }
 
-// One output's share of the plan, in plan order: a G record, then the group's W records. The
-// batch is cut after a group once its work reaches BatchingWriter::kMaxBatchWorkBytes, so the
-// hasher starts on a large group without waiting for the batch to fill.
-void write_share(const std::vector<LocalFileRecord>& candidates, const std::vector<PlannedGroup>& plan,
-                 std::size_t link, BatchingWriter& output) {
+void write_group(const std::vector<LocalFileRecord>& candidates, const PlannedGroup& group, BatchingWriter& output) {
+  throw_if_stopped();
+  write_record(output, GroupRecord{candidates[group.begin].size, group.end - group.begin});
+  for (std::size_t i = group.begin; i < group.end; ++i) write_record(output, candidates[i]);
+}
+
+// On demand: once its hasher has taken everything written so far (its link holds one packet),
+// an output takes the next groups of the plan, most work first, until the batch holds 1 MiB of
+// work or half a packet of records. So each hasher gets new work when it is ready for it, and at
+// most one batch waits for it beyond the one it is working on.
+void serve_on_demand(const std::vector<LocalFileRecord>& candidates, const std::vector<PlannedGroup>& plan,
+                     std::atomic<std::size_t>& next, BatchingWriter& output) {
+  while (true) {
+    output.wait_writable();
+    std::uint64_t work = 0;
+    while (work < BatchingWriter::kMaxBatchWorkBytes && output.pending_bytes() < kMaxRecordBytes / 2) {
+      const std::size_t i = next.fetch_add(1);
+      if (i >= plan.size()) return output.flush();
+      write_group(candidates, plan[i], output);
+      work += plan[i].work_bytes;
+    }
+    output.flush();
+  }
+}
+
+// Where an output cannot wait for its reader (not a FIFO): the plan's own assignment, in plan
+// order; the batch is cut after a group once it holds 1 MiB of work, so the hasher starts on a
+// large group without waiting for the batch to fill.
+void serve_planned(const std::vector<LocalFileRecord>& candidates, const std::vector<PlannedGroup>& plan,
+                   std::size_t link, BatchingWriter& output) {
   for (const PlannedGroup& group : plan) {
     if (group.link != link) continue;
-    throw_if_stopped();
-    write_record(output, GroupRecord{candidates[group.begin].size, group.end - group.begin});
-    for (std::size_t i = group.begin; i < group.end; ++i) write_record(output, candidates[i]);
+    write_group(candidates, group, output);
     output.add_work(group.work_bytes);
   }
   output.flush();
 }
 
 // Writes what the size barrier found: links and counts first, the groups after the optional
-// test pause, each output by a thread of its own (a FatalError of one is rethrown here).
+// test pause, each output by a thread of its own (a FatalError of one is rethrown here), so a
+// hasher busy with a large group never holds up the others.
 std::uint64_t finish(std::vector<LocalFileRecord> files, const Config& config,
-                     const std::vector<BatchingWriter*>& outputs, const Logger& logger) {
+                     const std::vector<BatchingWriter*>& outputs, bool is_on_demand, const Logger& logger) {
   const SizeGrouping grouping = group_by_size(std::move(files), config.size);
   write_links_and_stats(grouping, *outputs.front(), logger);
   outputs.front()->flush();  // everything but the candidates is out before the test pause
   if (!config.pause_dir.empty()) pause_for_test(config.pause_dir, logger);
   const std::vector<PlannedGroup> plan = plan_links(grouping.candidates, outputs.size());
+  std::atomic<std::size_t> next{0};
   std::vector<std::future<void>> writers;
   for (std::size_t link = 0; link < outputs.size(); ++link) {
-    writers.push_back(std::async(std::launch::async, write_share, std::cref(grouping.candidates), std::cref(plan),
-                                 link, std::ref(*outputs[link])));
+    writers.push_back(is_on_demand ? std::async(std::launch::async, serve_on_demand, std::cref(grouping.candidates),
+                                                std::cref(plan), std::ref(next), std::ref(*outputs[link]))
+                                   : std::async(std::launch::async, serve_planned, std::cref(grouping.candidates),
+                                                std::cref(plan), link, std::ref(*outputs[link])));
   }
   for (auto& writer : writers) writer.get();
   logger.info(std::to_string(grouping.unique_size) + " files of unique size not read, " +
               std::to_string(grouping.links.size()) + " hard links, " + std::to_string(plan.size()) +
-              " size groups over " + std::to_string(outputs.size()) + " hashers");
+              " size groups over " + std::to_string(outputs.size()) + " hashers" +
+              (is_on_demand ? ", on demand" : ", as planned"));
   return grouping.candidates.size();
 }
 
@@ -90,6 +121,10 @@ bool is_passed_through(const Record& record) {
 Counts run(RecordReader& input, const std::vector<BatchingWriter*>& outputs, const Config& config,
            const Logger& logger) {
   Counts counts;
+  // Before anything is written: with one packet per link, a hasher gets work when it asks.
+  const bool is_on_demand = outputs.size() > 1 && std::all_of(outputs.begin(), outputs.end(), [](BatchingWriter* output) {
+    return output->shrink_queue();
+  });
   std::vector<LocalFileRecord> files;
   while (const auto line = input.read_line()) {
     throw_if_stopped();
@@ -106,7 +141,7 @@ Counts run(RecordReader& input, const std::vector<BatchingWriter*>& outputs, con
     }
     input.acknowledge();
   }
-  counts.candidates = finish(std::move(files), config, outputs, logger);
+  counts.candidates = finish(std::move(files), config, outputs, is_on_demand, logger);
   return counts;
 }
 
