@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 
@@ -110,9 +111,10 @@ void FdLineWriter::write_line(std::string_view line) {
   sys::write_all(fd_.get(), frame_, name_);
 }
 
-bool FdLineWriter::shrink_queue() {
-  // The smallest pipe buffer Linux allows is one page: one slot, so one packet.
-  is_shrunk_ = sys::is_fifo(fd_.get()) && ::fcntl(fd_.get(), F_SETPIPE_SZ, 4096) >= 0;
+bool FdLineWriter::shrink_queue(std::size_t packets) {
+  // A pipe buffer is a number of page-sized slots, each holding one packet (one is the least).
+  const int bytes = static_cast<int>(std::max<std::size_t>(packets, 1) * 4096);
+  is_shrunk_ = sys::is_fifo(fd_.get()) && ::fcntl(fd_.get(), F_SETPIPE_SZ, bytes) >= 0;
   return is_shrunk_;
 }
 

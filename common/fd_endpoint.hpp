@@ -40,9 +40,9 @@ class FdLineWriter final : public RecordWriter {
 
   void write_line(std::string_view line) override;
   [[nodiscard]] const std::string& name() const override { return name_; }
-  // A FIFO only: its buffer becomes one page (F_SETPIPE_SZ), i.e. one packet in packet mode.
-  [[nodiscard]] bool shrink_queue() override;
-  // poll(POLLOUT); for a one-page FIFO that is "the reader has taken the last packet".
+  // A FIFO only: its buffer becomes `packets` pages (F_SETPIPE_SZ), as many packets.
+  [[nodiscard]] bool shrink_queue(std::size_t packets) override;
+  // poll(POLLOUT); for a shrunk FIFO that is "a packet slot is free".
   void wait_writable() override;
 
  private:

@@ -53,10 +53,15 @@ void write_group(const std::vector<LocalFileRecord>& candidates, const PlannedGr
   for (std::size_t i = group.begin; i < group.end; ++i) write_record(output, candidates[i]);
 }
 
-// On demand: once its hasher has taken everything written so far (its link holds one packet),
-// an output takes the next groups of the plan, most work first, until the batch holds 1 MiB of
-// work or half a packet of records. So each hasher gets new work when it is ready for it, and at
-// most one batch waits for it beyond the one it is working on.
+// Packets a hasher's link holds when groups are handed out on demand: enough that a hasher does
+// not wait for the grouper's thread to be scheduled on a loaded machine, few enough that little
+// work is promised to one hasher while another could take it.
+constexpr std::size_t kQueuedBatches = 4;
+
+// On demand: once its hasher has taken a batch (a slot of its link is free), an output takes the
+// next groups of the plan, most work first, until the batch holds 1 MiB of work or half a packet
+// of records. So each hasher gets new work as it is ready for it, and at most kQueuedBatches
+// batches wait for it beyond the one it is working on.
 void serve_on_demand(const std::vector<LocalFileRecord>& candidates, const std::vector<PlannedGroup>& plan,
                      std::atomic<std::size_t>& next, BatchingWriter& output) {
   while (true) {
@@ -123,7 +128,7 @@ Counts run(RecordReader& input, const std::vector<BatchingWriter*>& outputs, con
   Counts counts;
   // Before anything is written: with one packet per link, a hasher gets work when it asks.
   const bool is_on_demand = outputs.size() > 1 && std::all_of(outputs.begin(), outputs.end(), [](BatchingWriter* output) {
-    return output->shrink_queue();
+    return output->shrink_queue(kQueuedBatches);
   });
   std::vector<LocalFileRecord> files;
   while (const auto line = input.read_line()) {

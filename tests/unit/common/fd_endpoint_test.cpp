@@ -155,7 +155,7 @@ TEST(FdEndpoint, AShrunkFifoHoldsOnePacketAndWaitingEndsWhenTheReaderTookIt) {
   Pipe pipe = make_pipe();
   const int read_fd = pipe.read_end.get(), write_fd = pipe.write_end.get();
   FdLineWriter writer(std::move(pipe.write_end), "pipe-out", true);
-  ASSERT_TRUE(writer.shrink_queue());
+  ASSERT_TRUE(writer.shrink_queue(1));
   EXPECT_EQ(::fcntl(write_fd, F_GETPIPE_SZ), 4096);
   writer.wait_writable();  // empty: returns at once
   writer.write_line("a\tb");
@@ -170,7 +170,7 @@ TEST(FdEndpoint, AShrunkFifoHoldsOnePacketAndWaitingEndsWhenTheReaderTookIt) {
   auto file = sys::open_file(dir.file("f"), O_WRONLY | O_CREAT, 0600);
   ASSERT_TRUE(file.has_value());
   FdLineWriter file_writer(std::move(*file), "file", false);
-  EXPECT_FALSE(file_writer.shrink_queue());
+  EXPECT_FALSE(file_writer.shrink_queue(1));
   file_writer.wait_writable();
 }
 
