@@ -1,8 +1,9 @@
 // The size grouper of directory mode: a barrier that reads every W record before it can tell
 // which sizes are shared, then hands each whole size group (a G record and its W records) to one
-// of its outputs, one per hasher (size_grouping.hpp, plan_links). F, H, L and S records, and its
-// own counts, go to the first output at once. Each output is written by a thread of its own, so
-// a hasher whose link is full never holds up the others. See docs/PROTOCOL.md for the links.
+// of its outputs, one per hasher, most work first (size_grouping.hpp). F, H, L and S records,
+// and its own counts, go to the first output at once. Each output is written by a thread of its
+// own: on demand where the outputs are FIFOs it can shrink (the next groups go to the hasher
+// that took its last batch), else by the static plan. See docs/PROTOCOL.md for the links.
 #pragma once
 
 #include <cstdint>

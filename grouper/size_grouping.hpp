@@ -1,11 +1,11 @@
 // The pure core of the size grouper (fclones' group.rs is the model: a function of the
 // candidates in, fewer candidates out). One name per physical file (device, inode); only sizes
 // shared by two or more physical files go on, so a file whose size is unique is never opened.
-// Output order is sorted, whatever the input order. plan_links then hands each whole size group
-// to one hasher: the one with the least work so far, the groups with the most work first
-// (longest-processing-time-first), so the hashers start with their longest work and finish
-// together; in ascending order the last, largest file kept one hasher busy while the others had
-// nothing left to take.
+// Output order is sorted, whatever the input order. plan_links then orders the size groups by
+// work, most first (longest-processing-time-first), so the hashers start with their longest
+// work and finish together (in ascending order the last, largest file kept one hasher busy while
+// the others had nothing left to take), and gives each a link for when the groups cannot be
+// handed out on demand: the one with the least planned work so far.
 #pragma once
 
 #include <cstdint>
