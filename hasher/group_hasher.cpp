@@ -14,7 +14,8 @@ std::size_t open_file_budget(std::size_t wanted) {
   struct rlimit limit {};
   if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return wanted;
   const auto soft = static_cast<std::size_t>(limit.rlim_cur);
-  return std::max<std::size_t>(1, std::min(wanted, soft > 2 * kReserve ? soft - kReserve : soft / 2));
+  return std::max<std::size_t>(1,
+                               std::min(wanted, soft > 2 * kReserve ? soft - kReserve : soft / 2));
 }
 
 std::vector<bool> edge_collisions(const std::vector<std::string>& keys) {
@@ -26,7 +27,8 @@ std::vector<bool> edge_collisions(const std::vector<std::string>& keys) {
   return result;
 }
 
-GroupHasher::GroupHasher(std::string algorithm, std::size_t max_open_files, std::size_t buffer_bytes)
+GroupHasher::GroupHasher(std::string algorithm, std::size_t max_open_files,
+                         std::size_t buffer_bytes)
     : algorithm_(std::move(algorithm)),
       max_open_files_(max_open_files),
       digester_(algorithm_, std::max(buffer_bytes, 2 * kEdgeBytes)) {}
@@ -34,7 +36,8 @@ GroupHasher::GroupHasher(std::string algorithm, std::size_t max_open_files, std:
 void GroupHasher::begin(const GroupRecord& group) {
   if (is_inside_group()) {
     throw FatalError("G record inside a group of " + std::to_string(group_.size) + "-byte files (" +
-                         std::to_string(left_) + " still to come)", ExitCode::kProtocol);
+                         std::to_string(left_) + " still to come)",
+                     ExitCode::kProtocol);
   }
   group_ = group;
   left_ = group.files;
@@ -42,10 +45,13 @@ void GroupHasher::begin(const GroupRecord& group) {
 }
 
 void GroupHasher::add(const LocalFileRecord& file, std::vector<Record>& out) {
-  if (!is_inside_group()) throw FatalError(file.path + ": W record outside a group (no G record before it)", ExitCode::kProtocol);
+  if (!is_inside_group())
+    throw FatalError(file.path + ": W record outside a group (no G record before it)",
+                     ExitCode::kProtocol);
   if (file.size != group_.size) {
-    throw FatalError(file.path + ": W record of " + std::to_string(file.size) + " bytes in a group of " +
-                         std::to_string(group_.size) + "-byte files", ExitCode::kProtocol);
+    throw FatalError(file.path + ": W record of " + std::to_string(file.size) +
+                         " bytes in a group of " + std::to_string(group_.size) + "-byte files",
+                     ExitCode::kProtocol);
   }
   --left_;
   if (file.size <= kWholeFileBytes) {

@@ -24,7 +24,8 @@ class GroupMember {
   // Opens `file` and reads its edges into `buffer` (at least 2 x kEdgeBytes). `edge_hash` makes
   // the edge key (any algorithm: a collision only costs a full read, never a wrong group). The
   // error is a cause without the path.
-  [[nodiscard]] static Expected<GroupMember> open(const LocalFileRecord& file, std::string_view algorithm,
+  [[nodiscard]] static Expected<GroupMember> open(const LocalFileRecord& file,
+                                                  std::string_view algorithm,
                                                   HashFunction& edge_hash, std::span<char> buffer,
                                                   bool keep_open);
 

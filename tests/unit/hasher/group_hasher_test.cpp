@@ -24,7 +24,11 @@ using testing::write_file;
 LocalFileRecord walked(const std::string& path) {
   struct stat st {};
   EXPECT_EQ(::stat(path.c_str(), &st), 0);
-  return LocalFileRecord{"id-" + path, path, static_cast<std::uint64_t>(st.st_size), st.st_dev, st.st_ino,
+  return LocalFileRecord{"id-" + path,
+                         path,
+                         static_cast<std::uint64_t>(st.st_size),
+                         st.st_dev,
+                         st.st_ino,
                          static_cast<std::uint64_t>(st.st_mtim.tv_sec) * 1'000'000'000u +
                              static_cast<std::uint64_t>(st.st_mtim.tv_nsec)};
 }
@@ -58,10 +62,11 @@ TEST(EdgeCollisions, MarksEveryKeyThatAnotherEntryShares) {
 
 TEST(GroupMember, ContinuedDigestEqualsThePlainDigestForEveryAlgorithm) {
   const TempDir dir;
-  for (const std::size_t buffer_bytes : {std::size_t{2 * kEdgeBytes}, std::size_t{10007}, std::size_t{1} << 20}) {
+  for (const std::size_t buffer_bytes :
+       {std::size_t{2 * kEdgeBytes}, std::size_t{10007}, std::size_t{1} << 20}) {
     std::vector<char> buffer(buffer_bytes);
-    for (const std::size_t size : {kWholeFileBytes + 1, 2 * kEdgeBytes + buffer_bytes, 3 * buffer_bytes + 5,
-                                   std::size_t{3} << 20}) {
+    for (const std::size_t size : {kWholeFileBytes + 1, 2 * kEdgeBytes + buffer_bytes,
+                                   3 * buffer_bytes + 5, std::size_t{3} << 20}) {
       const std::string content = pattern(size, static_cast<unsigned>(size));
       write_file(dir.file("f"), content);
       for (const char* algorithm : {"sha256", "sha1", "md5", "blake2b", "xxh128"}) {
@@ -97,7 +102,8 @@ struct Corpus {
   }
 };
 
-std::vector<Record> hash_group(GroupHasher& hasher, const Corpus& corpus, std::vector<std::size_t>* held = nullptr) {
+std::vector<Record> hash_group(GroupHasher& hasher, const Corpus& corpus,
+                               std::vector<std::size_t>* held = nullptr) {
   std::vector<Record> out;
   hasher.begin(GroupRecord{corpus.base.size(), corpus.files.size()});
   for (const LocalFileRecord& file : corpus.files) {
@@ -115,7 +121,8 @@ void expect_digests_of_a_b_c(const std::vector<Record>& out, const Corpus& corpu
   EXPECT_EQ(std::get<DigestRecord>(out[1]).digest, base_digest);
   EXPECT_EQ(std::get<DigestRecord>(out[2]).path, corpus.files[2].path);
   EXPECT_NE(std::get<DigestRecord>(out[2]).digest, base_digest);
-  EXPECT_EQ(std::get<DigestRecord>(out[2]).digest, digest_bytes("sha256", testing::read_file(corpus.files[2].path)).value());
+  EXPECT_EQ(std::get<DigestRecord>(out[2]).digest,
+            digest_bytes("sha256", testing::read_file(corpus.files[2].path)).value());
 }
 
 TEST(GroupHasher, ReadsOnOnlyTheFilesWhoseEdgesCollideKeepingThemOpenUntilThen) {
@@ -167,7 +174,8 @@ TEST(GroupHasher, ReportsAFileWrittenBetweenItsEdgesAndItsFullPass) {
   ASSERT_EQ(::utimes(corpus.files[0].path.c_str(), later), 0);
   hasher.add(corpus.files[1], out);
   ASSERT_EQ(out.size(), 2u);
-  EXPECT_EQ(std::get<FailureRecord>(out[0]).error, corpus.files[0].path + ": changed since the walk: modification time differs");
+  EXPECT_EQ(std::get<FailureRecord>(out[0]).error,
+            corpus.files[0].path + ": changed since the walk: modification time differs");
   EXPECT_TRUE(std::holds_alternative<DigestRecord>(out[1]));
 }
 
@@ -182,7 +190,8 @@ TEST(GroupHasher, DigestsSmallFilesOnArrivalAndFailuresAtOnce) {
   EXPECT_EQ(std::get<DigestRecord>(out[0]).digest, digest_bytes("xxh128", "abc").value());
   hasher.add(LocalFileRecord{"id", dir.file("gone"), 3, 1, 1, 1}, out);
   ASSERT_EQ(out.size(), 2u);
-  EXPECT_EQ(std::get<FailureRecord>(out[1]).error, dir.file("gone") + ": cannot open: No such file or directory");
+  EXPECT_EQ(std::get<FailureRecord>(out[1]).error,
+            dir.file("gone") + ": cannot open: No such file or directory");
   EXPECT_FALSE(hasher.is_inside_group());
 }
 
