@@ -108,24 +108,22 @@ printf '  xxh128 %.2fx, sha256 %.2fx\n' "$(echo "${wall[dupipe-xxh128]} / ${fast
 hashed=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"].get("bytes_hashed", 0))' "$work/dupipe-sha256/report.json")
 printf '  dupipe sha256 hashed %d MiB in full: ideal %.2f s at %s GB/s x %d cores\n' "$((hashed / 1048576))" \
   "$(echo "$hashed / ($sha * 1000000000 * $cores)" | bc -l)" "$sha" "$cores"
-# phase MODE ERR_FILE: "seconds bytes" of a hashing pass, from the first file any hasher of that
-# mode took to the end of the last one's input (hasher/main.cpp logs its monotonic times).
+# phase ERR_FILE: "seconds bytes" of the hashing pass, from the first group any hasher took to the
+# end of the last one's input (hasher/main.cpp logs its monotonic times and bytes hashed in full).
 phase() {
-  awk -v mode="$1" '$0 ~ ("]: " mode " pass: ") {
-      bytes += $(NF - 9); first = (first == "" || $(NF - 2) < first) ? $(NF - 2) : first
-      last = ($NF > last) ? $NF : last }
-    END { if (first == "") print "0 0"; else printf "%.3f %d\n", (last - first) / 1e9, bytes }' "$2"
+  sed -n 's/.*]: group pass: \([0-9]*\) bytes hashed in full, [0-9]* reopened, monotonic ns \([0-9]*\) to \([0-9]*\)$/\1 \2 \3/p' "$1" |
+    awk '{ bytes += $1; first = (first == "" || $2 < first) ? $2 : first; last = ($3 > last) ? $3 : last }
+      END { if (first == "") print "0 0"; else printf "%.3f %d\n", (last - first) / 1e9, bytes }'
 }
 for algo in sha256 xxh128; do
-  read -r full_s full_b <<<"$(phase full "$work/best-err.dupipe-$algo")"
-  read -r part_s part_b <<<"$(phase partial "$work/best-err.dupipe-$algo")"
+  read -r hash_s hash_b <<<"$(phase "$work/best-err.dupipe-$algo")"
   speed_gbs=$sha
   [[ $algo == sha256 ]] || speed_gbs=$xxh
-  ideal=$(echo "$full_b / ($speed_gbs * 1000000000 * $cores)" | bc -l)
-  printf '  dupipe %s phases: partial pass %.3f s (%d MiB hashed whole), full-hash pass %.3f s for %d MiB;' \
-    "$algo" "$part_s" "$((part_b / 1048576))" "$full_s" "$((full_b / 1048576))"
+  ideal=$(echo "$hash_b / ($speed_gbs * 1000000000 * $cores)" | bc -l)
+  printf '  dupipe %s hashing pass (edges and full digests, each file opened once): %.3f s for %d MiB hashed in full;' \
+    "$algo" "$hash_s" "$((hash_b / 1048576))"
   printf ' bound %.3f s at %s GB/s x %d cores: %.2fx (goal <= 1.2)\n' "$ideal" "$speed_gbs" "$cores" \
-    "$(echo "$full_s / ($ideal + 0.000001)" | bc -l)"
+    "$(echo "$hash_s / ($ideal + 0.000001)" | bc -l)"
 done
 echo
 echo "same groups as dupipe (sha256)?"

@@ -30,6 +30,13 @@ class RecordWriter {
   // Writes one line (without newline, at most kMaxRecordBytes - 1 bytes) as one atomic unit.
   virtual void write_line(std::string_view line) = 0;
   [[nodiscard]] virtual const std::string& name() const = 0;
+  // For a writer that hands work to whichever reader is ready (the size grouper): makes the link
+  // hold at most `packets` writes (a FIFO: that many pages) and returns true, so that
+  // wait_writable() then means "the reader has taken at least one of them". Call before writing.
+  // False (the default) for transports that cannot.
+  [[nodiscard]] virtual bool shrink_queue(std::size_t /*packets*/) { return false; }
+  // Blocks until a write would not block. Returns at once where shrink_queue() is false.
+  virtual void wait_writable() {}
 };
 
 enum class EndpointKind {

@@ -1,7 +1,9 @@
 #include "common/fd_endpoint.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 
@@ -107,6 +109,22 @@ void FdLineWriter::write_line(std::string_view line) {
                      " bytes exceeds the protocol limit");
   }
   sys::write_all(fd_.get(), frame_, name_);
+}
+
+bool FdLineWriter::shrink_queue(std::size_t packets) {
+  // A pipe buffer is a number of page-sized slots, each holding one packet (one is the least).
+  const int bytes = static_cast<int>(std::max<std::size_t>(packets, 1) * 4096);
+  is_shrunk_ = sys::is_fifo(fd_.get()) && ::fcntl(fd_.get(), F_SETPIPE_SZ, bytes) >= 0;
+  return is_shrunk_;
+}
+
+void FdLineWriter::wait_writable() {
+  if (!is_shrunk_) return;
+  pollfd ready{fd_.get(), POLLOUT, 0};
+  while (::poll(&ready, 1, -1) < 0) {
+    if (errno != EINTR) throw_errno("poll " + name_, errno);
+    throw_if_stopped();
+  }
 }
 
 }  // namespace dupipe

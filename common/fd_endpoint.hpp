@@ -40,11 +40,16 @@ class FdLineWriter final : public RecordWriter {
 
   void write_line(std::string_view line) override;
   [[nodiscard]] const std::string& name() const override { return name_; }
+  // A FIFO only: its buffer becomes `packets` pages (F_SETPIPE_SZ), as many packets.
+  [[nodiscard]] bool shrink_queue(std::size_t packets) override;
+  // poll(POLLOUT); for a shrunk FIFO that is "a packet slot is free".
+  void wait_writable() override;
 
  private:
   UniqueFd fd_;
   std::string name_;
   std::string frame_;
+  bool is_shrunk_ = false;
 };
 
 }  // namespace dupipe

@@ -33,18 +33,18 @@ Expected<void> expect_count(const Fields& fields, std::size_t count) {
               " fields, expected " + std::to_string(count));
 }
 
-// The directory-mode records W, L and S.
+// The directory-mode records W, L, S and G.
 Expected<Record> from_local_fields(const Fields& f) {
   const std::string& tag = f[0];
   if (tag == "W") {
-    if (auto ok = expect_count(f, 8); !ok) return tl::unexpected(ok.error());
+    if (auto ok = expect_count(f, 7); !ok) return tl::unexpected(ok.error());
     std::uint64_t numbers[4] = {};
     for (std::size_t i = 0; i < 4; ++i) {
       auto value = parse_size(f[3 + i]);
       if (!value) return tl::unexpected(value.error());
       numbers[i] = *value;
     }
-    return Record(LocalFileRecord{f[1], f[2], numbers[0], numbers[1], numbers[2], numbers[3], f[7]});
+    return Record(LocalFileRecord{f[1], f[2], numbers[0], numbers[1], numbers[2], numbers[3]});
   }
   if (tag == "L") {
     if (auto ok = expect_count(f, 5); !ok) return tl::unexpected(ok.error());
@@ -53,6 +53,12 @@ Expected<Record> from_local_fields(const Fields& f) {
   if (tag == "S") {
     if (auto ok = expect_count(f, 4); !ok) return tl::unexpected(ok.error());
     return parse_size(f[3]).map([&](std::uint64_t value) { return Record(StatRecord{f[1], f[2], value}); });
+  }
+  if (tag == "G") {
+    if (auto ok = expect_count(f, 3); !ok) return tl::unexpected(ok.error());
+    auto size = parse_size(f[1]);
+    if (!size) return tl::unexpected(size.error());
+    return parse_size(f[2]).map([&](std::uint64_t files) { return Record(GroupRecord{*size, files}); });
   }
   return fail("unknown record type '" + tag + "'");
 }
@@ -95,13 +101,16 @@ Fields to_fields(const Record& record) {
     }
     Fields operator()(const LocalFileRecord& r) const {
       return {"W", r.id, r.path, std::to_string(r.size), std::to_string(r.device),
-              std::to_string(r.inode), std::to_string(r.mtime_ns), r.partial};
+              std::to_string(r.inode), std::to_string(r.mtime_ns)};
     }
     Fields operator()(const LinkRecord& r) const {
       return {"L", r.id, r.path, r.target, std::to_string(r.size)};
     }
     Fields operator()(const StatRecord& r) const {
       return {"S", r.stage, r.name, std::to_string(r.value)};
+    }
+    Fields operator()(const GroupRecord& r) const {
+      return {"G", std::to_string(r.size), std::to_string(r.files)};
     }
   };
   return std::visit(Visitor{}, record);

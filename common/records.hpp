@@ -50,8 +50,7 @@ struct FailureRecord {
 };
 
 // W (directory mode): a regular file found by the walk. device, inode and mtime_ns let later
-// stages collapse hard links and notice a file that changed since the walk. `partial` is empty
-// until a partial hasher has digested the file's first and last bytes.
+// stages collapse hard links and notice a file that changed since the walk.
 struct LocalFileRecord {
   std::string id;
   std::string path;
@@ -59,7 +58,13 @@ struct LocalFileRecord {
   std::uint64_t device = 0;
   std::uint64_t inode = 0;
   std::uint64_t mtime_ns = 0;  // st_mtim as nanoseconds, compared for equality only
-  std::string partial;
+};
+
+// G (directory mode, size grouper -> hasher): the next `files` W records on this link are the
+// whole group of candidates of `size` bytes, so one hasher sees every file it must compare.
+struct GroupRecord {
+  std::uint64_t size = 0;
+  std::uint64_t files = 0;
 };
 
 // L (directory mode): `path` is another name (hard link) of the file named `target`, which
@@ -79,7 +84,7 @@ struct StatRecord {
 };
 
 using Record = std::variant<UrlRecord, FileRecord, DigestRecord, FailureRecord, LocalFileRecord,
-                            LinkRecord, StatRecord>;
+                            LinkRecord, StatRecord, GroupRecord>;
 
 // A line with no TAB is a bare URL (so `cat urls.txt` can stand in for the producer).
 [[nodiscard]] bool is_bare_line(std::string_view line);

@@ -3,10 +3,13 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <future>
 #include <thread>
 #include <vector>
 
+#include "common/record_codec.hpp"
 #include "common/signals.hpp"
 #include "common/sys.hpp"
 
@@ -29,10 +32,7 @@ void write_stat(RecordWriter& output, const std::string& name, std::uint64_t val
   write_record(output, StatRecord{"grouper", name, value});
 }
 
-// Writes what the size barrier found; the candidates last, after the optional test pause.
-std::uint64_t finish_by_size(std::vector<LocalFileRecord> files, const Config& config,
-                             BatchingWriter& output, const Logger& logger) {
-  SizeGrouping grouping = group_by_size(std::move(files), config.size);
+void write_links_and_stats(const SizeGrouping& grouping, BatchingWriter& output, const Logger& logger) {
   for (const LinkRecord& link : grouping.links) {
     // Two long names may not fit one record; the link is then only logged, never fatal.
     if (auto line = format_record(link)) {
@@ -45,28 +45,74 @@ std::uint64_t finish_by_size(std::vector<LocalFileRecord> files, const Config& c
   write_stat(output, "unique_size", grouping.unique_size);
   write_stat(output, "empty", grouping.empty);
   write_stat(output, "repeated_names", grouping.repeated_names);
-  output.flush();  // everything but the candidates is out before the test pause
-  if (!config.pause_dir.empty()) pause_for_test(config.pause_dir, logger);
-  for (const LocalFileRecord& file : grouping.candidates) {
-    write_record(output, file);
-    // What a partial hasher reads of it: small files whole, the others 2 x 4 KiB
-    // (hasher/local_file_hasher.hpp, kWholeFileBytes and kEdgeBytes).
-    output.add_work(std::min<std::uint64_t>(file.size, 64 * 1024));
-  }
-  logger.info(std::to_string(grouping.unique_size) + " files of unique size not read, " +
-              std::to_string(grouping.links.size()) + " hard links");
-  return grouping.candidates.size();
 }
 
-std::uint64_t finish_by_partial(std::vector<LocalFileRecord> files, BatchingWriter& output,
-                                const Logger& logger) {
-  PartialGrouping grouping = group_by_partial(std::move(files));
-  write_stat(output, "unique_partial", grouping.unique_partial);
-  for (const LocalFileRecord& file : grouping.candidates) {
-    write_record(output, file);
-    output.add_work(file.size);  // a full hasher reads all of it
+void write_group(const std::vector<LocalFileRecord>& candidates, const PlannedGroup& group, BatchingWriter& output) {
+  throw_if_stopped();
+  write_record(output, GroupRecord{candidates[group.begin].size, group.end - group.begin});
+  for (std::size_t i = group.begin; i < group.end; ++i) write_record(output, candidates[i]);
+}
+
+// Packets a hasher's link holds when groups are handed out on demand: enough that a hasher does
+// not wait for the grouper's thread to be scheduled on a loaded machine, few enough that little
+// work is promised to one hasher while another could take it.
+constexpr std::size_t kQueuedBatches = 4;
+
+// On demand: once its hasher has taken a batch (a slot of its link is free), an output takes the
+// next groups of the plan, most work first, until the batch holds 1 MiB of work or half a packet
+// of records. So each hasher gets new work as it is ready for it, and at most kQueuedBatches
+// batches wait for it beyond the one it is working on.
+void serve_on_demand(const std::vector<LocalFileRecord>& candidates, const std::vector<PlannedGroup>& plan,
+                     std::atomic<std::size_t>& next, BatchingWriter& output) {
+  while (true) {
+    output.wait_writable();
+    std::uint64_t work = 0;
+    while (work < BatchingWriter::kMaxBatchWorkBytes && output.pending_bytes() < kMaxRecordBytes / 2) {
+      const std::size_t i = next.fetch_add(1);
+      if (i >= plan.size()) return output.flush();
+      write_group(candidates, plan[i], output);
+      work += plan[i].work_bytes;
+    }
+    output.flush();
   }
-  logger.info(std::to_string(grouping.unique_partial) + " files ruled out by their first and last bytes");
+}
+
+// Where an output cannot wait for its reader (not a FIFO): the plan's own assignment, in plan
+// order; the batch is cut after a group once it holds 1 MiB of work, so the hasher starts on a
+// large group without waiting for the batch to fill.
+void serve_planned(const std::vector<LocalFileRecord>& candidates, const std::vector<PlannedGroup>& plan,
+                   std::size_t link, BatchingWriter& output) {
+  for (const PlannedGroup& group : plan) {
+    if (group.link != link) continue;
+    write_group(candidates, group, output);
+    output.add_work(group.work_bytes);
+  }
+  output.flush();
+}
+
+// Writes what the size barrier found: links and counts first, the groups after the optional
+// test pause, each output by a thread of its own (a FatalError of one is rethrown here), so a
+// hasher busy with a large group never holds up the others.
+std::uint64_t finish(std::vector<LocalFileRecord> files, const Config& config,
+                     const std::vector<BatchingWriter*>& outputs, bool is_on_demand, const Logger& logger) {
+  const SizeGrouping grouping = group_by_size(std::move(files), config.size);
+  write_links_and_stats(grouping, *outputs.front(), logger);
+  outputs.front()->flush();  // everything but the candidates is out before the test pause
+  if (!config.pause_dir.empty()) pause_for_test(config.pause_dir, logger);
+  const std::vector<PlannedGroup> plan = plan_links(grouping.candidates, outputs.size());
+  std::atomic<std::size_t> next{0};
+  std::vector<std::future<void>> writers;
+  for (std::size_t link = 0; link < outputs.size(); ++link) {
+    writers.push_back(is_on_demand ? std::async(std::launch::async, serve_on_demand, std::cref(grouping.candidates),
+                                                std::cref(plan), std::ref(next), std::ref(*outputs[link]))
+                                   : std::async(std::launch::async, serve_planned, std::cref(grouping.candidates),
+                                                std::cref(plan), link, std::ref(*outputs[link])));
+  }
+  for (auto& writer : writers) writer.get();
+  logger.info(std::to_string(grouping.unique_size) + " files of unique size not read, " +
+              std::to_string(grouping.links.size()) + " hard links, " + std::to_string(plan.size()) +
+              " size groups over " + std::to_string(outputs.size()) + " hashers" +
+              (is_on_demand ? ", on demand" : ", as planned"));
   return grouping.candidates.size();
 }
 
@@ -77,8 +123,13 @@ bool is_passed_through(const Record& record) {
 
 }  // namespace
 
-Counts run(RecordReader& input, BatchingWriter& output, const Config& config, const Logger& logger) {
+Counts run(RecordReader& input, const std::vector<BatchingWriter*>& outputs, const Config& config,
+           const Logger& logger) {
   Counts counts;
+  // Before anything is written: with one packet per link, a hasher gets work when it asks.
+  const bool is_on_demand = outputs.size() > 1 && std::all_of(outputs.begin(), outputs.end(), [](BatchingWriter* output) {
+    return output->shrink_queue(kQueuedBatches);
+  });
   std::vector<LocalFileRecord> files;
   while (const auto line = input.read_line()) {
     throw_if_stopped();
@@ -89,15 +140,13 @@ Counts run(RecordReader& input, BatchingWriter& output, const Config& config, co
       files.push_back(std::move(*file));
     } else if (is_passed_through(*record)) {
       ++counts.passed_through;
-      write_record(output, *record);
+      write_record(*outputs.front(), *record);
     } else {
       throw FatalError(input.name() + ": a grouper takes W, H, L, S and F records only", ExitCode::kProtocol);
     }
     input.acknowledge();
   }
-  counts.candidates = config.by == GroupBy::kSize ? finish_by_size(std::move(files), config, output, logger)
-                                                  : finish_by_partial(std::move(files), output, logger);
-  output.flush();
+  counts.candidates = finish(std::move(files), config, outputs, is_on_demand, logger);
   return counts;
 }
 

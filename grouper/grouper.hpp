@@ -1,11 +1,14 @@
-// The grouping stage loop (directory mode): a barrier that reads every W record before it can
-// tell which sizes (or partial digests) are shared, then passes on only the candidates. F, H, L
-// and S records pass through at once. Run once by size (after the walk) and once by partial
-// digest (after the partial hashers); see docs/PROTOCOL.md for the links.
+// The size grouper of directory mode: a barrier that reads every W record before it can tell
+// which sizes are shared, then hands each whole size group (a G record and its W records) to one
+// of its outputs, one per hasher, most work first (size_grouping.hpp). F, H, L and S records,
+// and its own counts, go to the first output at once. Each output is written by a thread of its
+// own: on demand where the outputs are FIFOs it can shrink (the next groups go to the hasher
+// that took its last batch), else by the static plan. See docs/PROTOCOL.md for the links.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/batching_writer.hpp"
 #include "common/endpoint.hpp"
@@ -14,12 +17,9 @@
 
 namespace dupipe::grouper {
 
-enum class GroupBy { kSize, kPartial };
-
 struct Config {
   std::string in = "-";
-  std::string out = "-";
-  GroupBy by = GroupBy::kSize;
+  std::vector<std::string> out{"-"};  // one per hasher
   SizeOptions size;
   // Test hook: when set, the stage creates PAUSE_DIR/paused once it has read its whole input and
   // waits (at most 30 s) for PAUSE_DIR/resume before writing, so a test can change a file
@@ -33,8 +33,8 @@ struct Counts {
   std::uint64_t passed_through = 0;
 };
 
-// Flushes `output` at the end. Candidates are batched by the bytes their readers will read.
-[[nodiscard]] Counts run(RecordReader& input, BatchingWriter& output, const Config& config,
+// Flushes every output at the end. `outputs` is not empty; the first takes what is not a group.
+[[nodiscard]] Counts run(RecordReader& input, const std::vector<BatchingWriter*>& outputs, const Config& config,
                          const Logger& logger);
 
 }  // namespace dupipe::grouper

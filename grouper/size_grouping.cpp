@@ -82,15 +82,22 @@ SizeGrouping group_by_size(std::vector<LocalFileRecord> files, const SizeOptions
   return result;
 }
 
-PartialGrouping group_by_partial(std::vector<LocalFileRecord> files) {
-  PartialGrouping result;
-  std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) {
-    return std::tie(b.size, a.partial, a.path) < std::tie(a.size, b.partial, b.path);
-  });
-  result.unique_partial = keep_shared(files, [](const auto& a, const auto& b) {
-    return a.size == b.size && a.partial == b.partial;
-  }, result.candidates);
-  return result;
+std::uint64_t group_work_bytes(std::uint64_t size, std::uint64_t files) { return files * (size + kOpenWorkBytes); }
+
+std::vector<PlannedGroup> plan_links(const std::vector<LocalFileRecord>& candidates, std::size_t links) {
+  std::vector<PlannedGroup> groups;
+  for (std::size_t begin = 0, end = 0; begin < candidates.size(); begin = end) {
+    for (end = begin + 1; end < candidates.size() && candidates[end].size == candidates[begin].size;) ++end;
+    groups.push_back({begin, end, 0, group_work_bytes(candidates[begin].size, end - begin)});
+  }
+  // Stable: equal work keeps the candidates' order, largest size first.
+  std::stable_sort(groups.begin(), groups.end(), [](const auto& a, const auto& b) { return a.work_bytes > b.work_bytes; });
+  std::vector<std::uint64_t> load(std::max<std::size_t>(links, 1), 0);
+  for (PlannedGroup& group : groups) {
+    group.link = static_cast<std::size_t>(std::min_element(load.begin(), load.end()) - load.begin());
+    load[group.link] += group.work_bytes;
+  }
+  return groups;
 }
 
 }  // namespace dupipe::grouper

@@ -67,28 +67,20 @@ Expected<FileDigest> FileDigester::digest_open(int fd, std::string_view what, st
   return result;
 }
 
-Expected<void> FileDigester::hash_range(int fd, std::uint64_t offset, std::size_t length) {
-  while (length > 0) {
-    const std::size_t want = std::min(length, buffer_.size());
-    const ssize_t n = ::pread(fd, buffer_.data(), want, static_cast<off_t>(offset));
+Expected<void> read_exactly(int fd, std::span<char> bytes, off_t offset) {
+  while (!bytes.empty()) {
+    const ssize_t n = offset < 0 ? ::read(fd, bytes.data(), bytes.size())
+                                 : ::pread(fd, bytes.data(), bytes.size(), offset);
     if (n < 0 && errno == EINTR) {
       throw_if_stopped();
       continue;
     }
     if (n < 0) return fail(errno_message("cannot read", errno));
     if (n == 0) return fail("file shrank while being read");
-    hash_.update(std::span(buffer_).first(static_cast<std::size_t>(n)));
-    offset += static_cast<std::uint64_t>(n);
-    length -= static_cast<std::size_t>(n);
+    bytes = bytes.subspan(static_cast<std::size_t>(n));
+    if (offset >= 0) offset += n;
   }
   return {};
-}
-
-Expected<std::string> FileDigester::digest_edges(int fd, std::uint64_t size, std::size_t edge_bytes) {
-  hash_.reset();
-  if (auto ok = hash_range(fd, 0, edge_bytes); !ok) return tl::unexpected(ok.error());
-  if (auto ok = hash_range(fd, size - edge_bytes, edge_bytes); !ok) return tl::unexpected(ok.error());
-  return hash_.finish_hex();
 }
 
 }  // namespace dupipe::hasher

@@ -1,10 +1,12 @@
 // Streaming file digests: one open, one sequential pass with a large reused buffer
-// (posix_fadvise sequential), never the whole file in memory; and the partial digest of a
-// file's first and last bytes used to rule out most same-size files cheaply. One FileDigester
-// per process; not thread-safe.
+// (posix_fadvise sequential), never the whole file in memory; plus exact reads at an offset for
+// the edges of a file (hasher/group_member.hpp). One FileDigester per process; not thread-safe.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +43,10 @@ struct OpenedFile {
 // fstat of an open descriptor as a FileIdentity.
 [[nodiscard]] Expected<FileIdentity> identity_of(int fd);
 
+// Reads exactly `bytes.size()` bytes at `offset` (pread, or read(2) from the current offset when
+// offset < 0). Fewer means the file shrank: an error. Errors name no path.
+[[nodiscard]] Expected<void> read_exactly(int fd, std::span<char> bytes, off_t offset);
+
 // Hex digest of a byte string (used by tests against published vectors).
 [[nodiscard]] Expected<std::string> digest_bytes(std::string_view algorithm, std::string_view bytes);
 
@@ -58,14 +64,10 @@ class FileDigester {
 
   // Bytes one read(2) asks for.
   [[nodiscard]] std::size_t buffer_bytes() const { return buffer_.size(); }
-
-  // Digest of the first `edge_bytes` and the last `edge_bytes` of a file of `size` bytes
-  // (size > 2 * edge_bytes), read with pread. A short read means the file shrank: an error.
-  [[nodiscard]] Expected<std::string> digest_edges(int fd, std::uint64_t size, std::size_t edge_bytes);
+  // The read buffer, lent to the group hasher's members so that one process has one.
+  [[nodiscard]] std::span<char> buffer() { return buffer_; }
 
  private:
-  [[nodiscard]] Expected<void> hash_range(int fd, std::uint64_t offset, std::size_t length);
-
   HashFunction hash_;
   std::vector<char> buffer_;
 };

@@ -1,5 +1,7 @@
 #include "hasher/hasher.hpp"
 
+#include <vector>
+
 #include "common/signals.hpp"
 #include "common/stage_stats.hpp"
 
@@ -26,24 +28,23 @@ void count_result(const Record& result, Counts& counts, const Logger& logger) {
   }
 }
 
-void count_bytes(const Record& result, Counts& counts) {
-  if (const auto* digest = std::get_if<DigestRecord>(&result)) counts.full_bytes += digest->size;
-  if (std::holds_alternative<LocalFileRecord>(result)) counts.partial_bytes += 2 * kEdgeBytes;
+// What later stages need from earlier ones: hard links, counts, failures (and H records, which
+// no stage before the hashers makes today but a stand-in may).
+bool is_passed_through_in_groups(const Record& record) {
+  return std::holds_alternative<FailureRecord>(record) || std::holds_alternative<DigestRecord>(record) ||
+         std::holds_alternative<LinkRecord>(record) || std::holds_alternative<StatRecord>(record);
 }
 
-// F records always; in directory mode also what later stages need: digests made early by the
-// partial hashers (small files), hard links and counts.
-bool is_passed_through(const Record& record, HashMode mode) {
-  if (std::holds_alternative<FailureRecord>(record)) return true;
-  return mode != HashMode::kUrl && (std::holds_alternative<DigestRecord>(record) ||
-                                    std::holds_alternative<LinkRecord>(record) ||
-                                    std::holds_alternative<StatRecord>(record));
+void write_group_stats(RecordWriter& output, const GroupCounts& counts) {
+  write_record(output, StatRecord{"hasher", "full_bytes", counts.full_bytes});
+  write_record(output, StatRecord{"hasher", "partial_bytes", counts.partial_bytes});
+  write_record(output, StatRecord{"hasher", "unique_partial", counts.unique_partial});
 }
 
 }  // namespace
 
 Counts run(RecordReader& input, RecordWriter& output, FileDigester& digester,
-           const std::string& algorithm, const Logger& logger, HashMode mode, RecordWriter* digests) {
+           const std::string& algorithm, const Logger& logger) {
   Counts counts;
   while (const auto line = input.read_line()) {
     throw_if_stopped();
@@ -53,28 +54,48 @@ Counts run(RecordReader& input, RecordWriter& output, FileDigester& digester,
       const Record result = hash_one(*file, digester, algorithm);
       count_result(result, counts, logger);
       write_record(output, result);
-    } else if (mode != HashMode::kUrl && std::holds_alternative<LocalFileRecord>(*record)) {
-      if (counts.first_file_ns == 0) counts.first_file_ns = monotonic_ns();
-      const Record result = hash_local_file(std::get<LocalFileRecord>(*record), mode, digester, algorithm);
-      count_result(result, counts, logger);
-      count_bytes(result, counts);
-      // A final digest skips the later stages when there is a direct link to the aggregator.
-      write_record(digests != nullptr && std::holds_alternative<DigestRecord>(result) ? *digests : output, result);
-    } else if (is_passed_through(*record, mode)) {
+    } else if (std::holds_alternative<FailureRecord>(*record)) {
       ++counts.passed_through;
       write_record(output, *record);
     } else {
-      throw FatalError(input.name() + (mode == HashMode::kUrl ? ": a hasher takes P and F records only"
-                                                              : ": a directory-mode hasher takes W, H, L, S and F records only"),
-                       ExitCode::kProtocol);
+      throw FatalError(input.name() + ": a hasher takes P and F records only", ExitCode::kProtocol);
     }
     input.acknowledge();
   }
   counts.end_ns = monotonic_ns();
-  if (mode != HashMode::kUrl) {
-    write_record(output, StatRecord{"hasher", "full_bytes", counts.full_bytes});
-    write_record(output, StatRecord{"hasher", "partial_bytes", counts.partial_bytes});
+  return counts;
+}
+
+Counts run_groups(RecordReader& input, RecordWriter& output, GroupHasher& hasher, const Logger& logger) {
+  Counts counts;
+  std::vector<Record> results;
+  while (const auto line = input.read_line()) {
+    throw_if_stopped();
+    auto record = parse_record(*line);
+    if (!record) throw FatalError(input.name() + ": " + record.error().message, ExitCode::kProtocol);
+    if (const auto* group = std::get_if<GroupRecord>(&*record)) {
+      if (counts.first_file_ns == 0) counts.first_file_ns = monotonic_ns();
+      hasher.begin(*group);
+    } else if (const auto* file = std::get_if<LocalFileRecord>(&*record)) {
+      results.clear();
+      hasher.add(*file, results);
+      for (const Record& result : results) {
+        count_result(result, counts, logger);
+        write_record(output, result);
+      }
+    } else if (is_passed_through_in_groups(*record)) {
+      ++counts.passed_through;
+      write_record(output, *record);
+    } else {
+      throw FatalError(input.name() + ": a directory-mode hasher takes G, W, H, L, S and F records only",
+                       ExitCode::kProtocol);
+    }
+    input.acknowledge();
   }
+  if (hasher.is_inside_group()) throw FatalError(input.name() + ": input ended inside a group", ExitCode::kProtocol);
+  counts.end_ns = monotonic_ns();
+  counts.group = hasher.counts();
+  write_group_stats(output, counts.group);
   return counts;
 }
 

@@ -1,14 +1,11 @@
 #include "hasher/local_file_hasher.hpp"
 
 namespace dupipe::hasher {
-namespace {
 
-// In directory mode an F record's url field carries the path (docs/PROTOCOL.md).
-FailureRecord failure(const LocalFileRecord& file, const std::string& cause) {
+FailureRecord local_failure(const LocalFileRecord& file, const std::string& cause) {
   return FailureRecord{file.id, file.path, Stage::kHasher, file.path + ": " + cause};
 }
 
-// Empty when `now` is still the file the walk saw, else the reason.
 std::string change_since_walk(const FileIdentity& now, const LocalFileRecord& file) {
   if (now.device != file.device || now.inode != file.inode) return "replaced since the walk";
   if (now.size != file.size) {
@@ -23,34 +20,23 @@ std::string change_since_walk(int fd, const LocalFileRecord& file) {
   return now ? change_since_walk(*now, file) : now.error().message;
 }
 
-}  // namespace
-
-Record hash_local_file(const LocalFileRecord& file, HashMode mode, FileDigester& digester,
-                       const std::string& algorithm) {
+Record hash_local_file(const LocalFileRecord& file, FileDigester& digester, const std::string& algorithm) {
   // Followed symbolic links reach the file under the walked name, so no O_NOFOLLOW here; the
   // device and inode check below is what ties the open file to the walked one.
   auto opened = open_regular_file(file.path, false);
-  if (!opened) return failure(file, opened.error().message);
+  if (!opened) return local_failure(file, opened.error().message);
   const int fd = opened->fd.get();
-  if (auto change = change_since_walk(opened->identity, file); !change.empty()) return failure(file, change);
-  if (mode == HashMode::kPartial && file.size > kWholeFileBytes) {
-    // No second look here: a change during this read is caught by the full hasher's checks.
-    auto partial = digester.digest_edges(fd, file.size, kEdgeBytes);
-    if (!partial) return failure(file, partial.error().message);
-    LocalFileRecord result = file;
-    result.partial = std::move(*partial);
-    return result;
-  }
+  if (auto change = change_since_walk(opened->identity, file); !change.empty()) return local_failure(file, change);
   auto digest = digester.digest_open(fd, file.path, file.size);
-  if (!digest) return failure(file, digest.error().message);
+  if (!digest) return local_failure(file, digest.error().message);
   if (digest->size != file.size) {
-    return failure(file, "size changed: expected " + std::to_string(file.size) + " bytes, read " +
-                             std::to_string(digest->size));
+    return local_failure(file, "size changed: expected " + std::to_string(file.size) + " bytes, read " +
+                                   std::to_string(digest->size));
   }
   // A write during a pass of several reads shows as a new mtime even when the size stayed the
   // same; a file that one read took whole was checked at open, just before.
   if (file.size > digester.buffer_bytes()) {
-    if (auto change = change_since_walk(fd, file); !change.empty()) return failure(file, change);
+    if (auto change = change_since_walk(fd, file); !change.empty()) return local_failure(file, change);
   }
   return DigestRecord{file.id, "", file.path, digest->size, algorithm, std::move(digest->hex)};
 }

@@ -1,5 +1,5 @@
-// Directory mode of the hasher: turns a W record (a file found by the walk) into its partial
-// digest (a W record with `partial` set) or its full digest (an H record with no url). A file
+// Directory mode of the hasher, one file at a time: the full digest of a W record's file from
+// its first byte (an H record with no url), and the checks shared with the group hasher. A file
 // whose size, mtime, device or inode differ from what the walk saw, before or after reading, is
 // a failure: it changed during the scan and must not be grouped.
 #pragma once
@@ -12,23 +12,24 @@
 
 namespace dupipe::hasher {
 
-enum class HashMode {
-  kUrl,      // URL mode: P and F records only
-  kFull,     // directory mode: every W record gets its full digest
-  kPartial,  // directory mode: W records get the digest of their first and last kEdgeBytes,
-             // files of at most kWholeFileBytes their full digest
-};
-
-// Bytes taken from each end of a file for the partial digest.
+// Bytes taken from each end of a large file for its edge key (hasher/group_member.hpp).
 inline constexpr std::size_t kEdgeBytes = 4096;
 
-// Files of at most this size are digested in full already by the partial hasher, in one read,
-// and never opened again: the partial digest would save little reading, and a file whose edges
-// match another's would cost a second open, fstat and pass through the partial grouper and a
-// full hasher (docs/PERFORMANCE.md, "How often a file is opened", has the measurement).
+// Files of at most this size are digested whole as soon as they arrive, in one read, without
+// comparing edges first: the edges would save little reading, and a file this small costs about
+// as much to read whole as to read 2 x 4 KiB (docs/PERFORMANCE.md, "How often a file is opened").
 inline constexpr std::size_t kWholeFileBytes = 64 * 1024;
 
-[[nodiscard]] Record hash_local_file(const LocalFileRecord& file, HashMode mode,
-                                     FileDigester& digester, const std::string& algorithm);
+// An F record of directory mode: the url field carries the path (docs/PROTOCOL.md).
+[[nodiscard]] FailureRecord local_failure(const LocalFileRecord& file, const std::string& cause);
+
+// Empty when `now` is still the file the walk saw, else the reason.
+[[nodiscard]] std::string change_since_walk(const FileIdentity& now, const LocalFileRecord& file);
+// The same for an open descriptor (fstat now).
+[[nodiscard]] std::string change_since_walk(int fd, const LocalFileRecord& file);
+
+// Opens, checks, reads front to back and checks again: an H record or an F record.
+[[nodiscard]] Record hash_local_file(const LocalFileRecord& file, FileDigester& digester,
+                                     const std::string& algorithm);
 
 }  // namespace dupipe::hasher

@@ -92,7 +92,7 @@ class Walker {
       pending_.push_back(path);
     } else if (S_ISREG(st.st_mode)) {
       emit(LocalFileRecord{make_record_id(path), path, static_cast<std::uint64_t>(st.st_size), st.st_dev,
-                           st.st_ino, mtime_ns(st), ""});
+                           st.st_ino, mtime_ns(st)});
     } else {
       skip(path, "not a regular file");
     }

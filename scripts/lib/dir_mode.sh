@@ -1,14 +1,16 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2154  # the launcher's globals (script_dir, bin_dir, out, algo, ...)
 # Directory mode of scripts/run_pipeline.sh (--dir): the producer walks the trees and no fetcher
-# runs. Staged so that nothing is read that cannot be a duplicate (docs/PROTOCOL.md):
+# runs. Staged so that nothing is read that cannot be a duplicate, and each file opened once
+# (docs/PROTOCOL.md):
 #
-#   producer --walked--> grouper --by size --sized--> hasher --mode partial x M --partials-->
-#   grouper --by partial --candidates--> hasher --mode full x M --digests--> aggregator --local
-#   (the partial hashers also write the digests of small files, read whole, to --digests--> )
+#   producer --walked--> grouper --sized.0 .. sized.M-1--> hasher --mode group x M --digests-->
+#   aggregator --local
 #
-# The groupers are barriers (they must see every file before they know which sizes or partial
-# digests are shared). Every link is written in packet mode, each packet a batch of whole records
+# The grouper is a barrier (it must see every file before it knows which sizes are shared); it
+# gives each whole size group to one hasher, on that hasher's own link, so the hasher can compare
+# the first and last 4 KiB of the group's files while it holds them open and read on only those
+# that collide. Every link is written in packet mode, each packet a batch of whole records
 # (common/batching_writer.hpp), so a reader takes a batch with one lock and one read.
 # shellcheck source=lib/supervise.sh
 source "$script_dir/lib/supervise.sh"
@@ -30,37 +32,31 @@ run_dir_pipeline() {
   done
   mkdir -p -- "$out"
   out=$(cd -- "$out" && pwd -P)
-  local pause=()
+  local pause=() open_limit=()
   [[ -z ${DUPIPE_TEST_PAUSE_DIR:-} ]] || pause=(--test-pause-dir "$DUPIPE_TEST_PAUSE_DIR")
+  [[ -z ${DUPIPE_TEST_MAX_OPEN_FILES:-} ]] || open_limit=(--max-open-files "$DUPIPE_TEST_MAX_OPEN_FILES")
 
   sv_start
-  local d=$sv_run_dir
-  sv_link walked sized partials candidates digests
+  local d=$sv_run_dir sized=() sized_out=()
+  for ((i = 0; i < hashers; i++)); do sized+=("sized.$i"); sized_out+=(--out "packet:$d/sized.$i"); done
+  sv_link walked digests "${sized[@]}"
   sv_writes producer walked
-  sv_writes sizer sized
-  sv_writes partial-hasher partials digests  # small files' digests go straight to the aggregator
-  sv_writes partial-grouper candidates
+  sv_writes sizer "${sized[@]}"
   sv_writes hasher digests
 
   sv_spawn aggregator "$bin_dir/aggregator" "${stage_args[@]}" --local --algo "$algo" \
     "${dir_report_args[@]}" --out "$out" <"$d/digests"
   for ((i = 0; i < hashers; i++)); do
-    sv_spawn hasher "$bin_dir/hasher" "${stage_args[@]}" --mode full --algo "$algo" \
-      --out "packet:$d/digests" <"$d/candidates"
+    sv_spawn hasher "$bin_dir/hasher" "${stage_args[@]}" --mode group --algo "$algo" "${open_limit[@]}" \
+      --out "packet:$d/digests" <"$d/sized.$i"
   done
-  sv_spawn partial-grouper "$bin_dir/grouper" "${stage_args[@]}" --by partial \
-    --out "packet:$d/candidates" <"$d/partials"
-  for ((i = 0; i < hashers; i++)); do
-    sv_spawn partial-hasher "$bin_dir/hasher" "${stage_args[@]}" --mode partial --algo "$algo" \
-      --out "packet:$d/partials" --digests-out "packet:$d/digests" <"$d/sized"
-  done
-  sv_spawn sizer "$bin_dir/grouper" "${stage_args[@]}" --by size "${dir_group_args[@]}" "${pause[@]}" \
-    --out "packet:$d/sized" <"$d/walked"
+  sv_spawn sizer "$bin_dir/grouper" "${stage_args[@]}" "${dir_group_args[@]}" "${pause[@]}" \
+    "${sized_out[@]}" <"$d/walked"
   local roots=()
   for i in "${dir_roots[@]}"; do roots+=(--dir "$i"); done
   sv_spawn producer "$bin_dir/producer" "${stage_args[@]}" "${dir_walk_args[@]}" "${roots[@]}" \
     --out "packet:$d/walked" </dev/null
-  sv_log "run directory $d; directory mode: producer, 2 groupers, $hashers + $hashers hashers, aggregator"
+  sv_log "run directory $d; directory mode: producer, grouper, $hashers hashers, aggregator"
   sv_wait
   echo "Report: $out/report.json (text: $out/report.txt; review $out/actions.sh before running it)"
   local summary

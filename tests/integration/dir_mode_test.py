@@ -6,7 +6,7 @@ import hashlib, os, shutil, stat, subprocess, sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dir_support import *  # noqa: E402,F403
 
-BIG = 100000  # above kWholeFileBytes (64 KiB): goes through the partial digest before the full hash
+BIG = 100000  # above kWholeFileBytes (64 KiB): its edges are compared before it is read on
 
 
 def pattern(seed, size):
@@ -56,9 +56,10 @@ def case_contents():
         expect(s["duplicate_files"] == 3 and s["wasted_bytes"] == 2 * BIG + 16, f"wasted {s}")
         expect(report["mode"] == "dir" and report["algorithm"] == "sha256", "mode/algorithm")
         # Read in full: d1-d3 and 'middle' (its edges match), and the four small same-size files;
-        # for the partial digests, 2 x 4 KiB of each of the six BIG-byte files.
+        # only for their edges, 2 x 4 KiB of 'last' and 'first' (the edges of the others are the
+        # start and end of their full digests, read once).
         expect(s["bytes_hashed"] == 4 * BIG + 2 * 4 + 2 * 16, f"bytes_hashed {s}")
-        expect(s["bytes_partial"] == 6 * 8192, f"bytes_partial {s}")
+        expect(s["bytes_partial"] == 2 * 8192, f"bytes_partial {s}")
         # The report contract of URL mode, with `path` set and `url` absent.
         entries = [f for g in report["groups"] for f in g["files"]]
         expect(entries and all("path" in f and "url" not in f for f in entries), f"entries {entries}")
@@ -299,78 +300,142 @@ def case_unopened():
         expect(b'"' + root_b + b'/d1"' in opened, "the trace does not show candidate files being opened")
 
 
-WHOLE = 64 * 1024  # hasher/local_file_hasher.hpp kWholeFileBytes: read whole in the partial pass
-BUFFER = 1 << 20   # hasher/digest.hpp: bytes per read(2) of the full pass
+WHOLE = 64 * 1024  # hasher/local_file_hasher.hpp kWholeFileBytes: read whole on arrival
+EDGE = 4096        # hasher/local_file_hasher.hpp kEdgeBytes: the first and last bytes compared
+BUFFER = 1 << 20   # hasher/digest.hpp: bytes per read(2) of a full pass
 
 
-def case_opens():
-    """How often each file is opened and how its bytes are read (strace -f -y of the whole run):
-    a unique size never; a file of at most WHOLE bytes once, read whole by a partial hasher; a
-    larger one once for its first and last 4 KiB and, only when those match another file's, once
-    more by a full hasher, which reads it front to back in one pass of BUFFER-sized reads after
-    posix_fadvise(SEQUENTIAL)."""
+def traced_run(work, root, env_extra=None):
+    """Runs the pipeline on `root` under strace -ff -y and returns the report and, per file name
+    relative to root: how often it was opened, the byte ranges read ((offset, length), in call
+    order; read(2) from the descriptor's offset, pread64 at its own), the calls and whether
+    posix_fadvise(SEQUENTIAL) was given."""
     import re
-    with Work() as work:
-        root = work.sub("o")
-        big = pattern("opens", 3 * BUFFER + 5)
-        layout = {  # name: (content, opens, bytes read)
-            "lonely": (pattern("lonely", 35001), 0, 0),
-            "s1": (b"small" * 200, 1, 1000), "s2": (b"small" * 200, 1, 1000),
-            "m1": (pattern("mid", WHOLE), 1, WHOLE), "m2": (pattern("mid", WHOLE), 1, WHOLE),
-            "n1": (pattern("n1", 30001), 1, 30001), "n2": (pattern("n2", 30001), 1, 30001),
-            "b1": (big, 2, 8192 + len(big)), "b2": (big, 2, 8192 + len(big)),
-            "c1": (b"\x01" + big[1:], 1, 8192), "c2": (b"\x02" + big[1:], 1, 8192),
-        }
-        for name, (data, _, _) in layout.items():
-            put(root, name, data)
-        trace = os.path.join(work.path, "trace")
-        out = os.path.join(work.path, "out")
-        asan = ":".join(filter(None, [os.environ.get("ASAN_OPTIONS", ""), "detect_leaks=0"]))  # see case_unopened
-        run(work, ["--dir", root, "--out", out], env_extra={"ASAN_OPTIONS": asan},
-            prefix=["strace", "-ff", "-qq", "-y", "-s", "0", "-e", "trace=open,openat,openat2,read,pread64,fadvise64",
-                    "-o", trace])  # -ff: a file per process, so no call is split by another's
-        r = load(out)
-        expect(groups_of(r, root) == {frozenset({b"s1", b"s2"}), frozenset({b"m1", b"m2"}), frozenset({b"b1", b"b2"})},
-               f"groups {groups_of(r, root)}")
-        root_b = os.fsencode(root) + b"/"
-        opens, read, calls, advised = {}, {}, {}, set()
-        call = re.compile(rb'^(\w+)\((.*)\) += (-?\d+)')
-        lines = []
-        for name in os.listdir(work.path):
-            if name.startswith("trace."):
-                with open(os.path.join(work.path, name), "rb") as f:
-                    lines += f.read().splitlines()
+    trace = os.path.join(work.path, "trace")
+    out = os.path.join(work.path, "out")
+    asan = ":".join(filter(None, [os.environ.get("ASAN_OPTIONS", ""), "detect_leaks=0"]))  # see case_unopened
+    run(work, ["--dir", root, "--out", out], env_extra=dict(env_extra or {}, ASAN_OPTIONS=asan),
+        prefix=["strace", "-ff", "-qq", "-y", "-s", "0", "-e", "trace=open,openat,openat2,read,pread64,fadvise64",
+                "-o", trace])  # -ff: a file per process, so no call is split by another's
+    root_b = os.fsencode(root) + b"/"
+    opens, ranges, calls, advised = {}, {}, {}, set()
+    call = re.compile(rb'^(\w+)\((.*)\) += (-?\d+)')
+    offset = {}  # (trace file, fd number) -> file offset of read(2)
+    for name in sorted(os.listdir(work.path)):
+        if not name.startswith("trace."):
+            continue
+        with open(os.path.join(work.path, name), "rb") as f:
+            lines = f.read().splitlines()
         expect(not any(b"unfinished" in line for line in lines), "a system call split in the trace")
         for line in lines:
             m = call.match(line)
             if not m or int(m.group(3)) < 0:
                 continue
-            name, args = m.group(1), m.group(2)
-            if name.startswith(b"open") and b'"' + root_b in args:
+            kind, args, result = m.group(1), m.group(2), int(m.group(3))
+            if kind.startswith(b"open") and b'"' + root_b in args:
                 n = args.split(b'"')[1][len(root_b):]
                 opens[n] = opens.get(n, 0) + 1
-            elif fd := re.match(rb"\d+<(.*?)>", args):
-                fd_path = fd.group(1)
-                if not fd_path.startswith(root_b):
+                offset[(name, result)] = 0
+            elif fd := re.match(rb"(\d+)<(.*?)>", args):
+                if not fd.group(2).startswith(root_b):
                     continue
-                n = fd_path[len(root_b):]
-                if name == b"fadvise64":
+                n, key = fd.group(2)[len(root_b):], (name, int(fd.group(1)))
+                if kind == b"fadvise64":
                     expect(b"POSIX_FADV_SEQUENTIAL" in args, f"{n}: {line}")
                     advised.add(n)
+                    continue
+                calls.setdefault(n, []).append((kind, result))
+                if kind == b"pread64":
+                    start = int(args.rsplit(b",", 1)[1])
                 else:
-                    read[n] = read.get(n, 0) + int(m.group(3))
-                    calls.setdefault(n, []).append((name, int(m.group(3))))
+                    start = offset.get(key, 0)
+                    offset[key] = start + result
+                if result > 0:
+                    ranges.setdefault(n, []).append((start, result))
+    return load(out), opens, ranges, calls, advised
+
+
+def read_once(ranges):
+    """Total bytes read, and whether no byte was read twice."""
+    spans = sorted(ranges)
+    overlap = any(a[0] + a[1] > b[0] for a, b in zip(spans, spans[1:]))
+    return sum(length for _, length in spans), not overlap
+
+
+def case_opens():
+    """How often each file is opened and how its bytes are read (strace -f -y of the whole run):
+    a unique size never; every candidate exactly once, whatever its size. A file of at most WHOLE
+    bytes is read whole on arrival; a larger one has its first EDGE bytes read (the start of its
+    full pass) and its last EDGE bytes pread, and only when another file of its size has the same
+    edges is it read on, through the same descriptor, from EDGE in BUFFER-sized reads after
+    posix_fadvise(SEQUENTIAL), the last EDGE bytes not read again. No byte is read twice."""
+    with Work() as work:
+        root = work.sub("o")
+        big = pattern("opens", 3 * BUFFER + 5)
+        body = pattern("body", 2 * BUFFER + 123)
+        head = pattern("head", 200000)
+        tail = pattern("tail", 150000)
+        layout = {  # name: (content, opens, bytes read)
+            "lonely": (pattern("lonely", 35001), 0, 0),
+            "s1": (b"small" * 200, 1, 1000), "s2": (b"small" * 200, 1, 1000),
+            "m1": (pattern("mid", WHOLE), 1, WHOLE), "m2": (pattern("mid", WHOLE), 1, WHOLE),
+            "n1": (pattern("n1", 30001), 1, 30001), "n2": (pattern("n2", 30001), 1, 30001),
+            "b1": (big, 1, len(big)), "b2": (big, 1, len(big)),                  # duplicates
+            "c1": (b"\x01" + big[1:], 1, 2 * EDGE), "c2": (b"\x02" + big[1:], 1, 2 * EDGE),  # first byte
+            "p1": (b"\x01" + head[1:], 1, 2 * EDGE), "p2": (b"\x02" + head[1:], 1, 2 * EDGE),  # other prefix
+            "t1": (tail[:-1] + b"\x01", 1, 2 * EDGE), "t2": (tail[:-1] + b"\x02", 1, 2 * EDGE),  # other tail
+            "q1": (body, 1, len(body)),                                            # same edges,
+            "q2": (body[:BUFFER] + b"\x00" + body[BUFFER + 1:], 1, len(body)),     # other body
+        }
+        for name, (data, _, _) in layout.items():
+            put(root, name, data)
+        r, opens, ranges, calls, advised = traced_run(work, root)
+        expect(groups_of(r, root) == {frozenset({b"s1", b"s2"}), frozenset({b"m1", b"m2"}), frozenset({b"b1", b"b2"})},
+               f"groups {groups_of(r, root)}")
         for name, (data, want_opens, want_read) in layout.items():
             n = name.encode()
             expect(opens.get(n, 0) == want_opens, f"{name}: opened {opens.get(n, 0)} times, expected {want_opens}")
-            expect(read.get(n, 0) == want_read, f"{name}: {read.get(n, 0)} bytes read, expected {want_read}")
-        # The full pass over b1: plain reads of BUFFER bytes from the start, nothing read twice.
-        full = [size for kind, size in calls.get(b"b1", []) if kind == b"read"]
-        expect(full == [BUFFER] * 3 + [5, 0], f"b1: full pass reads {full}")
-        expect(advised == {b"b1", b"b2"}, f"posix_fadvise(SEQUENTIAL) for {sorted(advised)}, expected b1 and b2")
+            total, once = read_once(ranges.get(n, []))
+            expect(total == want_read, f"{name}: {total} bytes read, expected {want_read}")
+            expect(once, f"{name}: some bytes read twice: {sorted(ranges.get(n, []))}")
+            if want_read == len(data) and want_opens:
+                expect(sorted(ranges[n])[-1][0] + sorted(ranges[n])[-1][1] == len(data), f"{name}: not read to its end")
+        # b1 in one pass: its first EDGE bytes, its last EDGE bytes, then the middle in BUFFER-sized reads.
+        want = [(b"read", EDGE), (b"pread64", EDGE), (b"read", BUFFER), (b"read", BUFFER),
+                (b"read", len(big) - 2 * EDGE - 2 * BUFFER)]
+        expect(calls.get(b"b1") == want, f"b1: calls {calls.get(b'b1')}, expected {want}")
+        expect(calls.get(b"c1") == [(b"read", EDGE), (b"pread64", EDGE)], f"c1: calls {calls.get(b'c1')}")
+        expect(advised == {b"b1", b"b2", b"q1", b"q2"}, f"posix_fadvise(SEQUENTIAL) for {sorted(advised)}")
         s = r["summary"]
-        expect(s["bytes_hashed"] == 2 * 1000 + 2 * WHOLE + 2 * 30001 + 2 * len(big) and s["bytes_partial"] == 4 * 8192,
-               f"summary {s}")
+        expect(s["bytes_hashed"] == 2 * 1000 + 2 * WHOLE + 2 * 30001 + 2 * len(big) + 2 * len(body)
+               and s["bytes_partial"] == 6 * 2 * EDGE and s["unique_partial"] == 6, f"summary {s}")
+
+
+def case_openlimit():
+    """A size group of more large files than a hasher holds open (DUPIPE_TEST_MAX_OPEN_FILES, the
+    launcher's test hook for hasher --max-open-files) is the one exception: each file is opened
+    for its edges and closed, and those whose edges collide are opened once more and read whole.
+    Groups within the limit still open each file once."""
+    with Work() as work:
+        root = work.sub("l")
+        x = pattern("x", 300000)
+        y = pattern("y", 200000)
+        layout = {  # name: (content, opens, bytes read)
+            "x1": (x, 2, 2 * EDGE + len(x)), "x2": (x, 2, 2 * EDGE + len(x)),
+            "x3": (x[:-1] + b"\x00", 1, 2 * EDGE),
+            "y1": (y, 1, len(y)), "y2": (y, 1, len(y)),
+        }
+        for name, (data, _, _) in layout.items():
+            put(root, name, data)
+        r, opens, ranges, calls, _ = traced_run(work, root, {"DUPIPE_TEST_MAX_OPEN_FILES": "2"})
+        expect(groups_of(r, root) == {frozenset({b"x1", b"x2"}), frozenset({b"y1", b"y2"})}, f"groups {groups_of(r, root)}")
+        for name, (data, want_opens, want_read) in layout.items():
+            n = name.encode()
+            expect(opens.get(n, 0) == want_opens, f"{name}: opened {opens.get(n, 0)} times, expected {want_opens}")
+            total, _ = read_once(ranges.get(n, []))
+            expect(total == want_read, f"{name}: {total} bytes read, expected {want_read}")
+        s = r["summary"]
+        expect(s["bytes_hashed"] == 2 * len(x) + 2 * len(y) and s["bytes_partial"] == 3 * 2 * EDGE, f"summary {s}")
 
 
 def case_actions():

@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -146,6 +147,31 @@ TEST(FdEndpoint, WriterFailsWithEpipeWhenTheReaderIsGone) {
   FdLineWriter writer(std::move(pipe.write_end), "pipe-out", false);
   EXPECT_THROW(writer.write_line("x"), FatalError);
   ::sigaction(SIGPIPE, &previous, nullptr);
+}
+
+// The size grouper's demand-driven hand-out: a shrunk FIFO holds one packet, and the writer can
+// wait until the reader has taken it; a regular file cannot be shrunk (and never waits).
+TEST(FdEndpoint, AShrunkFifoHoldsOnePacketAndWaitingEndsWhenTheReaderTookIt) {
+  Pipe pipe = make_pipe();
+  const int read_fd = pipe.read_end.get(), write_fd = pipe.write_end.get();
+  FdLineWriter writer(std::move(pipe.write_end), "pipe-out", true);
+  ASSERT_TRUE(writer.shrink_queue(1));
+  EXPECT_EQ(::fcntl(write_fd, F_GETPIPE_SZ), 4096);
+  writer.wait_writable();  // empty: returns at once
+  writer.write_line("a\tb");
+  pollfd ready{write_fd, POLLOUT, 0};
+  EXPECT_EQ(::poll(&ready, 1, 0), 0) << "one packet should fill the shrunk FIFO";
+  std::array<char, 4096> buffer{};
+  EXPECT_EQ(::read(read_fd, buffer.data(), buffer.size()), 4);
+  writer.wait_writable();
+  EXPECT_EQ(::poll(&ready, 1, 0), 1);
+
+  const testing::TempDir dir;
+  auto file = sys::open_file(dir.file("f"), O_WRONLY | O_CREAT, 0600);
+  ASSERT_TRUE(file.has_value());
+  FdLineWriter file_writer(std::move(*file), "file", false);
+  EXPECT_FALSE(file_writer.shrink_queue(1));
+  file_writer.wait_writable();
 }
 
 struct EndpointCase {

@@ -179,16 +179,21 @@ namespace {
 TEST(Records, RoundTripsTheDirectoryModeRecords) {
   using testing::formatted;
   using testing::parsed;
-  const std::string w = "W\tid\t/a\\tb\t5\t2049\t77\t1700000000123456789\t";
+  const std::string w = "W\tid\t/a\\tb\t5\t2049\t77\t1700000000123456789";
   EXPECT_EQ(formatted(parsed(w)), w);
   const auto file = std::get<LocalFileRecord>(parsed(w));
   EXPECT_EQ(file.path, "/a\tb");
   EXPECT_EQ(file.mtime_ns, 1700000000123456789u);
-  EXPECT_EQ(formatted(parsed("W\tid\t/a\t5\t1\t2\t3\tabcd")), "W\tid\t/a\t5\t1\t2\t3\tabcd");
+  const auto group = std::get<GroupRecord>(parsed("G\t100000\t3"));
+  EXPECT_EQ(group.size, 100000u);
+  EXPECT_EQ(group.files, 3u);
+  EXPECT_EQ(formatted(group), "G\t100000\t3");
   EXPECT_EQ(std::get<LinkRecord>(parsed("L\tid\t/b\t/a\t5")).target, "/a");
   EXPECT_EQ(std::get<StatRecord>(parsed("S\tgrouper\tfiles\t12")).value, 12u);
-  EXPECT_FALSE(parse_record("W\tid\t/a\t5\t1\t2\t3").has_value());
-  EXPECT_FALSE(parse_record("W\tid\t/a\tx\t1\t2\t3\t").has_value());
+  EXPECT_FALSE(parse_record("W\tid\t/a\t5\t1\t2\t3\t").has_value());  // the old 8th field
+  EXPECT_FALSE(parse_record("W\tid\t/a\tx\t1\t2\t3").has_value());
+  EXPECT_FALSE(parse_record("G\t5").has_value());
+  EXPECT_FALSE(parse_record("G\t5\tx").has_value());
   EXPECT_FALSE(parse_record("S\tgrouper\tfiles").has_value());
 }
 

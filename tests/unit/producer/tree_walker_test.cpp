@@ -57,7 +57,8 @@ TEST(TreeWalker, WritesRegularFilesWithTheirIdentity) {
   EXPECT_EQ(w.files[0].size, 3u);
   EXPECT_EQ(w.files[0].inode, st.st_ino);
   EXPECT_EQ(w.files[0].device, st.st_dev);
-  EXPECT_TRUE(w.files[0].partial.empty());
+  EXPECT_EQ(w.files[0].mtime_ns, static_cast<std::uint64_t>(st.st_mtim.tv_sec) * 1'000'000'000u +
+                                     static_cast<std::uint64_t>(st.st_mtim.tv_nsec));
 }
 
 TEST(TreeWalker, SkipsSymlinksAndSpecialFilesUnlessFollowing) {
