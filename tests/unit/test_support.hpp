@@ -4,6 +4,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -99,6 +100,16 @@ inline std::string formatted(const Record& record) {
   auto line = format_record(record);
   EXPECT_TRUE(line.has_value()) << (line ? "" : line.error().message);
   return line ? *line : std::string();
+}
+
+// The W record the walk would make of `path` now (id "id-PATH").
+inline LocalFileRecord walked(const std::string& path) {
+  struct stat st {};
+  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+  return LocalFileRecord{"id-" + path, path, static_cast<std::uint64_t>(st.st_size), st.st_dev,
+                         st.st_ino,
+                         static_cast<std::uint64_t>(st.st_mtim.tv_sec) * 1'000'000'000u +
+                             static_cast<std::uint64_t>(st.st_mtim.tv_nsec)};
 }
 
 }  // namespace dupipe::testing

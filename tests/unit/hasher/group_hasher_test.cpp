@@ -19,19 +19,8 @@ namespace dupipe::hasher {
 namespace {
 
 using testing::TempDir;
+using testing::walked;
 using testing::write_file;
-
-LocalFileRecord walked(const std::string& path) {
-  struct stat st {};
-  EXPECT_EQ(::stat(path.c_str(), &st), 0);
-  return LocalFileRecord{"id-" + path,
-                         path,
-                         static_cast<std::uint64_t>(st.st_size),
-                         st.st_dev,
-                         st.st_ino,
-                         static_cast<std::uint64_t>(st.st_mtim.tv_sec) * 1'000'000'000u +
-                             static_cast<std::uint64_t>(st.st_mtim.tv_nsec)};
-}
 
 // Deterministic bytes that differ from offset to offset (so a misplaced piece changes the digest).
 std::string pattern(std::size_t size, unsigned seed = 1) {

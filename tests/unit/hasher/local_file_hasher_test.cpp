@@ -13,15 +13,8 @@ namespace dupipe::hasher {
 namespace {
 
 using testing::TempDir;
+using testing::walked;
 using testing::write_file;
-
-LocalFileRecord walked(const std::string& path) {
-  struct stat st {};
-  EXPECT_EQ(::stat(path.c_str(), &st), 0);
-  return LocalFileRecord{"id", path, static_cast<std::uint64_t>(st.st_size), st.st_dev, st.st_ino,
-                         static_cast<std::uint64_t>(st.st_mtim.tv_sec) * 1'000'000'000u +
-                             static_cast<std::uint64_t>(st.st_mtim.tv_nsec)};
-}
 
 TEST(LocalFileHasher, DigestsAWalkedFileInFull) {
   const TempDir dir;
