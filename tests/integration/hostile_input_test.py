@@ -96,7 +96,7 @@ def producer_case():
         asan = asan or b"libasan" in subprocess.run(["ldd", producer], capture_output=True).stdout
         env = dict(os.environ, ASAN_OPTIONS="quarantine_size_mb=16:" + os.environ.get("ASAN_OPTIONS", ""))
         proc = subprocess.run(["/usr/bin/time", "-v", producer, path], capture_output=True,
-                              timeout=300, env=env)
+                              timeout=600, env=env)
         expect(proc.returncode == 0, f"producer exited {proc.returncode}: {proc.stderr[-2000:]!r}")
         records = records_of(proc.stdout)
         check_fates(lines, records)
