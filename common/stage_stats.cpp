@@ -7,6 +7,7 @@
 #include <boost/interprocess/shared_memory_object.hpp>
 #include <charconv>
 #include <chrono>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -21,10 +22,10 @@ namespace dupipe {
 
 namespace stats {
 
-// The area's format (version 2): a header, then slots of 320 bytes at fixed offsets. Plain data,
+// The area's format (version 3): a header, then slots of 320 bytes at fixed offsets. Plain data,
 // no pointers; every field a stage updates is an atomic with one writer (the slot's owner).
 inline constexpr std::uint64_t kMagic = 0x3153'4550'4950'5544;  // "DUPIPES1" in little endian
-inline constexpr std::uint32_t kVersion = 2;  // 2: payload_bytes
+inline constexpr std::uint32_t kVersion = 3;  // 2: payload_bytes; 3: pass
 inline constexpr std::size_t kItemWords = 24;  // current item: up to 192 bytes
 inline constexpr std::size_t kRoleBytes = 24;
 
@@ -52,6 +53,7 @@ struct alignas(64) StageSlot {
   std::atomic<std::uint64_t> bytes_out;
   std::atomic<std::uint64_t> failures_out;
   std::atomic<std::uint32_t> item_length;
+  std::atomic<std::uint32_t> pass;  // in the padding before item_words: slot size unchanged
   char role[kRoleBytes];  // written before is_claimed, never after
   std::atomic<std::uint64_t> item_words[kItemWords];
   std::atomic<std::uint64_t> payload_bytes;  // in the padding of version 1: slot size unchanged
@@ -59,6 +61,7 @@ struct alignas(64) StageSlot {
 
 static_assert(std::is_standard_layout_v<AreaHeader> && std::is_standard_layout_v<StageSlot>);
 static_assert(sizeof(AreaHeader) == 64 && sizeof(StageSlot) == 320);
+static_assert(offsetof(StageSlot, item_words) == 112);  // version 2's offset: pass fits before it
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
 
 }  // namespace stats
@@ -105,6 +108,16 @@ std::uint64_t file_record_size(std::string_view record) {
   const std::string& text = (*fields)[4];
   std::from_chars(text.data(), text.data() + text.size(), size);
   return size;
+}
+
+// DUPIPE_PASS: a positive number, else 0 (no pass); the counters are a view, never a reason to fail.
+std::uint32_t pass_from_environment() {
+  const char* text = std::getenv(kPassEnvironment);
+  if (text == nullptr) return 0;
+  const std::string_view digits(text);
+  std::uint32_t pass = 0;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), pass);
+  return error == std::errc() && end == digits.data() + digits.size() ? pass : 0;
 }
 
 std::string area_context(const std::string& name, std::string_view what) {
@@ -213,6 +226,7 @@ std::vector<StageSnapshot> StatsArea::snapshot() const {
     stage.pid = relaxed(s.pid);
     stage.start_ticks = relaxed(s.start_ticks);
     stage.role.assign(s.role, strnlen(s.role, kRoleBytes));
+    stage.pass = relaxed(s.pass);
     stage.activity = static_cast<Activity>(relaxed(s.activity));
     stage.activity_since_ns = relaxed(s.activity_since_ns);
     stage.started_unix_ms = relaxed(s.started_unix_ms);
@@ -234,14 +248,15 @@ std::unique_ptr<StageStats> StageStats::from_environment(std::string_view role,
   const char* name = std::getenv(kStatsEnvironment);
   if (name == nullptr || *name == '\0') return nullptr;
   try {
-    return std::make_unique<StageStats>(StatsArea::open(name), role);
+    return std::make_unique<StageStats>(StatsArea::open(name), role, pass_from_environment());
   } catch (const FatalError& e) {
     if (problem != nullptr) *problem = std::string(e.what()) + "; running without live counters";
     return nullptr;
   }
 }
 
-StageStats::StageStats(StatsArea area, std::string_view role) : area_(std::move(area)) {
+StageStats::StageStats(StatsArea area, std::string_view role, std::uint32_t pass)
+    : area_(std::move(area)) {
   const std::uint32_t index = area_.header().next_free.fetch_add(1, std::memory_order_relaxed);
   if (index >= area_.slots_) throw FatalError(area_context(area_.name(), "every slot is taken"));
   slot_ = &area_.slot(index);
@@ -250,6 +265,7 @@ StageStats::StageStats(StatsArea area, std::string_view role) : area_(std::move(
   slot_->start_ticks.store(self.start_ticks, std::memory_order_relaxed);
   slot_->started_unix_ms.store(unix_ms(), std::memory_order_relaxed);
   slot_->activity_since_ns.store(monotonic_ns(), std::memory_order_relaxed);
+  slot_->pass.store(pass, std::memory_order_relaxed);
   const std::size_t length = std::min(role.size(), kRoleBytes - 1);
   std::memcpy(slot_->role, role.data(), length);
   slot_->is_claimed.store(1, std::memory_order_release);

@@ -39,11 +39,14 @@ enum class Activity : std::uint32_t { kStarting = 0, kReading, kWorking, kWritin
 
 // The environment variable through which the launcher names the area to the stages.
 inline constexpr const char* kStatsEnvironment = "DUPIPE_STATS";
+// And the pass of the run a stage belongs to (1, 2, ... : a re-feed is a new pass); 0 if unset.
+inline constexpr const char* kPassEnvironment = "DUPIPE_PASS";
 
 struct StageSnapshot {
   pid_t pid = 0;
   std::uint64_t start_ticks = 0;
   std::string role;
+  std::uint32_t pass = 0;  // DUPIPE_PASS when the stage started; 0 outside a launcher's run
   Activity activity = Activity::kStarting;
   std::uint64_t activity_since_ns = 0;  // CLOCK_MONOTONIC
   std::uint64_t started_unix_ms = 0;
@@ -85,11 +88,12 @@ class StatsArea {
 // This process's slot. Not thread-safe: one StageStats per stage process, used by its endpoints.
 class StageStats {
  public:
-  // The slot of a stage called `role` in the area DUPIPE_STATS names; nullptr without one. A full
-  // or broken area is reported on stderr by the caller's logger, never fatal: counters are a view.
+  // The slot of a stage called `role`, of the pass DUPIPE_PASS names, in the area DUPIPE_STATS
+  // names; nullptr without one. A full or broken area is reported on stderr by the caller's
+  // logger, never fatal: counters are a view.
   [[nodiscard]] static std::unique_ptr<StageStats> from_environment(std::string_view role,
                                                                     std::string* problem);
-  StageStats(StatsArea area, std::string_view role);  // FatalError if no slot is free
+  StageStats(StatsArea area, std::string_view role, std::uint32_t pass = 0);  // FatalError if full
   StageStats(const StageStats&) = delete;
   StageStats& operator=(const StageStats&) = delete;
   ~StageStats();  // marks the stage done, then ends its trace

@@ -44,6 +44,7 @@ std::string stats_line(const std::string& name, const ShmQueueStats& s) {
 nlohmann::json stage_json(const StageSnapshot& s) {
   return {{"pid", s.pid},
           {"role", s.role},
+          {"pass", s.pass},
           {"activity", std::string(activity_name(s.activity))},
           {"activity_since_ns", s.activity_since_ns},
           {"started_unix_ms", s.started_unix_ms},

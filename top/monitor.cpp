@@ -60,6 +60,13 @@ std::vector<LinkSample> read_links(const std::filesystem::path& run_dir) {
   return links;
 }
 
+std::optional<PassMark> read_pass(const std::filesystem::path& run_dir) {
+  std::ifstream in(run_dir / "pass");
+  PassMark mark;
+  if (!(in >> mark.number >> mark.accounted_before)) return std::nullopt;
+  return mark;
+}
+
 const StageSnapshot* find_pid(const RunSample& sample, pid_t pid) {
   const auto it = std::find_if(sample.stages.begin(), sample.stages.end(),
                                [&](const StageSnapshot& s) { return s.pid == pid; });
@@ -100,6 +107,7 @@ RunSample sample_run(const std::filesystem::path& run_dir) {
   sample.taken_at = std::chrono::steady_clock::now();
   sample.now_ns = monotonic_ns();
   sample.links = read_links(run_dir);
+  sample.pass = read_pass(run_dir);
   std::ifstream stats_file(run_dir / "stats");
   std::string area;
   if (!(stats_file >> area)) {
@@ -112,6 +120,21 @@ RunSample sample_run(const std::filesystem::path& run_dir) {
     sample.problem = e.what();
   }
   return sample;
+}
+
+UrlCounts count_urls(const RunSample& sample) {
+  UrlCounts counts;
+  const std::uint64_t before = sample.pass ? sample.pass->accounted_before : 0;
+  counts.total = counts.done = before;
+  for (const StageSnapshot& stage : sample.stages) {
+    if (sample.pass && stage.pass != sample.pass->number) continue;
+    if (stage.role == "producer") {
+      counts.total += stage.records_out;
+      counts.is_total_known = stage.activity == Activity::kDone || !stage.is_alive;
+    }
+    if (stage.role == "aggregator") counts.done += stage.records_in;
+  }
+  return counts;
 }
 
 std::vector<std::filesystem::path> live_runs(const std::filesystem::path& tmp_dir) {
@@ -155,7 +178,12 @@ Screen build_screen(const RunSample& now, const RunSample* previous, SortKey sor
       previous == nullptr
           ? 0
           : std::chrono::duration<double>(now.taken_at - previous->taken_at).count();
-  std::uint64_t done_before = 0;
+  const UrlCounts counts = count_urls(now);
+  screen.total = counts.total;
+  screen.done = counts.done;
+  screen.is_producer_done = counts.is_total_known;
+  screen.pass = now.pass ? now.pass->number : 0;
+  const std::uint64_t done_before = previous ? count_urls(*previous).done : counts.done;
   for (const StageSnapshot& stage : now.stages) {
     const StageSnapshot* before = previous ? find_pid(*previous, stage.pid) : nullptr;
     ProcessRow row{
@@ -168,15 +196,6 @@ Screen build_screen(const RunSample& now, const RunSample* previous, SortKey sor
         stage.failures_out,
         stage.current_item};
     screen.processes.push_back(std::move(row));
-    if (stage.role == "producer") {
-      screen.total += stage.records_out;
-      screen.is_producer_done =
-          screen.is_producer_done || stage.activity == Activity::kDone || !stage.is_alive;
-    }
-    if (stage.role == "aggregator") {
-      screen.done += stage.records_in;
-      done_before += before ? before->records_in : stage.records_in;
-    }
   }
   screen.rate = per_second(screen.done, done_before, seconds);
   if (screen.is_producer_done && screen.rate > 0 && screen.total >= screen.done) {

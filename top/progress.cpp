@@ -46,18 +46,19 @@ std::string human_bytes(double bytes) {
 
 Progress progress_of(const RunSample& now, const RunSample& first) {
   Progress p;
+  const UrlCounts counts = count_urls(now);
+  p.total = counts.total;
+  p.done = counts.done;
+  p.is_total_known = counts.is_total_known;
   for (const StageSnapshot& stage : now.stages) {
-    if (stage.role == "producer") {
-      p.total += stage.records_out;
-      p.is_total_known = stage.activity == Activity::kDone || !stage.is_alive;
-    }
-    if (stage.role == "aggregator") p.done += stage.records_in;
     if (stage.role == "fetcher") p.bytes += stage.payload_bytes;
   }
+  // What a resumed run found accounted is not this run's work: the rate counts from the first sample.
+  const std::uint64_t done_at_first = std::min(count_urls(first).done, p.done);
   p.seconds = std::chrono::duration<double>(now.taken_at - first.taken_at).count();
-  const double rate = p.seconds > 0 ? static_cast<double>(p.done) / p.seconds : 0;
-  if (p.is_total_known && rate > 0 && p.total >= p.done) {
-    p.eta_s = static_cast<double>(p.total - p.done) / rate;
+  p.rate = p.seconds > 0 ? static_cast<double>(p.done - done_at_first) / p.seconds : 0;
+  if (p.is_total_known && p.rate > 0 && p.total >= p.done) {
+    p.eta_s = static_cast<double>(p.total - p.done) / p.rate;
   }
   return p;
 }
@@ -75,7 +76,7 @@ std::string progress_line(const Progress& p, std::size_t width) {
   text += human_bytes(static_cast<double>(p.bytes));
   if (p.seconds > 0) {
     std::array<char, 32> rate{};
-    std::snprintf(rate.data(), rate.size(), "  %.1f URLs/s  ", static_cast<double>(p.done) / p.seconds);
+    std::snprintf(rate.data(), rate.size(), "  %.1f URLs/s  ", p.rate);
     text += rate.data();
     text += human_bytes(static_cast<double>(p.bytes) / p.seconds);
     text += "/s";

@@ -11,11 +11,12 @@
 namespace dupipe::top {
 
 struct Progress {
-  std::uint64_t done = 0;        // records the aggregator took in (URLs finished, either way)
-  std::uint64_t total = 0;       // records the producer wrote so far
-  bool is_total_known = false;   // the producer has finished
+  std::uint64_t done = 0;        // URLs finished, either way (count_urls: once each over passes)
+  std::uint64_t total = 0;       // URLs the producers sent so far, or accounted before
+  bool is_total_known = false;   // this pass's producer has finished
   std::uint64_t bytes = 0;       // downloaded: sizes of the fetchers' P records
   double seconds = 0;            // since the first sample
+  double rate = 0;               // URLs done per second since the first sample
   std::optional<double> eta_s;
 };
 

@@ -43,8 +43,9 @@ std::string fill_bar(const LinkSample& link) {
 
 std::string header(const Screen& screen, const std::string& run_dir, const std::string& sort) {
   std::string eta = screen.eta_s ? format("ETA %.0f s", *screen.eta_s) : std::string("ETA ?");
-  return format("dupipe-top %s  done %llu of %llu%s records, %.1f/s, %s   [q] quit [s] sort: %s",
-                run_dir.c_str(), static_cast<unsigned long long>(screen.done),
+  const std::string pass = screen.pass > 0 ? format("  pass %u", screen.pass) : std::string();
+  return format("dupipe-top %s%s  done %llu of %llu%s records, %.1f/s, %s   [q] quit [s] sort: %s",
+                run_dir.c_str(), pass.c_str(), static_cast<unsigned long long>(screen.done),
                 static_cast<unsigned long long>(screen.total), screen.is_producer_done ? "" : "+",
                 screen.rate, eta.c_str(), sort.c_str());
 }

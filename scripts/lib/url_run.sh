@@ -216,11 +216,25 @@ supervise_pass() {
   [[ -z $ticker ]] || { kill "$ticker" 2>/dev/null || true; wait "$ticker" 2>/dev/null || true; }
 }
 
+# mark_pass: names the pass to its stages (DUPIPE_PASS, kept in their live counters) and to
+# dupipe-top (RUN_DIR/pass: "PASS ACCOUNTED", the records the aggregator's journal holds now,
+# which this pass's producer skips): the progress line then counts a re-fed URL once. A stand-in
+# producer skips nothing, so nothing counts as accounted before it.
+mark_pass() {
+  local accounted=0
+  if [[ -z $producer_cmd && -s $state_dir/journal ]]; then
+    accounted=$(wc -l <"$state_dir/journal")
+  fi
+  echo "$pass $accounted" >"$run_dir/pass.tmp" && mv -f -- "$run_dir/pass.tmp" "$run_dir/pass"
+  export DUPIPE_PASS=$pass
+}
+
 # run_pass N: fresh links, every stage started, supervised until all have finished.
 run_pass() {
   local i
   pass=$1
   rm -f -- "$state_dir/manifest"
+  mark_pass
   : >"$run_dir/links"
   create_link urls 1
   create_link paths "$fetchers"

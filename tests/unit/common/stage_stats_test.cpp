@@ -84,6 +84,25 @@ TEST_F(StageStatsTest, FromEnvironmentIsNothingWithoutAnAreaAndAWarningForABroke
   ::unsetenv(kStatsEnvironment);
 }
 
+TEST_F(StageStatsTest, ASlotKeepsThePassTheLauncherNamedAndNoneForAnUnreadableOne) {
+  StatsArea::create(name_, 3, std::nullopt);
+  ::setenv(kStatsEnvironment, name_.c_str(), 1);
+  std::string problem;
+  ::setenv(kPassEnvironment, "2", 1);
+  const auto second_pass = StageStats::from_environment("producer", &problem);
+  ::setenv(kPassEnvironment, "2x", 1);
+  const auto garbled = StageStats::from_environment("producer", &problem);
+  ::unsetenv(kPassEnvironment);
+  const auto unset = StageStats::from_environment("producer", &problem);
+  ::unsetenv(kStatsEnvironment);
+  const auto stages = StatsArea::open(name_).snapshot();
+  ASSERT_EQ(stages.size(), 3u);
+  EXPECT_EQ(stages[0].pass, 2u);
+  EXPECT_EQ(stages[1].pass, 0u);
+  EXPECT_EQ(stages[2].pass, 0u);
+  EXPECT_TRUE(problem.empty()) << problem;
+}
+
 TEST_F(StageStatsTest, CreateRefusesAnExistingName) {
   StatsArea::create(name_, 1, std::nullopt);
   EXPECT_THROW(StatsArea::create(name_, 1, std::nullopt), FatalError);

@@ -55,6 +55,43 @@ TEST(Monitor, RatesTotalsAndEtaComeFromTwoSamples) {
   EXPECT_DOUBLE_EQ(screen.processes[1].rate_in, 20.0);
 }
 
+StageSnapshot of_pass(StageSnapshot s, std::uint32_t pass, bool is_alive) {
+  s.pass = pass;
+  s.is_alive = is_alive;
+  return s;
+}
+
+// docs/LAB.md step 7: a fetcher dies holding 16 of 436 URLs; pass 2 re-feeds only those 16. The
+// total must count each URL once (436, not the 452 both producers sent).
+TEST(Monitor, AReFedUrlCountsOnceInTheTotalAndInTheDone) {
+  RunSample pass2;
+  pass2.pass = PassMark{2, 420};
+  pass2.stages = {of_pass(stage(7, "producer", Activity::kDone, 0, 436, 436), 1, false),
+                  of_pass(stage(8, "aggregator", Activity::kDone, 0, 420, 0), 1, false),
+                  of_pass(stage(17, "producer", Activity::kDone, 0, 16, 16), 2, false),
+                  of_pass(stage(18, "aggregator", Activity::kReading, 0, 10, 0), 2, true)};
+  UrlCounts counts = count_urls(pass2);
+  EXPECT_EQ(counts.total, 436u);
+  EXPECT_EQ(counts.done, 430u);
+  EXPECT_TRUE(counts.is_total_known);
+  const Screen screen = build_screen(pass2, nullptr, SortKey::kStart);
+  EXPECT_EQ(screen.total, 436u);
+  EXPECT_EQ(screen.done, 430u);
+  EXPECT_EQ(screen.pass, 2u);
+  EXPECT_NE(render(screen, "/tmp/run", "start", 200)[0].find("pass 2  done 430 of 436 records"),
+            std::string::npos);
+
+  pass2.stages[2].activity = Activity::kWriting;  // this pass's producer still sending
+  pass2.stages[2].is_alive = true;
+  EXPECT_FALSE(count_urls(pass2).is_total_known);
+
+  RunSample no_launcher = pass2;  // stages run by hand: no pass file, every slot counts
+  no_launcher.pass.reset();
+  counts = count_urls(no_launcher);
+  EXPECT_EQ(counts.total, 452u);
+  EXPECT_EQ(counts.done, 430u);
+}
+
 TEST(Monitor, NoEtaWhileTheProducerIsStillReading) {
   RunSample now;
   now.stages = {stage(7, "producer", Activity::kReading, 0, 5, 5)};

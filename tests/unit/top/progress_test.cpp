@@ -56,6 +56,28 @@ TEST(Progress, CountsDoneOfTotalBytesAndAnEtaOnceTheTotalIsKnown) {
   EXPECT_EQ(progress_line(p, 30).size(), 30u);
 }
 
+// --resume: what the earlier run accounted counts in done and total, not in this run's rate.
+TEST(Progress, AResumedRunCountsWhatWasAccountedButNotInItsRate) {
+  const auto t0 = std::chrono::steady_clock::time_point{} + 100s;
+  StageSnapshot producer = stage("producer", Activity::kDone, 0, 40);
+  producer.pass = 1;
+  StageSnapshot aggregator = stage("aggregator", Activity::kReading, 0, 0);
+  aggregator.pass = 1;
+  RunSample first = at(t0, {producer, aggregator});
+  first.pass = PassMark{1, 60};
+  RunSample now = first;
+  now.taken_at = t0 + 10s;
+  now.stages[1].records_in = 20;
+  const Progress p = progress_of(now, first);
+  EXPECT_EQ(p.done, 80u);
+  EXPECT_EQ(p.total, 100u);
+  EXPECT_DOUBLE_EQ(p.rate, 2.0);
+  ASSERT_TRUE(p.eta_s.has_value());
+  EXPECT_DOUBLE_EQ(*p.eta_s, 10.0);
+  EXPECT_NE(progress_line(p, 200).find("80/100 URLs"), std::string::npos);
+  EXPECT_NE(progress_line(p, 200).find("2.0 URLs/s"), std::string::npos);
+}
+
 TEST(Recorder, ATimelineLineIsOneJsonObjectWithEveryStageAndLink) {
   RunSample s = at({}, {stage("hasher", Activity::kWriting, 3, 2)});
   s.now_ns = 42;
