@@ -36,8 +36,11 @@ class InstrumentedWriter final : public RecordWriter {
 
   void write_line(std::string_view line) override {
     const std::uint64_t begin = stats_.set_activity(Activity::kWriting);
-    inner_->write_line(line);
+    // Counted before the write: the reader may take the first records of a batch while this
+    // write still blocks, and a monitor must never see the next stage take in more than this
+    // one put out (out minus the next one's in is what the link holds).
     stats_.record_out(line);
+    inner_->write_line(line);
     const std::uint64_t end = stats_.set_activity(Activity::kWorking);
     if (stats_.trace() != nullptr) stats_.trace()->wrote(begin, end, line);
   }

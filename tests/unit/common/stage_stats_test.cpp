@@ -125,6 +125,31 @@ TEST_F(StageStatsTest, InstrumentedEndpointsCountWhatPassesAndMarkTheEnd) {
   EXPECT_EQ(written.lines, (std::vector<std::string>{"a", "bb"}));
 }
 
+// What the counters show while a write blocks: the next stage may already be reading the batch.
+class CounterWatchingWriter final : public RecordWriter {
+ public:
+  explicit CounterWatchingWriter(std::string area) : area_(std::move(area)) {}
+  void write_line(std::string_view) override {
+    out_during_writes.push_back(StatsArea::open(area_).snapshot().at(0).records_out);
+  }
+  [[nodiscard]] const std::string& name() const override { return area_; }
+  std::vector<std::uint64_t> out_during_writes;
+
+ private:
+  std::string area_;
+};
+
+TEST_F(StageStatsTest, RecordsCountAsOutOnceTheWriteBeginsSoTheNextStageNeverShowsMoreIn) {
+  StatsArea::create(name_, 1, std::nullopt);
+  StageStats stats(StatsArea::open(name_), "hasher");
+  auto sink = std::make_unique<CounterWatchingWriter>(name_);
+  CounterWatchingWriter& watched = *sink;
+  auto writer = instrument(std::move(sink), &stats);
+  writer->write_line("H\ta\thttp://a/\t/a\t1\tsha256\tx\nH\tb\thttp://b/\t/b\t1\tsha256\tx");
+  writer->write_line("H\tc\thttp://c/\t/c\t1\tsha256\tx");
+  EXPECT_EQ(watched.out_during_writes, (std::vector<std::uint64_t>{2, 3}));
+}
+
 TEST(InstrumentedEndpoint, WithoutStatsTheEndpointIsReturnedAsItIs) {
   auto memory = std::make_unique<MemoryReader>(std::vector<std::string>{"x"});
   RecordReader* raw = memory.get();
