@@ -17,7 +17,9 @@ mapfile -t launcher < <(printf '%s\n' "$DUPIPE_SOURCE_DIR/scripts/run_pipeline.s
   "${args[@]}" --fetchers 2 --hashers 1 --out "$work/out" "$work/urls.txt")
 
 python3 - "$work" "$DUPIPE_BIN_DIR/dupipe-shm" "$TMPDIR" "${launcher[@]}" <<'PY' || fail "progress line over a re-feed"
-import glob, json, os, pty, re, signal, subprocess, sys, time
+import glob, json, os, signal, subprocess, sys, time
+sys.path.insert(0, os.environ["DUPIPE_SOURCE_DIR"] + "/tests/integration")
+from terminal import progress_draws, run_on_terminal
 work, shm_tool, tmp, launcher = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 bad = []
 
@@ -37,34 +39,18 @@ def fetcher_holding_downloads():
                 return stage["pid"]
     return None
 
-master, slave = pty.openpty()
-os.set_blocking(master, False)
-started = time.monotonic()
-with open(f"{work}/stderr", "wb") as err:
-    child = subprocess.Popen(launcher, stdout=slave, stderr=err, stdin=subprocess.DEVNULL)
-os.close(slave)
-screen, victim = b"", None
-while time.monotonic() - started < 120:
+victim = None
+def kill_a_fetcher_once():
+    global victim
     if victim is None and time.monotonic() - started > 1:
         victim = fetcher_holding_downloads()
         if victim is not None:
             os.kill(victim, signal.SIGKILL)
-    try:
-        chunk = os.read(master, 65536)
-    except BlockingIOError:
-        time.sleep(0.05)
-        continue
-    except OSError:  # EIO once every holder of the terminal has exited
-        break
-    if not chunk:
-        break
-    screen += chunk
-os.close(master)
-status = child.wait(timeout=30)
-text = screen.decode("utf-8", "replace")
+
+started = time.monotonic()
+status, text = run_on_terminal(launcher, f"{work}/stderr", on_tick=kill_a_fetcher_once)
 stderr = open(f"{work}/stderr", encoding="utf-8", errors="replace").read()
-draws = [(line, int(done), int(total)) for line, done, total in
-         re.findall(r"\r(\[[#.]{20}\] (\d+)/(\d+)\+? URLs .*?ETA [^\r\n\x1b]*)\x1b\[K", text)]
+draws = progress_draws(text)
 if status != 0:
     bad.append(f"launcher exited {status}; stderr: {stderr[-600:]}")
 if victim is None:

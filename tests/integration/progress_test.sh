@@ -20,36 +20,23 @@ mapfile -t on_tty < <(launcher --out "$work/tty")
 mapfile -t on_pipe < <(launcher --out "$work/pipe")
 
 python3 - "$work" "${#on_tty[@]}" "${on_tty[@]}" "${on_pipe[@]}" <<'PY' || fail "progress line"
-import json, os, pty, re, subprocess, sys, time
+import json, os, re, subprocess, sys, time
+sys.path.insert(0, os.environ["DUPIPE_SOURCE_DIR"] + "/tests/integration")
+from terminal import progress_draws, run_on_terminal
 work, n = sys.argv[1], int(sys.argv[2])
 on_tty, on_pipe = sys.argv[3:3 + n], sys.argv[3 + n:]
 bad = []
 
-master, slave = pty.openpty()
 started = time.monotonic()
-with open(f"{work}/tty.stderr", "wb") as err:
-    child = subprocess.Popen(on_tty, stdout=slave, stderr=err, stdin=subprocess.DEVNULL)
-os.close(slave)
-screen = b""
-while time.monotonic() - started < 120:  # EIO once every holder of the terminal has exited
-    try:
-        chunk = os.read(master, 65536)
-    except OSError:
-        break
-    if not chunk:
-        break
-    screen += chunk
-os.close(master)
-status = child.wait(timeout=30)
+status, text = run_on_terminal(on_tty, f"{work}/tty.stderr")
 elapsed = time.monotonic() - started
-text = screen.decode("utf-8", "replace")
 urls = json.load(open(f"{work}/tty/report.json"))["summary"]["urls"]
-draws = re.findall(r"\r(\[[#.]{20}\] (\d+)/(\d+)\+? URLs .*?ETA [^\r\n\x1b]*)\x1b\[K", text)
+draws = progress_draws(text)
 if status != 0:
     bad.append(f"launcher on a terminal exited {status}")
 if len(draws) < 3:
     bad.append(f"only {len(draws)} progress redraws on the terminal: {text[:300]!r}")
-elif draws[-1][1:] != (str(urls), str(urls)):
+elif draws[-1][1:] != (urls, urls):
     bad.append(f"last progress line {draws[-1][0]!r}, expected {urls}/{urls} URLs")
 if len(draws) > 10 * elapsed + 2:
     bad.append(f"{len(draws)} redraws in {elapsed:.1f} s: more than 10 a second")
