@@ -10,31 +10,10 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/report_model.hpp"
 #include "common/records.hpp"
 
 namespace dupipe::aggregator {
-
-struct ReportFile {
-  std::string url;
-  std::string path;
-};
-
-struct DuplicateGroup {
-  std::string digest;
-  std::uint64_t size = 0;
-  std::vector<ReportFile> files;  // sorted by url, then path
-  [[nodiscard]] std::uint64_t wasted_bytes() const { return size * (files.size() - 1); }
-};
-
-struct Summary {
-  std::uint64_t urls = 0;
-  std::uint64_t fetched = 0;
-  std::uint64_t failed = 0;
-  std::uint64_t rejected = 0;
-  std::uint64_t duplicate_groups = 0;
-  std::uint64_t duplicate_files = 0;
-  std::uint64_t wasted_bytes = 0;
-};
 
 struct Report {
   std::string algorithm;

@@ -75,13 +75,13 @@ std::size_t digest_hex_length(std::string_view algorithm) {
   return 0;
 }
 
-Expected<ReportedFile> parse_file(const Json& value, const std::string& path) {
+Expected<ReportFile> parse_file(const Json& value, const std::string& path) {
   if (auto ok = check_object(value, path, {"url", "path"}); !ok) return tl::unexpected(ok.error());
   auto url = get_string(value, path, "url");
   if (!url) return tl::unexpected(url.error());
   auto file_path = get_string(value, path, "path");
   if (!file_path) return tl::unexpected(file_path.error());
-  return ReportedFile{std::move(*url), std::move(*file_path)};
+  return ReportFile{std::move(*url), std::move(*file_path)};
 }
 
 Expected<void> check_digest(const std::string& digest, const std::string& path,
@@ -97,12 +97,12 @@ Expected<void> check_digest(const std::string& digest, const std::string& path,
   return {};
 }
 
-Expected<ReportedGroup> parse_group(const Json& value, const std::string& path,
+Expected<DuplicateGroup> parse_group(const Json& value, const std::string& path,
                                     std::string_view algorithm) {
   if (auto ok = check_object(value, path, {"digest", "size", "files"}); !ok) {
     return tl::unexpected(ok.error());
   }
-  ReportedGroup group;
+  DuplicateGroup group;
   auto digest = get_string(value, path, "digest");
   if (!digest) return tl::unexpected(digest.error());
   if (auto ok = check_digest(*digest, at(path, "digest"), algorithm); !ok) {
@@ -141,14 +141,14 @@ Expected<ReportedFailure> parse_failure(const Json& value, const std::string& pa
   return failure;
 }
 
-Expected<ReportedSummary> parse_summary(const Json& value) {
+Expected<Summary> parse_summary(const Json& value) {
   const std::string path = "summary";
   if (auto ok = check_object(value, path, {"urls", "fetched", "failed", "rejected",
                                            "duplicate_groups", "duplicate_files", "wasted_bytes"});
       !ok) {
     return tl::unexpected(ok.error());
   }
-  ReportedSummary s;
+  Summary s;
   for (auto [key, field] :
        {std::pair{"urls", &s.urls}, std::pair{"fetched", &s.fetched}, std::pair{"failed", &s.failed},
         std::pair{"rejected", &s.rejected}, std::pair{"duplicate_groups", &s.duplicate_groups},
@@ -174,7 +174,7 @@ std::optional<std::uint64_t> multiply(std::uint64_t a, std::uint64_t b) {
 }
 
 Expected<void> check_failure_counts(const ParsedReport& report) {
-  const ReportedSummary& s = report.summary;
+  const Summary& s = report.summary;
   if (add(add(s.fetched, s.failed), s.rejected) != s.urls) {
     return fail("summary.urls: not fetched + failed + rejected");
   }
@@ -188,13 +188,13 @@ Expected<void> check_failure_counts(const ParsedReport& report) {
 }
 
 Expected<void> check_group_counts(const ParsedReport& report) {
-  const ReportedSummary& s = report.summary;
+  const Summary& s = report.summary;
   if (s.duplicate_groups != report.groups.size()) {
     return fail("summary.duplicate_groups: not the number of groups");
   }
   std::optional<std::uint64_t> files = 0;
   std::optional<std::uint64_t> wasted = 0;
-  for (const ReportedGroup& g : report.groups) {
+  for (const DuplicateGroup& g : report.groups) {
     const std::uint64_t extra = g.files.size() - 1;
     files = add(files, extra);
     wasted = add(wasted, multiply(g.size, extra));

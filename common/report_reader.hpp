@@ -11,19 +11,9 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/report_model.hpp"
 
 namespace dupipe {
-
-struct ReportedFile {
-  std::string url;
-  std::string path;
-};
-
-struct ReportedGroup {
-  std::string digest;
-  std::uint64_t size = 0;
-  std::vector<ReportedFile> files;  // two or more
-};
 
 struct ReportedFailure {
   std::string url;
@@ -31,21 +21,11 @@ struct ReportedFailure {
   std::string error;
 };
 
-struct ReportedSummary {
-  std::uint64_t urls = 0;
-  std::uint64_t fetched = 0;
-  std::uint64_t failed = 0;
-  std::uint64_t rejected = 0;
-  std::uint64_t duplicate_groups = 0;
-  std::uint64_t duplicate_files = 0;
-  std::uint64_t wasted_bytes = 0;
-};
-
 struct ParsedReport {
   std::string algorithm;
   std::optional<bool> complete;  // absent in reports written before the key existed
-  ReportedSummary summary;
-  std::vector<ReportedGroup> groups;
+  Summary summary;
+  std::vector<DuplicateGroup> groups;
   std::vector<ReportedFailure> failures;
 };
 

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # Stage supervision over named FIFOs for a pipeline whose shape is given by the caller (used by
-# directory mode, scripts/lib/dir_mode.sh; URL mode keeps its own inline copy in run_pipeline.sh).
+# directory mode, scripts/lib/dir_mode.sh; URL mode, with restarts and passes, is
+# scripts/lib/url_run.sh, and both stop their children with scripts/lib/processes.sh).
 # The same rules as there (docs/PROTOCOL.md, "The launcher's keepers"): each link is a FIFO of
 # mode 0600 in a private run directory, held open O_RDWR by a keeper until the last process that
 # writes it has exited; stages never inherit keepers; a failed stage stops the run (exit 1);
@@ -14,28 +15,12 @@ declare -A sv_writes=()    # role -> the links it writes, space-separated
 declare -A sv_writers=()   # link -> processes writing it still running (released at 0)
 sv_run_dir=""
 sv_ticker=""
+# shellcheck source=lib/processes.sh
+source "$(dirname "${BASH_SOURCE[0]}")/processes.sh"
 
 sv_log() { echo "run_pipeline: $*" >&2; }
 
-# SIGTERM repeated every half second (see run_pipeline.sh), SIGKILL after 5 s.
-sv_stop_children() {
-  local pid round
-  for ((round = 0; round < 100 && ${#sv_role_of[@]} > 0; round++)); do
-    if ((round % 10 == 0)); then
-      for pid in "${!sv_role_of[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    fi
-    for pid in "${!sv_role_of[@]}"; do
-      if ! kill -0 "$pid" 2>/dev/null; then wait "$pid" 2>/dev/null || true; unset "sv_role_of[$pid]"; fi
-    done
-    sleep 0.05
-  done
-  for pid in "${!sv_role_of[@]}"; do
-    sv_log "${sv_role_of[$pid]} (pid $pid) ignored SIGTERM for 5 s; sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    unset "sv_role_of[$pid]"
-  done
-}
+sv_stop_children() { stop_processes sv_role_of; }
 
 sv_cleanup() {
   local status=$?

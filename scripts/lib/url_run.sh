@@ -10,6 +10,9 @@
 #    straight to the hashers); the last pass reports what still never arrived as failures;
 #  - --resume starts from the same state after SIGINT/SIGTERM or a crash of the whole run.
 
+# shellcheck source=lib/processes.sh
+source "$(dirname "${BASH_SOURCE[0]}")/processes.sh"
+
 declare -A role_of=()    # pid -> stage role, for every child still running
 declare -A running=()    # role -> processes of that role still to finish in this pass
 declare -A restarts=()   # role -> restarts so far (the budget is per role, for the whole run)
@@ -142,26 +145,7 @@ stop_with_partial_report() {
   exit 1
 }
 
-# SIGTERM is repeated every half second: a signal that lands between a stage's last look at its
-# stop flag and its next blocking call is only noticed when the next one interrupts that call.
-stop_children() {
-  local pid round
-  for ((round = 0; round < 100 && ${#role_of[@]} > 0; round++)); do
-    if ((round % 10 == 0)); then
-      for pid in "${!role_of[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    fi
-    for pid in "${!role_of[@]}"; do
-      if ! kill -0 "$pid" 2>/dev/null; then wait "$pid" 2>/dev/null || true; unset "role_of[$pid]"; fi
-    done
-    sleep 0.05
-  done
-  for pid in "${!role_of[@]}"; do
-    log "${role_of[$pid]} (pid $pid) ignored SIGTERM for 5 s; sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    unset "role_of[$pid]"
-  done
-}
+stop_children() { stop_processes role_of; }
 
 # --- one pass -------------------------------------------------------------------------------
 # stage_exited PID STATUS: bookkeeping for a stage that exited in this pass.
