@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/url_intake.hpp"
+#include "common/redaction.hpp"
 
 namespace dupipe::aggregator {
 namespace {

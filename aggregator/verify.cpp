@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "common/sys.hpp"
-#include "common/url_intake.hpp"
+#include "common/record_id.hpp"
 
 namespace dupipe::aggregator {
 namespace {

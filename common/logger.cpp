@@ -2,7 +2,7 @@
 
 #include <unistd.h>
 
-#include "common/url_intake.hpp"
+#include "common/redaction.hpp"
 
 namespace dupipe {
 

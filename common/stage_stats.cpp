@@ -14,7 +14,7 @@
 #include <type_traits>
 
 #include "common/error.hpp"
-#include "common/url_intake.hpp"
+#include "common/redaction.hpp"
 #include "common/record_codec.hpp"
 #include "common/trace_recorder.hpp"
 

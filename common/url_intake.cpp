@@ -1,14 +1,11 @@
 #include "common/url_intake.hpp"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <cstdio>
 
 #include "common/c_handles.hpp"
-#include "common/hex.hpp"
 
 namespace dupipe {
 namespace {
@@ -104,44 +101,6 @@ Expected<void> validate_url(std::string_view url, const UrlPolicy& policy) {
   const std::string scheme = scheme_of(url);
   if (auto ok = check_scheme(scheme, policy); !ok) return ok;
   return check_syntax(url, scheme);
-}
-
-std::string redact_credentials(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  std::size_t done = 0;
-  // An authority ending in ':' may be the scheme of the next URL ("h://u:p@x://v:q@y").
-  const auto next_mark = [&] {
-    return text.find("://", done > 0 && text[done - 1] == ':' ? done - 1 : done);
-  };
-  for (std::size_t mark = text.find("://"); mark != std::string_view::npos; mark = next_mark()) {
-    const std::size_t start = mark + 3;
-    // The authority ends at the path, query or fragment, or at a byte no URL holds.
-    std::size_t end = start;
-    while (end < text.size() && std::string_view("/?#").find(text[end]) == std::string_view::npos &&
-           static_cast<unsigned char>(text[end]) > 0x20 && text[end] != 0x7f) {
-      ++end;
-    }
-    const std::string_view authority = text.substr(start, end - start);
-    const std::size_t at = authority.rfind('@');
-    const std::size_t colon = at == std::string_view::npos ? at : authority.substr(0, at).find(':');
-    if (colon != std::string_view::npos && colon + 1 < at) {
-      out.append(text.substr(done, start + colon + 1 - done));
-      out += "***";
-      done = start + at;
-    }
-    out.append(text.substr(done, end - done));
-    done = end;
-  }
-  out.append(text.substr(done));
-  return out;
-}
-
-std::string make_record_id(std::string_view text) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest.data(), &length, EVP_sha256(), nullptr);
-  return to_hex(std::span(digest).first(8));
 }
 
 std::string_view trim(std::string_view text) {

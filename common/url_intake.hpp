@@ -7,6 +7,8 @@
 #include <string_view>
 
 #include "common/error.hpp"
+#include "common/record_id.hpp"
+#include "common/redaction.hpp"
 
 namespace dupipe {
 
@@ -22,15 +24,6 @@ struct UrlPolicy {
 // Checks the URL text: printable ASCII only, http/https (file with allow_file), parsable,
 // with a host. The error says what is wrong and where.
 [[nodiscard]] Expected<void> validate_url(std::string_view url, const UrlPolicy& policy);
-
-// Every "scheme://user:password@" in `text` with the password replaced by "***" (the user name
-// stays, so a reader can tell which account). Used on everything dupipe logs or reports; the
-// U record itself keeps the credentials, because the fetcher needs them.
-[[nodiscard]] std::string redact_credentials(std::string_view text);
-
-// A stable id: the first 16 hex digits of SHA-256 of the text. Same URL, same id, in every run
-// and in every process, which is what lets `cat` replace the producer.
-[[nodiscard]] std::string make_record_id(std::string_view text);
 
 // Removes surrounding whitespace (a trailing CR included).
 [[nodiscard]] std::string_view trim(std::string_view text);

@@ -15,7 +15,7 @@
 set -euo pipefail
 
 readonly program=run_pipeline
-script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+script_dir=$(cd "${BASH_SOURCE[0]%/*}" && pwd -P)  # no dirname process: start-up time counts
 readonly script_dir
 
 usage() {
@@ -102,7 +102,7 @@ algo=sha256
 out=dupipe-out
 transport=fifo
 shm_capacity=1048576
-run_id=$$-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
+printf -v run_id '%s-%08x' "$$" "$SRANDOM"  # SRANDOM: getrandom(2), bash 5.1 and later
 cleanup_only=0
 keep_run_dir=0
 resume=0

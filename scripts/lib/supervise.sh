@@ -16,7 +16,7 @@ declare -A sv_writers=()   # link -> processes writing it still running (release
 sv_run_dir=""
 sv_ticker=""
 # shellcheck source=lib/processes.sh
-source "$(dirname "${BASH_SOURCE[0]}")/processes.sh"
+source "${BASH_SOURCE[0]%/*}/processes.sh"
 
 sv_log() { echo "run_pipeline: $*" >&2; }
 

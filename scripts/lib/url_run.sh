@@ -11,7 +11,7 @@
 #  - --resume starts from the same state after SIGINT/SIGTERM or a crash of the whole run.
 
 # shellcheck source=lib/processes.sh
-source "$(dirname "${BASH_SOURCE[0]}")/processes.sh"
+source "${BASH_SOURCE[0]%/*}/processes.sh"
 
 declare -A role_of=()    # pid -> stage role, for every child still running
 declare -A running=()    # role -> processes of that role still to finish in this pass
