@@ -39,7 +39,7 @@ struct GroupCounts {
 class GroupHasher {
  public:
   GroupHasher(std::string algorithm, std::size_t max_open_files,
-              std::size_t buffer_bytes = 1 << 20);
+              std::size_t buffer_bytes = kReadBufferBytes);
 
   // Starts a group. Throws FatalError (kProtocol) while another group is incomplete.
   void begin(const GroupRecord& group);

@@ -302,7 +302,7 @@ def case_unopened():
 
 WHOLE = 64 * 1024  # hasher/local_file_hasher.hpp kWholeFileBytes: read whole on arrival
 EDGE = 4096        # hasher/local_file_hasher.hpp kEdgeBytes: the first and last bytes compared
-BUFFER = 1 << 20   # hasher/digest.hpp: bytes per read(2) of a full pass
+BUFFER = 64 << 10  # hasher/digest.hpp kReadBufferBytes: bytes per read(2) of a full pass
 
 
 def traced_run(work, root, env_extra=None):
