@@ -9,6 +9,9 @@
 
 namespace dupipe::hasher {
 
+// A file the group hasher digests whole on arrival fits the read buffer, so one read takes it.
+static_assert(kReadBufferBytes >= kWholeFileBytes);
+
 std::size_t open_file_budget(std::size_t wanted) {
   constexpr std::size_t kReserve = 64;  // links, logs, the trace file
   struct rlimit limit {};
