@@ -88,8 +88,9 @@ def producer_case():
                 f.write(b"http://127.0.0.1:9/d/%d.bin\n" % i)
         lines = hostile + same + [(b"", "U")] * distinct_count  # the distinct ones are all accepted
         producer = os.path.join(BIN, "producer")
-        # An AddressSanitizer build (scripts/test.sh --sanitize) adds shadow memory and red zones
-        # to every allocation: the bound is scaled for it, and its quarantine kept small.
+        # An AddressSanitizer build (scripts/test.sh --sanitize, CI's) adds shadow memory and red
+        # zones to every allocation; with its quarantine kept small the documented bound holds all
+        # the same (131 MB of 162 MB measured, 70 MB in the Release build), so it is not relaxed.
         # g++ links the ASan runtime as libasan.so, clang into the program itself.
         with open(producer, "rb") as f:
             asan = b"__asan_init" in f.read()
@@ -111,7 +112,6 @@ def producer_case():
         if rss:
             kib = int(rss.group(1))
             bound = RSS_BASE_KIB + (accepted * RSS_PER_DISTINCT_URL_BYTES) // 1024
-            bound *= 4 if asan else 1
             print(f"producer: 1,000,000 lines, {accepted} distinct URLs: peak RSS {kib} KiB "
                   f"(bound {bound} KiB{', AddressSanitizer build' if asan else ''})")
             expect(kib <= bound, f"peak RSS {kib} KiB over the bound {bound} KiB")
