@@ -85,7 +85,8 @@ bool ShmQueueOps::are_writers_done(const ShmQueue& queue) {
 }
 
 std::optional<std::uint32_t> ShmQueueOps::find_writer_slot(ShmQueue& queue,
-                                                           const ProcessIdentity& self) {
+                                                           const ProcessIdentity& self,
+                                                           bool may_take_finished) {
   const ShmQueueLock lock(queue);
   for (std::uint32_t i = 0; i < queue.writer_slots_; ++i) {
     if (load(queue.writer_slot(i).state) == raw(SlotState::kFree)) {
@@ -95,8 +96,15 @@ std::optional<std::uint32_t> ShmQueueOps::find_writer_slot(ShmQueue& queue,
   }
   if (load(queue.header().held_open) == 0) return std::nullopt;
   for (std::uint32_t i = 0; i < queue.writer_slots_; ++i) {  // a restarted writer replaces a dead one
-    if (load(queue.writer_slot(i).state) == raw(SlotState::kDead)) {
-      claim_slot(queue.writer_slot(i), self);
+    WriterSlot& slot = queue.writer_slot(i);
+    const auto state = load(slot.state);
+    // A finished writer that has died since (killed between its close and its exit) is
+    // restarted like any dead one; its replacement finds nothing more to send and closes again.
+    const bool is_replaceable =
+        state == raw(SlotState::kDead) ||
+        (may_take_finished && state == raw(SlotState::kFinished) && !is_alive(identity_of(slot)));
+    if (is_replaceable) {
+      claim_slot(slot, self);
       return i;
     }
   }
@@ -105,10 +113,12 @@ std::optional<std::uint32_t> ShmQueueOps::find_writer_slot(ShmQueue& queue,
 
 std::uint32_t ShmQueueOps::attach_writer(ShmQueue& queue) {
   const ProcessIdentity self = self_identity();
-  if (const auto slot = find_writer_slot(queue, self)) return *slot;
+  if (const auto slot = find_writer_slot(queue, self, false)) return *slot;
   if (reap_dead_peers(queue)) {
-    if (const auto slot = find_writer_slot(queue, self)) return *slot;
+    if (const auto slot = find_writer_slot(queue, self, false)) return *slot;
   }
+  // Last, and only then reading /proc under the lock: the slot of a finished writer now dead.
+  if (const auto slot = find_writer_slot(queue, self, true)) return *slot;
   throw FatalError(queue.context("all " + std::to_string(queue.writer_slots_) +
                                  " expected writers have already attached"));
 }

@@ -49,7 +49,8 @@ class ShmQueueOps {
   };
 
   static std::uint32_t attach_writer(ShmQueue& queue);
-  static std::optional<std::uint32_t> find_writer_slot(ShmQueue& queue, const ProcessIdentity& self);
+  static std::optional<std::uint32_t> find_writer_slot(ShmQueue& queue, const ProcessIdentity& self,
+                                                       bool may_take_finished);
   static void close_writer(ShmQueue& queue, std::uint32_t slot);
   // Queues as many records of the front of `records` as fit, under one lock and one commit.
   static SendAttempt try_send(ShmQueue& queue, std::uint32_t slot,

@@ -509,6 +509,35 @@ TEST_F(ShmQueueTest, AHeldQueueOutlivesItsDeadWriterUntilReleased) {
   expect_end(in);
 }
 
+// A writer killed after it closed (the producer sent everything, then died before it exited):
+// its restart must still attach, to close once more. Found by integration.chaos.shm, where every
+// restart of such a producer failed with "all 1 expected writers have already attached".
+TEST_F(ShmQueueTest, AHeldQueueTakesTheRestartOfAWriterKilledAfterItFinished) {
+  ShmQueue queue = ShmQueue::create(name_, {8192, 1, 8, std::nullopt, true});
+  ShmQueueReader in = reader();
+  const auto [pid, status] = run_child([&]() -> int {
+    ShmQueueWriter out(ShmQueue::open(name_));
+    out.send("everything");
+    out.close();
+    ::_exit(9);  // killed before it could exit
+  });
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(expect_record(in), "everything");
+  EXPECT_EQ(in.receive_for(300ms).status, ReceiveStatus::kTimedOut);  // held: no end yet
+  ShmQueueWriter restarted = writer();
+  restarted.close();
+  queue.release();
+  expect_end(in);
+}
+
+TEST_F(ShmQueueTest, AHeldQueueRefusesASecondWriterWhileTheFinishedOneStillRuns) {
+  const ShmQueue queue = ShmQueue::create(name_, {8192, 1, 8, std::nullopt, true});
+  ShmQueueWriter first = writer();
+  first.close();  // finished, but this process is alive: not a restart
+  const std::string message = thrown_message<ShmQueueWriter>([&] { return writer(); });
+  EXPECT_NE(message.find("expected writers have already attached"), std::string::npos) << message;
+}
+
 // A launcher killed by SIGKILL never releases its queues: the hold dies with its owner.
 TEST_F(ShmQueueTest, TheHoldEndsWhenTheOwnerDies) {
   const auto [owner_pid, owner_status] = run_child([] { return 0; }, false);
