@@ -7,8 +7,6 @@
 #include <string_view>
 
 #include "common/error.hpp"
-#include "common/record_id.hpp"
-#include "common/redaction.hpp"
 
 namespace dupipe {
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/record_id.hpp"
 #include "common/signals.hpp"
 #include "fetcher/input_pump.hpp"
 

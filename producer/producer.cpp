@@ -1,5 +1,7 @@
 #include "producer/producer.hpp"
 
+#include "common/record_id.hpp"
+#include "common/redaction.hpp"
 #include "common/signals.hpp"
 #include "producer/seen_urls.hpp"
 

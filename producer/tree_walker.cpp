@@ -11,8 +11,8 @@
 #include <set>
 #include <utility>
 
+#include "common/record_id.hpp"
 #include "common/signals.hpp"
-#include "common/url_intake.hpp"
 
 namespace dupipe::producer {
 namespace {

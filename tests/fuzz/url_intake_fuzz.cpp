@@ -6,7 +6,9 @@
 #include <string>
 #include <string_view>
 
+#include "common/record_id.hpp"
 #include "common/records.hpp"
+#include "common/redaction.hpp"
 #include "common/url_intake.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 

@@ -1,5 +1,7 @@
 // URL intake: which URLs are accepted and why others are refused, how a list line is classified,
 // and that record ids are stable SHA-256 prefixes.
+#include "common/record_id.hpp"
+#include "common/redaction.hpp"
 #include "common/url_intake.hpp"
 
 #include <gtest/gtest.h>

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/record_id.hpp"
 #include "common/url_intake.hpp"
 #include "tests/unit/test_support.hpp"
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/memory_endpoint.hpp"
+#include "common/record_id.hpp"
 #include "tests/unit/test_support.hpp"
 
 namespace dupipe::fetcher {

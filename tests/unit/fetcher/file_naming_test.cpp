@@ -8,6 +8,7 @@
 #include <random>
 #include <string>
 
+#include "common/record_id.hpp"
 #include "common/url_intake.hpp"
 
 namespace dupipe::fetcher {

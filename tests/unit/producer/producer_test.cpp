@@ -10,6 +10,7 @@
 
 #include "common/memory_endpoint.hpp"
 #include "common/record_codec.hpp"
+#include "common/record_id.hpp"
 #include "tests/unit/test_support.hpp"
 
 namespace dupipe::producer {
