@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Live counters: dupipe-top, run in tmux against a live pipeline, shows every process (by pid) and
 # every link; at the end of the run the counters saved in OUT/stages.jsonl add up to the report.
+# dupipe-top is started without a run directory: with one run going it finds that one itself.
 source "$(dirname "$0")/harness.sh"
 command -v tmux >/dev/null || fail "tmux is not installed (scripts/test.sh installs it)"
 serve_demo_corpus
@@ -24,7 +25,8 @@ done
 [[ -n $run_dir && -s $run_dir/stats ]] || fail "the run did not start: $(cat "$work/stderr")"
 
 session=dupipe-monitor-test-$$
-tmux new-session -d -s "$session" -x 220 -y 40 "$DUPIPE_BIN_DIR/dupipe-top --interval-ms 200 $run_dir"
+# The tmux server may be older than this test: TMPDIR (where the launcher put the run) is passed.
+tmux new-session -d -s "$session" -x 220 -y 40 "env TMPDIR=$TMPDIR $DUPIPE_BIN_DIR/dupipe-top --interval-ms 200"
 cleanup_tmux() { tmux kill-session -t "$session" 2>/dev/null || true; }
 trap 'cleanup_tmux; on_exit' EXIT
 screen=""
@@ -37,6 +39,7 @@ for ((i = 0; i < 50; i++)); do  # until every stage has a row, one blocked (boun
   done <"$run_dir/pids"
   [[ $missing -eq 0 ]] && grep -q "blocked-on-read" <<<"$screen" && break
 done
+head -n 1 <<<"$screen" | grep -qF "dupipe-top $run_dir " || fail "dupipe-top did not find the one live run $run_dir:"$'\n'"$screen"
 while read -r role pid; do
   grep -Eq "^ *$pid +$role " <<<"$screen" || fail "dupipe-top shows no row for $role $pid:"$'\n'"$screen"
 done <"$run_dir/pids"

@@ -3,6 +3,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <fstream>
+
+#include "common/process_liveness.hpp"
+#include "common/shm_queue.hpp"
+#include "tests/unit/test_support.hpp"
 #include "top/render.hpp"
 
 namespace dupipe::top {
@@ -90,6 +95,29 @@ TEST(Monitor, AReFedUrlCountsOnceInTheTotalAndInTheDone) {
   counts = count_urls(no_launcher);
   EXPECT_EQ(counts.total, 452u);
   EXPECT_EQ(counts.done, 430u);
+}
+
+// dupipe-top without a run directory: the runs under TMPDIR whose launcher (the stats area's
+// owner) is alive. A run whose launcher died, or whose area is gone, is not one.
+TEST(Monitor, LiveRunsAreTheRunDirectoriesWhoseLauncherIsAlive) {
+  const testing::TempDir tmp;
+  const std::string live_area = make_shm_name("top-live"), dead_area = make_shm_name("top-dead");
+  StatsArea::create(live_area, 1, self_identity());
+  StatsArea::create(dead_area, 1, ProcessIdentity{0x7ffffff0, 1});  // above any pid_max
+  const auto run = [&](const std::string& name, const std::string& area) {
+    std::filesystem::create_directory(tmp.path() / name);
+    std::ofstream(tmp.path() / name / "stats") << area << '\n';
+  };
+  run("dupipe-run.live", live_area);
+  run("dupipe-run.dead", dead_area);
+  run("dupipe-run.gone", make_shm_name("top-gone"));
+  run("other.live", live_area);
+  std::filesystem::create_directory(tmp.path() / "dupipe-run.empty");  // not started yet
+  const auto runs = live_runs(tmp.path());
+  (void)StatsArea::remove(live_area);
+  (void)StatsArea::remove(dead_area);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0], tmp.path() / "dupipe-run.live");
 }
 
 TEST(Monitor, NoEtaWhileTheProducerIsStillReading) {
