@@ -1,0 +1,56 @@
+#include "supervisor/run_context.hpp"
+
+#include <cstdlib>
+
+#include "common/error.hpp"
+#include "common/stage_stats.hpp"
+#include "supervisor/pass_plan.hpp"
+
+namespace dupipe::supervisor {
+
+RunContext::RunContext(const LaunchOptions& options_in, const std::string& out_dir,
+                       std::uint32_t slots, const Say& say_in)
+    : options(options_in),
+      say(say_in),
+      run_dir(RunDirectory::create()),
+      budget(options_in.restart),
+      observers(options_in, out_dir, run_dir, signals, say_in) {
+  const std::string name = "dupipe-" + options.run_id + "-stats";
+  try {
+    stats_.emplace(ShmSegment::create_stats(name, slots));
+  } catch (const FatalError& error) {
+    throw FatalError("cannot create shared-memory segment /dev/shm/" + name +
+                     " for the live counters: " + error.what() + "; refusing to run");
+  }
+  run_dir.write("stats", name + "\n");
+  ::setenv("DUPIPE_STATS", name.c_str(), 1);
+}
+
+RunContext::~RunContext() {
+  observers.stop(status_);
+  if (stats_) observers.save_stage_counters(stats_->name());
+  observers.merge_trace();
+  if (options.keep_run_dir) {
+    run_dir.keep();
+    say("run directory kept: " + run_dir.path());
+  }
+}
+
+std::string RunContext::held_by(pid_t pid) const {
+  if (!stats_) return {};
+  try {
+    for (const StageSnapshot& stage : StatsArea::open(stats_->name()).snapshot()) {
+      if (stage.pid == pid) return stage.current_item;
+    }
+  } catch (const FatalError&) {
+    // The counters are a view: a death is reported without what it held.
+  }
+  return {};
+}
+
+void RunContext::mark_pass(std::uint32_t pass, std::uint64_t accounted) {
+  run_dir.write("pass", pass_mark(pass, accounted));
+  ::setenv("DUPIPE_PASS", std::to_string(pass).c_str(), 1);
+}
+
+}  // namespace dupipe::supervisor

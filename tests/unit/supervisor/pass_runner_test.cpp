@@ -1,0 +1,202 @@
+// The pass runner with fake children (sh one-liners): restarts within the budget and their
+// backoff, a role whose budget is spent, a child that ignores SIGTERM through its grace period, a
+// writer that exits early releasing its link, a stop signal, and the supervisor's own SIGKILL.
+#include "supervisor/pass_runner.hpp"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "supervisor/child_process.hpp"
+
+namespace dupipe::supervisor {
+namespace {
+
+ProcessSpec shell(const std::string& role, const std::string& script) {
+  ProcessSpec process;
+  process.role = role;
+  process.argv = {"/bin/sh", "-c", script};
+  return process;
+}
+
+std::vector<std::string> lines_of(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+struct RunnerFixture {
+  SignalWait signals;
+  RunDirectory run_dir = RunDirectory::create();
+  std::ostringstream log;
+  Say say{log};
+  RestartBudget budget{RestartPolicy{2, 10'000}};
+
+  PassOutcome run(const Topology& topology) {
+    PassRunner runner(topology, run_dir, signals, budget, say, 4096);
+    runner.create_links();
+    return runner.run(PassHooks{});
+  }
+};
+
+TEST(PassRunner, EveryProcessExitingZeroFinishesThePass) {
+  RunnerFixture f;
+  Topology t;
+  t.processes = {shell("a", "exit 0"), shell("b", "exit 0")};
+  EXPECT_EQ(f.run(t).end, PassEnd::kFinished);
+  EXPECT_EQ(lines_of(f.run_dir.path() + "/pids").size(), 2u);
+}
+
+TEST(PassRunner, ADeadProcessIsRestartedWithBackoffUntilItsRoleBudgetIsSpent) {
+  RunnerFixture f;
+  Topology t;
+  t.processes = {shell("crasher", "exit 3")};
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(f.run(t).end, PassEnd::kStageFailed);
+  const auto waited = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(lines_of(f.run_dir.path() + "/pids").size(), 3u) << "the first start and 2 restarts";
+  EXPECT_GE(waited, std::chrono::milliseconds(300)) << "100 ms, then 200 ms of backoff";
+  const std::string log = f.log.str();
+  EXPECT_NE(log.find("exited with status 3; restarting it in 100 ms (restart 1 of 2)"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("restarting it in 200 ms (restart 2 of 2)"), std::string::npos) << log;
+  EXPECT_NE(log.find("its restart budget (--max-restarts 2) is spent"), std::string::npos) << log;
+}
+
+TEST(PassRunner, AProcessThatDiesOnceIsRestartedAndThePassFinishes) {
+  RunnerFixture f;
+  const std::string marker = f.run_dir.path() + "/died-once";
+  Topology t;
+  t.processes = {shell(
+      "flaky", "if [ -e " + marker + " ]; then exit 0; fi; touch " + marker + "; kill -KILL $$")};
+  EXPECT_EQ(f.run(t).end, PassEnd::kFinished);
+  EXPECT_NE(f.log.str().find("was killed by SIGKILL; restarting it in 100 ms"), std::string::npos)
+      << f.log.str();
+}
+
+TEST(PassRunner, AStandInIsNeverRestarted) {
+  RunnerFixture f;
+  Topology t;
+  t.processes = {shell("hasher", "exit 1")};
+  t.processes[0].is_restartable = false;
+  EXPECT_EQ(f.run(t).end, PassEnd::kStageFailed);
+  EXPECT_NE(f.log.str().find("it cannot be restarted; stopping the run"), std::string::npos);
+  EXPECT_EQ(lines_of(f.run_dir.path() + "/pids").size(), 1u);
+}
+
+TEST(PassRunner, AWriterThatExitsEarlyReleasesItsLinkSoTheReaderSeesEndOfStream) {
+  RunnerFixture f;
+  const RunNames names{f.run_dir.path(), "unit"};
+  Topology t;
+  t.links = {names.link("data", Transport::kFifo, FifoMode::kStream, 2)};
+  ProcessSpec reader = shell("reader", "cat > " + f.run_dir.path() + "/got");
+  reader.stdin_link = "data";
+  ProcessSpec early = shell("writer", "echo early > " + t.links[0].fifo_path);
+  ProcessSpec late = shell("writer", "sleep 0.3; echo late > " + t.links[0].fifo_path);
+  early.writes = late.writes = {"data"};
+  t.processes = {reader, early, late};
+  EXPECT_EQ(f.run(t).end, PassEnd::kFinished);
+  EXPECT_EQ(lines_of(f.run_dir.path() + "/got"), (std::vector<std::string>{"early", "late"}));
+  EXPECT_FALSE(std::filesystem::exists(t.links[0].fifo_path)) << "the FIFO outlived its pass";
+}
+
+TEST(PassRunner, ADirectoryModeDeathEndsThePassForARestart) {
+  RunnerFixture f;
+  Topology t;
+  t.on_death = OnDeath::kRestartPass;
+  t.processes = {shell("grouper", "exec sleep 30"), shell("hasher", "kill -KILL $$")};
+  const auto started = std::chrono::steady_clock::now();
+  const PassOutcome outcome = f.run(t);
+  EXPECT_EQ(outcome.end, PassEnd::kRestartPass);
+  EXPECT_EQ(outcome.restart_delay_ms, 100u);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(3))
+      << "the sleeper was not stopped";
+}
+
+TEST(PassRunner, AChildIgnoringSigtermGetsSigkillAfterTheGracePeriod) {
+  SignalWait signals;
+  RunDirectory run_dir = RunDirectory::create();
+  std::ostringstream log;
+  const Say say(log);
+  RestartBudget budget(RestartPolicy{});
+  Topology t;
+  const std::string ready = run_dir.path() + "/ignoring";
+  t.processes = {
+      shell("stubborn", "trap '' TERM; touch " + ready + "; while :; do sleep 0.1; done"),
+      shell("polite", "exec sleep 30")};
+  PassRunner runner(t, run_dir, signals, budget, say, 4096);
+  runner.create_links();
+  PassHooks hooks;
+  hooks.on_started = [&] {  // stop once the stubborn child ignores SIGTERM (at most 5 s)
+    for (int i = 0; i < 500 && !std::filesystem::exists(ready); ++i) ::usleep(10'000);
+    ::kill(::getpid(), SIGTERM);
+  };
+  const auto started = std::chrono::steady_clock::now();
+  const PassOutcome outcome = runner.run(hooks);
+  const auto waited = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(outcome.end, PassEnd::kInterrupted);
+  EXPECT_EQ(outcome.signal_number, SIGTERM);
+  EXPECT_GE(waited, std::chrono::milliseconds(PassRunner::kGraceMs - 100));
+  EXPECT_LT(waited, std::chrono::milliseconds(PassRunner::kGraceMs + 3000));
+  EXPECT_NE(log.str().find("stubborn (pid "), std::string::npos) << log.str();
+  EXPECT_NE(log.str().find("ignored SIGTERM for 5 s; sending SIGKILL"), std::string::npos)
+      << log.str();
+  EXPECT_EQ(log.str().find("polite (pid "), std::string::npos)
+      << "the polite child died within its grace period";
+}
+
+// The supervisor itself killed by SIGKILL: its children get SIGTERM from the kernel
+// (PR_SET_PDEATHSIG) and none outlives it.
+TEST(PassRunner, StagesDieWithAKilledSupervisor) {
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  const pid_t supervisor = ::fork();
+  ASSERT_GE(supervisor, 0);
+  if (supervisor == 0) {
+    ::close(pipe_fds[0]);
+    SignalWait signals;
+    RunDirectory run_dir = RunDirectory::create();
+    std::ostringstream log;
+    const Say say(log);
+    RestartBudget budget(RestartPolicy{});
+    Topology t;
+    t.processes = {shell("stage", "exec sleep 30")};
+    PassRunner runner(t, run_dir, signals, budget, say, 4096);
+    PassHooks hooks;
+    hooks.on_started = [&] {
+      const std::string pid = lines_of(run_dir.path() + "/pids").at(0).substr(6) + "\n";
+      (void)!::write(pipe_fds[1], pid.data(), pid.size());
+    };
+    (void)runner.run(hooks);
+    ::_exit(0);
+  }
+  ::close(pipe_fds[1]);
+  char text[32] = {};
+  ASSERT_GT(::read(pipe_fds[0], text, sizeof text - 1), 0);
+  ::close(pipe_fds[0]);
+  const pid_t stage = std::stoi(text);
+  ASSERT_EQ(::kill(supervisor, SIGKILL), 0);
+  ASSERT_EQ(::waitpid(supervisor, nullptr, 0), supervisor);
+  bool is_gone = false;
+  for (int i = 0; i < 100 && !is_gone; ++i) {  // at most 5 s
+    // The orphan is reaped by init (or the test's subreaper); a zombie counts as gone too.
+    std::ifstream stat("/proc/" + std::to_string(stage) + "/stat");
+    std::string line;
+    is_gone = !std::getline(stat, line) || line.find(") Z ") != std::string::npos;
+    if (!is_gone) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(is_gone) << "stage " << stage << " outlived its supervisor";
+  if (!is_gone) ::kill(stage, SIGKILL);
+}
+
+}  // namespace
+}  // namespace dupipe::supervisor

@@ -1,0 +1,95 @@
+// The two topologies as the launcher builds them, and --dry-run's description of them.
+#include <gtest/gtest.h>
+
+#include "supervisor/mode_topologies.hpp"
+
+namespace dupipe::supervisor {
+namespace {
+
+LaunchOptions url_options() {
+  LaunchOptions o;
+  o.bin_dir = "/b";
+  o.fetchers = 2;
+  o.hashers = 3;
+  o.urls_file = "urls.txt";
+  o.run_id = "r";
+  return o;
+}
+
+TEST(UrlTopology, StartsReadersBeforeWritersAndCountsTheWritersOfEachLink) {
+  const Topology t =
+      url_topology(url_options(), RunNames{"/run", "r"}, UrlPass{"/out", "/out/.dupipe", 1, false});
+  std::vector<std::string> roles;
+  for (const ProcessSpec& p : t.processes) roles.push_back(p.role);
+  EXPECT_EQ(roles, (std::vector<std::string>{"aggregator", "hasher", "hasher", "hasher", "fetcher",
+                                             "fetcher", "producer"}));
+  EXPECT_EQ(t.link("paths").writers, 2u);
+  EXPECT_EQ(t.link("digests").writers, 3u);
+  EXPECT_EQ(t.link("urls").writer_endpoint(), "packet:/run/urls");
+  EXPECT_EQ(t.link("digests").writer_endpoint(), "fifo:/run/digests");
+  EXPECT_EQ(t.processes[4].stdin_link, "urls");
+}
+
+TEST(UrlTopology, TheLastPassReportsTheLostAndLaterPassesResumeDownloads) {
+  const Topology first =
+      url_topology(url_options(), RunNames{"/run", "r"}, UrlPass{"/out", "/s", 1, false});
+  const Topology last =
+      url_topology(url_options(), RunNames{"/run", "r"}, UrlPass{"/out", "/s", 2, true});
+  auto has = [](const ProcessSpec& p, const std::string& word) {
+    return std::find(p.argv.begin(), p.argv.end(), word) != p.argv.end();
+  };
+  EXPECT_FALSE(has(first.processes[0], "--lost-are-failures"));
+  EXPECT_TRUE(has(last.processes[0], "--lost-are-failures"));
+  EXPECT_FALSE(has(first.processes[4], "--resume"));
+  EXPECT_TRUE(has(last.processes[4], "--resume"));
+}
+
+TEST(UrlTopology, ShmLinksAreNamedByTheRunAndReadThroughIn) {
+  LaunchOptions o = url_options();
+  o.transport = Transport::kShm;
+  o.link_overrides["paths"] = Transport::kFifo;
+  const Topology t = url_topology(o, RunNames{"/run", "r"}, UrlPass{"/out", "/s", 1, false});
+  EXPECT_EQ(t.link("urls").writer_endpoint(), "shm:dupipe-r-urls");
+  EXPECT_EQ(t.link("paths").transport, Transport::kFifo);
+  const ProcessSpec& fetcher = t.processes[4];
+  EXPECT_TRUE(fetcher.stdin_link.empty());
+  EXPECT_NE(std::find(fetcher.argv.begin(), fetcher.argv.end(), "shm:dupipe-r-urls"),
+            fetcher.argv.end());
+}
+
+TEST(UrlTopology, AStandInHasherKeepsItsLinksFifosAndIsNotRestarted) {
+  LaunchOptions o = url_options();
+  o.transport = Transport::kShm;
+  o.hasher_cmd = "my-hasher";
+  const Topology t = url_topology(o, RunNames{"/run", "r"}, UrlPass{"/out", "/s", 1, false});
+  EXPECT_EQ(t.link("paths").transport, Transport::kFifo);
+  EXPECT_EQ(t.link("paths").mode, FifoMode::kStream);
+  EXPECT_EQ(t.link("digests").transport, Transport::kFifo);
+  EXPECT_EQ(t.link("urls").transport, Transport::kShm);
+  EXPECT_FALSE(t.processes[1].is_restartable);
+  EXPECT_EQ(t.processes[1].stdout_link, "digests");
+}
+
+TEST(DirectoryTopology, GivesEachHasherItsOwnSizedLinkWrittenByTheGrouper) {
+  LaunchOptions o;
+  o.bin_dir = "/b";
+  o.hashers = 2;
+  o.dirs = {"/data"};
+  const Topology t = directory_topology(o, RunNames{"/run", "r"}, "/out");
+  EXPECT_EQ(t.on_death, OnDeath::kRestartPass);
+  ASSERT_EQ(t.links.size(), 4u);
+  const ProcessSpec& grouper = t.processes[3];
+  EXPECT_EQ(grouper.role, "grouper");
+  EXPECT_EQ(grouper.writes, (std::vector<std::string>{"sized.0", "sized.1"}));
+  EXPECT_EQ(t.processes[2].stdin_link, "sized.1");
+  const std::string text = describe(t);
+  EXPECT_NE(text.find("  sized.1: fifo /run/sized.1; writers grouper; readers hasher\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("  digests: fifo /run/digests; writers hasher x2; readers aggregator\n"),
+            std::string::npos)
+      << text;
+}
+
+}  // namespace
+}  // namespace dupipe::supervisor
