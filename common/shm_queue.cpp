@@ -309,6 +309,7 @@ std::size_t ShmQueueWriter::send_until(std::span<const std::string_view> records
     }
     if (!announces_sleep) return sent;
     has_spun = false;
+    throw_if_stopped();  // a stop that came before this wait: no EINTR will end it
     const bool is_slice_over =
         wait_for_change(queue_.header().consumer.space_seq, attempt.seen, next_slice(deadline));
     throw_if_stopped();
@@ -378,6 +379,7 @@ ReceiveStatus ShmQueueReader::receive_until(std::optional<Clock::time_point> dea
     }
     if (!announces_sleep) return attempt.status;
     has_spun = false;
+    throw_if_stopped();  // a stop that came before this wait: no EINTR will end it
     const bool is_slice_over =
         wait_for_change(queue_.header().producer.data_seq, attempt.seen, next_slice(deadline));
     throw_if_stopped();
