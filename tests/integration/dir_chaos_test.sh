@@ -37,7 +37,7 @@ launcher=$!
 
 kills=0
 for ((round = 0; round < 600 && kills < kills_wanted; round++)); do  # at most 120 s
-  sleep 0.2
+  sleep_until_next_tick
   kill -0 "$launcher" 2>/dev/null || break
   run_dir=$(compgen -G "$TMPDIR/dupipe-run.*" | head -n 1 || true)
   [[ -n $run_dir && -s $run_dir/pids ]] || continue

@@ -25,7 +25,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 # a test that "kills" it again counts a death that never happens.
 is_running() {
   local stat
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1  # no fork: chaos loops call it often
   stat=${stat##*) }  # the fields after "(comm) "
   [[ ${stat%% *} != Z ]]
 }
@@ -72,6 +72,19 @@ expect_links_used() {
   local reported
   reported=$(grep -o '[a-z]*=\(fifo\|shm\) (' "$work/launcher.stderr" | tr -d ' (' | paste -sd ' ')
   [[ $reported == "$expected" ]] || fail "links used: '$reported', expected '$expected'"
+}
+
+# sleep_until_next_tick: sleeps until the next multiple of 200 ms since the first call, so a loop
+# keeps its cadence however long its body takes on a loaded machine (tick counts the calls).
+tick=0
+tick_start=""
+sleep_until_next_tick() {
+  [[ -n $tick_start ]] || tick_start=$EPOCHREALTIME
+  tick=$((tick + 1))
+  local wait_s
+  wait_s=$(awk -v start="$tick_start" -v now="$EPOCHREALTIME" -v n="$tick" \
+    'BEGIN { w = start + n * 0.2 - now; printf "%.3f", (w > 0 ? w : 0) }')
+  sleep "$wait_s"
 }
 
 # The segments in /dev/shm that runs of this test created.
