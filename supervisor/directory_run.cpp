@@ -38,16 +38,14 @@ int run_passes(RunContext& run, const std::string& out_dir) {
     run.mark_pass(pass, 0);
     PassRunner runner(topology, run.run_dir, run.signals, run.budget, run.say, o.shm_capacity);
     runner.create_links();
-    PassHooks hooks;
-    hooks.held_by = [&run](pid_t pid) { return run.held_by(pid); };
-    if (pass == 1) {
-      hooks.on_started = [&] {
-        run.say("run directory " + run.run_dir.path() + "; directory mode: producer, grouper, " +
-                std::to_string(o.hashers) + " hashers, aggregator; " +
-                describe_links(topology, o.shm_capacity));
-        run.observers.start(false);
-      };
-    }
+    const PassHooks hooks = run.pass_hooks(
+        pass,
+        [&] {
+          run.say("run directory " + run.run_dir.path() + "; directory mode: producer, grouper, " +
+                  std::to_string(o.hashers) + " hashers, aggregator; " +
+                  describe_links(topology, o.shm_capacity));
+        },
+        false);
     const PassOutcome outcome = runner.run(hooks);
     if (outcome.end == PassEnd::kFinished) {
       if (run.budget.total() > 0) {

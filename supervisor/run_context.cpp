@@ -48,6 +48,19 @@ std::string RunContext::held_by(pid_t pid) const {
   return {};
 }
 
+PassHooks RunContext::pass_hooks(std::uint32_t pass, std::function<void()> announce,
+                                 bool is_recording) {
+  PassHooks hooks;
+  hooks.held_by = [this](pid_t pid) { return held_by(pid); };
+  if (pass == 1) {
+    hooks.on_started = [this, announce = std::move(announce), is_recording] {
+      announce();
+      observers.start(is_recording);
+    };
+  }
+  return hooks;
+}
+
 void RunContext::mark_pass(std::uint32_t pass, std::uint64_t accounted) {
   run_dir.write("pass", pass_mark(pass, accounted));
   ::setenv("DUPIPE_PASS", std::to_string(pass).c_str(), 1);

@@ -3,11 +3,13 @@
 // find it through DUPIPE_STATS), the restart budget and the observers.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
 #include "supervisor/observers.hpp"
 #include "supervisor/options.hpp"
+#include "supervisor/pass_runner.hpp"
 #include "supervisor/restart_budget.hpp"
 #include "supervisor/run_directory.hpp"
 #include "supervisor/say.hpp"
@@ -29,6 +31,10 @@ class RunContext {
 
   // What the live counters last showed the process working on ("" if nothing).
   [[nodiscard]] std::string held_by(pid_t pid) const;
+  // The hooks of pass `pass`: deaths name what the stage held; once the first pass has started,
+  // `announce` logs what runs and the observers start (`is_recording`: timeline and progress).
+  [[nodiscard]] PassHooks pass_hooks(std::uint32_t pass, std::function<void()> announce,
+                                     bool is_recording);
   // RUN_DIR/pass, DUPIPE_PASS.
   void mark_pass(std::uint32_t pass, std::uint64_t accounted);
   void set_status(int status) { status_ = status; }

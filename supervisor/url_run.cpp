@@ -130,14 +130,8 @@ int run_passes(RunContext& run, const std::string& out_dir, const std::string& s
         url_topology(o, names, UrlPass{out_dir, state_dir, pass, plan.is_last(pass)});
     PassRunner runner(topology, run.run_dir, run.signals, run.budget, run.say, o.shm_capacity);
     runner.create_links();
-    PassHooks hooks;
-    hooks.held_by = [&run](pid_t pid) { return run.held_by(pid); };
-    if (pass == 1) {
-      hooks.on_started = [&] {
-        say_started(run, topology);
-        run.observers.start(true);
-      };
-    }
+    const PassHooks hooks = run.pass_hooks(
+        pass, [&] { say_started(run, topology); }, true);
     const PassOutcome outcome = runner.run(hooks);
     if (outcome.end == PassEnd::kInterrupted) {
       run.say("partial report: " + out_dir +

@@ -39,12 +39,7 @@ kills=0
 for ((round = 0; round < 600 && kills < kills_wanted; round++)); do  # at most 120 s
   sleep_until_next_tick
   kill -0 "$launcher" 2>/dev/null || break
-  run_dir=$(compgen -G "$TMPDIR/dupipe-run.*" | head -n 1 || true)
-  [[ -n $run_dir && -s $run_dir/pids ]] || continue
-  mapfile -t live < <(while read -r _ pid; do is_running "$pid" && echo "$pid"; done <"$run_dir/pids")
-  ((${#live[@]} > 0)) || continue
-  victim=${live[RANDOM % ${#live[@]}]}
-  kill -KILL "$victim" 2>/dev/null && kills=$((kills + 1))
+  kill_random_stage && kills=$((kills + 1))
 done
 for ((i = 0; i < 1200; i++)); do kill -0 "$launcher" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$launcher" 2>/dev/null && { kill -KILL "$launcher"; fail "the chaos run did not end within 120 s"; }

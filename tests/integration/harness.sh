@@ -87,6 +87,17 @@ sleep_until_next_tick() {
   sleep "$wait_s"
 }
 
+# kill_random_stage: SIGKILL one live stage process of the run under TMPDIR (the test's only
+# run); fails when none is running (not started yet, or between passes).
+kill_random_stage() {
+  local run_dir live
+  run_dir=$(compgen -G "$TMPDIR/dupipe-run.*" | head -n 1 || true)
+  [[ -n $run_dir && -s $run_dir/pids ]] || return 1
+  mapfile -t live < <(while read -r _ pid; do is_running "$pid" && echo "$pid"; done <"$run_dir/pids")
+  ((${#live[@]} > 0)) || return 1
+  kill -KILL "${live[RANDOM % ${#live[@]}]}" 2>/dev/null
+}
+
 # The segments in /dev/shm that runs of this test created.
 test_segments() { find /dev/shm -maxdepth 1 -name "dupipe-$test_run_id-*" -printf '%f\n' 2>/dev/null; }
 

@@ -123,11 +123,12 @@ TEST(PassRunner, ADirectoryModeDeathEndsThePassForARestart) {
 }
 
 TEST(PassRunner, AChildIgnoringSigtermGetsSigkillAfterTheGracePeriod) {
-  SignalWait signals;
-  RunDirectory run_dir = RunDirectory::create();
-  std::ostringstream log;
-  const Say say(log);
-  RestartBudget budget(RestartPolicy{});
+  RunnerFixture f;
+  SignalWait& signals = f.signals;
+  RunDirectory& run_dir = f.run_dir;
+  std::ostringstream& log = f.log;
+  const Say& say = f.say;
+  RestartBudget& budget = f.budget;
   Topology t;
   const std::string ready = run_dir.path() + "/ignoring";
   t.processes = {
@@ -163,11 +164,11 @@ TEST(PassRunner, StagesDieWithAKilledSupervisor) {
   ASSERT_GE(supervisor, 0);
   if (supervisor == 0) {
     ::close(pipe_fds[0]);
-    SignalWait signals;
-    RunDirectory run_dir = RunDirectory::create();
-    std::ostringstream log;
-    const Say say(log);
-    RestartBudget budget(RestartPolicy{});
+    RunnerFixture f;
+    SignalWait& signals = f.signals;
+    RunDirectory& run_dir = f.run_dir;
+    const Say& say = f.say;
+    RestartBudget& budget = f.budget;
     Topology t;
     t.processes = {shell("stage", "exec sleep 30")};
     PassRunner runner(t, run_dir, signals, budget, say, 4096);
