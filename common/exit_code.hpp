@@ -9,6 +9,7 @@ enum class ExitCode : int {
   kFailure = 1,       // an endpoint, file or system call failed (message on stderr names it)
   kUsage = 2,         // bad command line
   kProtocol = 3,      // the input held a record that does not follow docs/PROTOCOL.md
+  kHangUp = 129,      // stopped by SIGHUP (128 + 1), which stages treat like SIGTERM
   kInterrupted = 130, // stopped by SIGINT (128 + 2)
   kTerminated = 143,  // stopped by SIGTERM (128 + 15)
 };
@@ -19,7 +20,7 @@ inline constexpr const char* kExitCodeHelp =
     "  1    an endpoint, file or system call failed (stderr names it)\n"
     "  2    bad command line\n"
     "  3    malformed record on the input (see docs/PROTOCOL.md)\n"
-    "  130  stopped by SIGINT; 143 stopped by SIGTERM\n";
+    "  129  stopped by SIGHUP; 130 stopped by SIGINT; 143 stopped by SIGTERM\n";
 
 constexpr int to_int(ExitCode code) { return static_cast<int>(code); }
 

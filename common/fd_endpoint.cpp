@@ -21,8 +21,10 @@ constexpr std::size_t kMaxLineBytes = 1024 * 1024;
 
 }  // namespace
 
+// Non-blocking on a description of our own: a read that another reader beat to the data returns
+// EAGAIN and read_some waits again on the data and the stop descriptor, instead of blocking.
 FdLineReader::FdLineReader(UniqueFd fd, std::string name, bool is_shared)
-    : fd_(std::move(fd)), name_(std::move(name)), is_shared_(is_shared) {}
+    : fd_(sys::reopen_nonblocking(std::move(fd))), name_(std::move(name)), is_shared_(is_shared) {}
 
 std::optional<std::string> FdLineReader::read_line() {
   while (true) {
@@ -67,8 +69,8 @@ void FdLineReader::fill_buffer() {
 void FdLineReader::fill_shared_buffer() {
   std::array<char, kMaxRecordBytes> chunk;
   const sys::ExclusiveLock lock(fd_.get(), name_);
-  // A stop signal often lands just as flock() returns (the reader before us was stopped and let
-  // go of the lock); its handler then ran outside any blocking call, so look before reading.
+  // Records waiting in the FIFO would make read_some go ahead after a stop: a stopped reader
+  // takes none, so they stay for the readers that remain (or a restarted one).
   throw_if_stopped();
   const std::size_t n = sys::read_some(fd_.get(), chunk, name_);
   if (n == 0) {
@@ -92,8 +94,9 @@ void FdLineReader::fill_shared_buffer() {
   }
 }
 
+// Non-blocking for the same reason as the reader: several writers share a FIFO's room.
 FdLineWriter::FdLineWriter(UniqueFd fd, std::string name, bool is_packet_mode)
-    : fd_(std::move(fd)), name_(std::move(name)) {
+    : fd_(sys::reopen_nonblocking(std::move(fd))), name_(std::move(name)) {
   if (!is_packet_mode) return;
   const int flags = ::fcntl(fd_.get(), F_GETFL);
   if (flags < 0 || ::fcntl(fd_.get(), F_SETFL, flags | O_DIRECT) != 0) {
@@ -119,12 +122,7 @@ bool FdLineWriter::shrink_queue(std::size_t packets) {
 }
 
 void FdLineWriter::wait_writable() {
-  if (!is_shrunk_) return;
-  pollfd ready{fd_.get(), POLLOUT, 0};
-  while (::poll(&ready, 1, -1) < 0) {
-    if (errno != EINTR) throw_errno("poll " + name_, errno);
-    throw_if_stopped();
-  }
+  if (is_shrunk_) sys::wait_until_ready(fd_.get(), POLLOUT, name_);
 }
 
 }  // namespace dupipe

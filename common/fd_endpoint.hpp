@@ -2,7 +2,9 @@
 // Several processes may read one FIFO: a reader takes records only while holding flock(2) on it
 // and releases the lock only at a record boundary, so no record is ever split or read twice
 // (docs/PROTOCOL.md, "Several readers on one FIFO"). Each record is written with one write(2)
-// of at most PIPE_BUF bytes, so concurrent writers never interleave.
+// of at most PIPE_BUF bytes, so concurrent writers never interleave. A FIFO or pipe is reopened
+// non-blocking on a description of this endpoint's own (sys::reopen_nonblocking), and every wait
+// (data, room, the lock) also polls the stop descriptor: a stop signal ends it at once.
 #pragma once
 
 #include <string>

@@ -17,6 +17,7 @@
 #include "common/shm_queue_ops.hpp"
 #include "common/shm_segment.hpp"
 #include "common/signals.hpp"
+#include "common/sys.hpp"
 
 namespace dupipe {
 namespace {
@@ -25,15 +26,36 @@ using namespace shm;
 using Clock = std::chrono::steady_clock;
 namespace bip = boost::interprocess;
 
-// A sleeper rechecks the stop flag and the liveness of its peers this often.
-constexpr auto kWaitSlice = std::chrono::milliseconds(200);
+// A futex wait cannot also poll the stop descriptor (common/signals.hpp), and the signal handler
+// cannot know which shared word a thread sleeps on to wake it. A stop signal delivered to the
+// sleeping thread ends its wait with EINTR; one that lands just before the futex call, or is
+// taken by another thread (the fetcher reads its input on a thread of its own), is seen when the
+// slice ends. So a sleeper looks at the stop flag this often: a stop is noticed within 20 ms, for
+// about 50 wake-ups a second of an idle sleeper (a few microseconds each).
+constexpr auto kStopCheckSlice = std::chrono::milliseconds(20);
+// ...and at the liveness of its peers this often (that costs a lock and reading /proc).
+constexpr auto kPeerCheckInterval = std::chrono::milliseconds(200);
 // open() waits this long for a creator that has not finished initialising the segment.
 constexpr auto kInitWait = std::chrono::seconds(1);
 
 std::chrono::nanoseconds next_slice(std::optional<Clock::time_point> deadline) {
-  if (!deadline) return kWaitSlice;
-  return std::min<std::chrono::nanoseconds>(kWaitSlice, *deadline - Clock::now());
+  if (!deadline) return kStopCheckSlice;
+  return std::min<std::chrono::nanoseconds>(kStopCheckSlice, *deadline - Clock::now());
 }
+
+// True once per kPeerCheckInterval of sleeping: when a sleeper should look at its peers.
+class PeerCheckTimer {
+ public:
+  [[nodiscard]] bool is_due() {
+    const auto now = Clock::now();
+    if (now < next_) return false;
+    next_ = now + kPeerCheckInterval;
+    return true;
+  }
+
+ private:
+  Clock::time_point next_ = Clock::now() + kPeerCheckInterval;
+};
 
 bool may_sleep(std::optional<Clock::time_point> deadline) {
   return !deadline || Clock::now() < *deadline;
@@ -148,7 +170,7 @@ ShmQueue ShmQueue::open(const std::string& name) {
     const bip::shared_memory_object shm(bip::open_only, name.c_str(), bip::read_write);
     const auto deadline = Clock::now() + kInitWait;
     while (looks_uninitialised(shm) && Clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // bounded: see kInitWait
+      sys::sleep_unless_stopped(std::chrono::milliseconds(10));  // bounded: see kInitWait
     }
     const std::uint64_t size = segment_size(shm);
     if (size < sizeof(SegmentHeader)) {
@@ -269,6 +291,7 @@ std::size_t ShmQueueWriter::send_until(std::span<const std::string_view> records
   if (is_closed_) throw FatalError(queue_.context("send after the writer was closed"));
   std::size_t sent = 0;
   bool has_spun = false;
+  PeerCheckTimer peer_check;
   while (sent < records.size()) {
     const bool announces_sleep = has_spun && may_sleep(deadline);
     const std::uint32_t seen = load(queue_.header().consumer.space_seq);
@@ -286,10 +309,11 @@ std::size_t ShmQueueWriter::send_until(std::span<const std::string_view> records
     }
     if (!announces_sleep) return sent;
     has_spun = false;
+    throw_if_stopped();  // a stop that came before this wait: no EINTR will end it
     const bool is_slice_over =
         wait_for_change(queue_.header().consumer.space_seq, attempt.seen, next_slice(deadline));
     throw_if_stopped();
-    if (is_slice_over && ShmQueueOps::has_lost_all_readers(queue_)) {
+    if (is_slice_over && peer_check.is_due() && ShmQueueOps::has_lost_all_readers(queue_)) {
       throw FatalError(queue_.context("queue full and every reader has gone"));
     }
   }
@@ -338,6 +362,7 @@ ReceiveStatus ShmQueueReader::receive_until(std::optional<Clock::time_point> dea
                                             std::uint32_t max_records) {
   acknowledge();
   bool has_spun = false;
+  PeerCheckTimer peer_check;
   while (true) {
     const bool announces_sleep = has_spun && may_sleep(deadline);
     const std::uint32_t seen = load(queue_.header().producer.data_seq);
@@ -354,10 +379,11 @@ ReceiveStatus ShmQueueReader::receive_until(std::optional<Clock::time_point> dea
     }
     if (!announces_sleep) return attempt.status;
     has_spun = false;
+    throw_if_stopped();  // a stop that came before this wait: no EINTR will end it
     const bool is_slice_over =
         wait_for_change(queue_.header().producer.data_seq, attempt.seen, next_slice(deadline));
     throw_if_stopped();
-    if (is_slice_over) (void)ShmQueueOps::reap_dead_peers(queue_);
+    if (is_slice_over && peer_check.is_due()) (void)ShmQueueOps::reap_dead_peers(queue_);
   }
 }
 

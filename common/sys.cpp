@@ -1,22 +1,49 @@
 #include "common/sys.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
+#include <ctime>
 
 #include "common/signals.hpp"
 
 namespace dupipe::sys {
 namespace {
 
+constexpr std::chrono::nanoseconds kFirstLockRetry = std::chrono::microseconds(50);
+constexpr std::chrono::nanoseconds kLongestLockRetry = std::chrono::milliseconds(5);
+
 // EINTR means "a signal arrived": either it is a stop request, or the call is simply restarted.
 bool should_retry(int errnum) {
   if (errnum != EINTR) return false;
   throw_if_stopped();
   return true;
+}
+
+bool is_would_block(int errnum) { return errnum == EAGAIN || errnum == EWOULDBLOCK; }
+
+// ppoll on `fd` (ignored if negative) and the stop descriptor. Only a wait is interrupted: when
+// `fd` is ready the call goes ahead even after a stop, so a stopping stage can still write its
+// partial report (the stage loops look at the flag between records). A null timeout waits for
+// ever; a timeout that passes returns normally.
+void wait_for(int fd, short events, const timespec* timeout, std::string_view what) {
+  std::array<pollfd, 2> fds{{{fd, events, 0}, {stop_fd(), POLLIN, 0}}};
+  while (::ppoll(fds.data(), fds.size(), timeout, nullptr) < 0) {
+    if (!should_retry(errno)) throw_errno("poll " + std::string(what), errno);
+  }
+  // The handler stores the flag before it writes the byte, so a readable stop_fd() means it is set.
+  if (fds[0].revents == 0 && fds[1].revents != 0) throw_if_stopped();
+}
+
+timespec to_timespec(std::chrono::nanoseconds duration) {
+  const auto ns = std::max<std::chrono::nanoseconds::rep>(duration.count(), 0);
+  return {static_cast<std::time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
 }
 
 }  // namespace
@@ -29,28 +56,69 @@ Expected<UniqueFd> open_file(const std::string& path, int flags, mode_t mode) {
   }
 }
 
+// A non-blocking descriptor is read first and polled only on EAGAIN: a FIFO opened O_NONBLOCK
+// while it had no writer never polls POLLHUP until a writer opens it again (Linux suppresses the
+// hang-up "until we have seen a writer"), so a reader that reopened a FIFO whose writers had all
+// left would wait for ever, while its read returns 0 at once. EAGAIN means a writer is there now,
+// and its leaving will show as POLLHUP. A blocking one (a terminal, a socket) is polled first, so
+// that the wait includes the stop descriptor. Either way a read that finds data goes ahead.
 std::size_t read_some(int fd, std::span<char> buffer, std::string_view what) {
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags >= 0 && (flags & O_NONBLOCK) == 0) wait_for(fd, POLLIN, nullptr, what);
   while (true) {
     const ssize_t n = ::read(fd, buffer.data(), buffer.size());
     if (n >= 0) return static_cast<std::size_t>(n);
-    if (!should_retry(errno)) throw_errno(std::string("read from ") + std::string(what), errno);
+    if (is_would_block(errno)) {
+      wait_for(fd, POLLIN, nullptr, what);
+    } else if (!should_retry(errno)) {
+      throw_errno(std::string("read from ") + std::string(what), errno);
+    }
   }
 }
 
+// POLLOUT on a pipe means a free page, so a record (at most PIPE_BUF bytes) fits unless another
+// writer takes the room first: a non-blocking write then fails whole with EAGAIN, and we wait again.
 void write_all(int fd, std::string_view bytes, std::string_view what) {
   while (!bytes.empty()) {
+    wait_for(fd, POLLOUT, nullptr, what);
     const ssize_t n = ::write(fd, bytes.data(), bytes.size());
     if (n >= 0) {
       bytes.remove_prefix(static_cast<std::size_t>(n));
-    } else if (!should_retry(errno)) {
+    } else if (!is_would_block(errno) && !should_retry(errno)) {
       throw_errno(std::string("write to ") + std::string(what), errno);
     }
   }
 }
 
+UniqueFd reopen_nonblocking(UniqueFd fd) {
+  const int flags = ::fcntl(fd.get(), F_GETFL);
+  if (flags < 0 || !is_fifo(fd.get())) return fd;
+  const std::string path = "/proc/self/fd/" + std::to_string(fd.get());
+  // Opened before `fd` is closed: a write end never leaves the FIFO without writers (no EOF).
+  const int copy = ::open(path.c_str(), (flags & O_ACCMODE) | O_NONBLOCK | O_CLOEXEC);
+  if (copy < 0) return fd;
+  return UniqueFd(copy);
+}
+
+void wait_until_ready(int fd, short events, std::string_view what) {
+  wait_for(fd, events, nullptr, what);
+}
+
+void sleep_unless_stopped(std::chrono::nanoseconds duration) {
+  throw_if_stopped();  // a stop before install_stop_handlers() has no descriptor to poll
+  const timespec timeout = to_timespec(duration);
+  wait_for(-1, 0, &timeout, "the stop descriptor");
+}
+
 ExclusiveLock::ExclusiveLock(int fd, std::string_view what) : fd_(fd) {
-  while (::flock(fd, LOCK_EX) != 0) {
-    if (!should_retry(errno)) throw_errno(std::string("lock ") + std::string(what), errno);
+  std::chrono::nanoseconds pause = kFirstLockRetry;
+  while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (is_would_block(errno)) {
+      sleep_unless_stopped(pause);
+      pause = std::min(pause * 2, kLongestLockRetry);
+    } else if (!should_retry(errno)) {
+      throw_errno(std::string("lock ") + std::string(what), errno);
+    }
   }
 }
 

@@ -1,10 +1,14 @@
 // System calls wrapped correctly once: EINTR retried (unless a stop was requested, then
 // Interrupted is thrown), short writes looped, O_CLOEXEC everywhere. Failures throw FatalError
 // naming the path; functions returning Expected report per-file problems as values.
+// Every wait that could block (read_some, write_all, ExclusiveLock, sleep_unless_stopped) also
+// polls stop_fd() (common/signals.hpp): a stop signal ends it at once, whenever it lands. Only
+// waiting is interrupted: I/O that can go ahead does, so a stopping stage still writes its report.
 #pragma once
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstddef>
 #include <span>
 #include <string>
@@ -17,13 +21,39 @@ namespace dupipe::sys {
 // open(2) with O_CLOEXEC added; the error names the path and the cause.
 [[nodiscard]] Expected<UniqueFd> open_file(const std::string& path, int flags, mode_t mode = 0);
 
-// read(2) once; 0 means end of file. Retries EINTR unless a stop signal arrived.
+// One read(2) of what is there, waiting in poll(2) for data or a stop while there is none; 0
+// means end of file. Interrupted on a stop while nothing is readable. On a non-blocking
+// descriptor EAGAIN (nothing there, or another reader took it first) goes back to waiting. A
+// *blocking* FIFO or pipe shared by several readers can block in read(2) when another reader
+// takes the data after the poll, out of reach of the stop descriptor: pass one from
+// reopen_nonblocking.
 [[nodiscard]] std::size_t read_some(int fd, std::span<char> buffer, std::string_view what);
 
-// write(2) until every byte is written. EPIPE and other errors throw FatalError naming `what`.
+// write(2) until every byte is written, waiting in poll(2) for POLLOUT or a stop before each
+// write (Interrupted on a stop while there is no room; EAGAIN waits again, as in read_some). EPIPE and other errors
+// throw FatalError naming `what`.
 void write_all(int fd, std::string_view bytes, std::string_view what);
 
-// Holds flock(LOCK_EX) on a descriptor for its lifetime; waiting is EINTR-aware like read_some.
+// For a FIFO or pipe: the same pipe opened anew through /proc/self/fd with O_NONBLOCK, on an open
+// file description of our own, and `fd` closed. O_NONBLOCK belongs to the description, which
+// other processes may share (stdin redirected from a FIFO for several stages, a parent shell):
+// setting it on `fd` itself would change their reads and writes too. Anything else (regular
+// file, terminal, /dev/null), or when the reopen fails (no /proc; a write end whose FIFO has no
+// reader at this instant, ENXIO), is returned unchanged, and stays blocking.
+[[nodiscard]] UniqueFd reopen_nonblocking(UniqueFd fd);
+
+// Waits in poll(2) until `fd` reports one of `events` (POLLERR and POLLHUP count); Interrupted if
+// a stop is requested while it is not ready.
+void wait_until_ready(int fd, short events, std::string_view what);
+
+// Sleeps for `duration`, or less if a stop is requested: then Interrupted.
+void sleep_unless_stopped(std::chrono::nanoseconds duration);
+
+// Holds flock(LOCK_EX) on a descriptor for its lifetime. flock(2) cannot be polled, so a busy
+// lock is retried with LOCK_NB, sleeping on the stop descriptor in between (a pause growing from
+// 50 us to 5 ms): Interrupted at once on a stop, and the lock is taken at most 5 ms after it is
+// released (a blocking flock would miss a signal sent just before it is entered, or one that a
+// sibling thread takes).
 class ExclusiveLock {
  public:
   ExclusiveLock(int fd, std::string_view what);

@@ -62,9 +62,14 @@ void Engine::progress(int wait_ms) {
   fill_slots(now);
   save_progress_if_due(now);
   if (!completions_.empty()) return;
-  const CURLMcode polled =
-      curl_multi_poll(multi_.get(), nullptr, 0, poll_timeout_ms(wait_ms, now), nullptr);
+  // The stop descriptor among curl's sockets: a stop signal ends the wait at once, whichever
+  // thread took it. wake() remains for the input pump's thread, which has a line to hand over.
+  curl_waitfd stop{stop_fd(), CURL_WAIT_POLLIN, 0};
+  const unsigned stop_count = stop.fd >= 0 ? 1 : 0;
+  const CURLMcode polled = curl_multi_poll(multi_.get(), stop_count > 0 ? &stop : nullptr,
+                                           stop_count, poll_timeout_ms(wait_ms, now), nullptr);
   if (polled != CURLM_OK) throw FatalError(std::string("curl_multi_poll: ") + curl_multi_strerror(polled));
+  throw_if_stopped();
 }
 
 // Pending ranges of every job first, in arrival order; only then may an idle slot take over

@@ -26,7 +26,7 @@ class Engine final : public AsyncFetcher {
 
   [[nodiscard]] std::size_t free_slots() const override;
   void start(UrlRecord record) override;
-  // Throws Interrupted on a stop signal.
+  // Throws Interrupted on a stop signal; its wait in curl_multi_poll also polls stop_fd().
   void progress(int wait_ms) override;
   [[nodiscard]] std::vector<Completion> take_completions() override;
   [[nodiscard]] bool is_idle() const override { return jobs_.empty(); }

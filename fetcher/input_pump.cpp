@@ -1,35 +1,34 @@
 #include "fetcher/input_pump.hpp"
 
-#include <pthread.h>
-#include <signal.h>
-
 #include <chrono>
+#include <csignal>
+
+#include "common/signals.hpp"
 
 namespace dupipe::fetcher {
 namespace {
 
-// True when SIGTERM has a handler (a stage's stop handler): only then may it interrupt a read.
-bool has_stop_handler() {
-  struct sigaction current {};
-  return ::sigaction(SIGTERM, nullptr, &current) == 0 && current.sa_handler != SIG_DFL &&
-         current.sa_handler != SIG_IGN;
-}
+// How long the destructor lets the reader finish on its own before it asks for a stop.
+constexpr auto kGraceBeforeStop = std::chrono::milliseconds(20);
 
 }  // namespace
 
 InputPump::InputPump(RecordReader& input, std::function<void()> wake, std::size_t capacity)
     : input_(input), wake_(std::move(wake)), capacity_(capacity), thread_([this] { read_all(); }) {}
 
+// The reader ends by itself when it waits for room (the notify), at the end of the input, or on
+// a stop signal: every read of an endpoint waits on the stop descriptor too (an shm wait looks at
+// the stop flag every 20 ms). Still blocked after a grace period, it waits for input while the
+// stage is leaving for another reason (a failed write, say): request_stop() then does what a
+// SIGTERM would, and the read throws Interrupted, which is dropped with the pump (the main
+// thread's own exception decides the exit code). So join() returns within about 20 ms plus one
+// read, and no signal is ever sent.
 InputPump::~InputPump() {
   std::unique_lock lock(mutex_);
   is_stopping_ = true;
   room_.notify_all();
-  // A read blocked in read(2) or flock(2) ends with EINTR when a signal reaches this thread; the
-  // stop handler only records it, and the reader then throws Interrupted. Bounded: 5 s.
-  const bool can_interrupt = has_stop_handler();
-  for (int i = 0; i < 100 && is_running_; ++i) {
-    if (can_interrupt && i > 0) ::pthread_kill(thread_.native_handle(), SIGTERM);
-    room_.wait_for(lock, std::chrono::milliseconds(50), [this] { return !is_running_; });
+  if (!room_.wait_for(lock, kGraceBeforeStop, [this] { return !is_running_; })) {
+    request_stop(SIGTERM);
   }
   lock.unlock();
   thread_.join();

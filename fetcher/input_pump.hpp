@@ -23,7 +23,8 @@ class InputPump {
   InputPump(RecordReader& input, std::function<void()> wake, std::size_t capacity);
   InputPump(const InputPump&) = delete;
   InputPump& operator=(const InputPump&) = delete;
-  // Ends the thread: at once if it waits for room, by a signal if it is blocked in a read.
+  // Ends the thread: at once if it waits for room or a stop was requested; if it is blocked in a
+  // read with no stop pending, after 20 ms by request_stop() (see input_pump.cpp).
   ~InputPump();
 
   // The next line read, without waiting. Rethrows what stopped the reader (FatalError,

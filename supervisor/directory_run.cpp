@@ -110,7 +110,7 @@ int print_dry_run(const LaunchOptions& o) {
             << o.restart.period_ms / 1000 << " s, after 100 ms doubling to 2 s"
             << (o.is_directory_mode() ? "" : "; re-feed passes: at most ")
             << (o.is_directory_mode() ? "" : std::to_string(o.refeeds))
-            << "\nstop: SIGTERM to each stage, again every 0.5 s, SIGKILL to what still runs "
+            << "\nstop: SIGTERM once to each stage, SIGKILL to what still runs "
             << PassRunner::kGraceMs / 1000 << " s later\n";
   return 0;
 }

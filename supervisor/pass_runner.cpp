@@ -204,16 +204,9 @@ void PassRunner::stop_all(std::uint64_t grace_ms) {
   pending_.clear();
   for (const auto& [pid, process] : running_) ::kill(pid, SIGTERM);
   const std::uint64_t deadline = now_ms() + grace_ms;
-  std::uint64_t next_resend = now_ms() + kResendMs;
   while (!running_.empty()) {
     const std::uint64_t now = now_ms();
     if (now >= deadline) break;
-    // A stage's handler only sets a flag: a signal that lands between its last look at the flag
-    // and its next blocking call is noticed only when another one interrupts that call.
-    if (now >= next_resend) {
-      for (const auto& [pid, process] : running_) ::kill(pid, SIGTERM);
-      next_resend = now + kResendMs;
-    }
     (void)signals_.wait(static_cast<int>(std::min<std::uint64_t>(deadline - now, 100)));
     for (const Exit& exit : reap_exited()) running_.erase(exit.pid);
   }

@@ -59,12 +59,10 @@ class PassRunner {
   // Creates the links; FatalError naming a link that cannot be created (nothing started then).
   void create_links();
   [[nodiscard]] PassOutcome run(const PassHooks& hooks);
-  // SIGTERM to every live stage (again every kResendMs), SIGKILL to those still alive after
-  // `grace_ms`.
+  // SIGTERM once to every live stage, SIGKILL to those still alive after `grace_ms`.
   void stop_all(std::uint64_t grace_ms = kGraceMs);
 
   static constexpr std::uint64_t kGraceMs = 5000;
-  static constexpr std::uint64_t kResendMs = 500;  // SIGTERM again to a stage still running
 
  private:
   struct Pending {

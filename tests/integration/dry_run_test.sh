@@ -32,7 +32,7 @@ processes (in start order):
   fetcher: BIN/fetcher --timeout 5 --transfers 3 --journal WORK/out/.dupipe/fetched --files-dir WORK/out/files --in shm:dupipe-dry-urls --out packet:RUN_DIR/paths
   producer: BIN/producer --skip-done WORK/out/.dupipe/journal --manifest WORK/out/.dupipe/manifest --fetched WORK/out/.dupipe/fetched WORK/out/.dupipe/urls --out shm:dupipe-dry-urls
 restarts: at most 4 per role within 30 s, after 100 ms doubling to 2 s; re-feed passes: at most 3
-stop: SIGTERM to each stage, again every 0.5 s, SIGKILL to what still runs 5 s later
+stop: SIGTERM once to each stage, SIGKILL to what still runs 5 s later
 TEXT
 echo "http://127.0.0.1:1/x" >"$work/urls.txt"
 check url "$work/url.expected" --fetchers 2 --hashers 3 --transfers 3 --timeout 5 --algo xxh128 \
@@ -51,7 +51,7 @@ processes (in start order):
   fetcher: BIN/fetcher --journal WORK/out/.dupipe/fetched --files-dir WORK/out/files --out fifo:RUN_DIR/paths < RUN_DIR/urls
   producer: bash -c cat < WORK/out/.dupipe/urls > RUN_DIR/urls  (not restarted)
 restarts: at most 5 per role within 10 s, after 100 ms doubling to 2 s; re-feed passes: at most 0
-stop: SIGTERM to each stage, again every 0.5 s, SIGKILL to what still runs 5 s later
+stop: SIGTERM once to each stage, SIGKILL to what still runs 5 s later
 TEXT
 check standin "$work/standin.expected" --fetchers 1 --hashers 1 --refeeds 0 --producer-cmd cat \
   --hasher-cmd 'my-hasher --algo "$DUPIPE_ALGO"' --out "$work/out" "$work/urls.txt"
@@ -72,7 +72,7 @@ processes (in start order):
   grouper: BIN/grouper --include-empty --out shm:dupipe-dry-sized.0 --out shm:dupipe-dry-sized.1 < RUN_DIR/walked
   producer: BIN/producer --follow-links --dir WORK/tree --dir WORK/tree --out packet:RUN_DIR/walked
 restarts: at most 5 per role within 10 s, after 100 ms doubling to 2 s
-stop: SIGTERM to each stage, again every 0.5 s, SIGKILL to what still runs 5 s later
+stop: SIGTERM once to each stage, SIGKILL to what still runs 5 s later
 TEXT
 check dir "$work/dir.expected" --hashers 2 --run-id dry --link sized=shm --verify --format csv \
   --include-empty --follow-links --dir "$work/tree" --dir "$work/tree" --out "$work/dout"

@@ -153,7 +153,9 @@ TEST(FdEndpoint, WriterFailsWithEpipeWhenTheReaderIsGone) {
 // wait until the reader has taken it; a regular file cannot be shrunk (and never waits).
 TEST(FdEndpoint, AShrunkFifoHoldsOnePacketAndWaitingEndsWhenTheReaderTookIt) {
   Pipe pipe = make_pipe();
-  const int read_fd = pipe.read_end.get(), write_fd = pipe.write_end.get();
+  // The writer reopens the pipe on a description of its own: watch the pipe through a copy.
+  const UniqueFd probe = sys::duplicate_fd(pipe.write_end.get(), "probe");
+  const int read_fd = pipe.read_end.get(), write_fd = probe.get();
   FdLineWriter writer(std::move(pipe.write_end), "pipe-out", true);
   ASSERT_TRUE(writer.shrink_queue(1));
   EXPECT_EQ(::fcntl(write_fd, F_GETPIPE_SZ), 4096);

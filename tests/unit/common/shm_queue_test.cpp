@@ -1,12 +1,14 @@
 #include "common/shm_queue.hpp"
 
 #include <gtest/gtest.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/interprocess/mapped_region.hpp>
 #include <boost/interprocess/shared_memory_object.hpp>
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <deque>
@@ -400,6 +402,50 @@ TEST_F(ShmQueueTest, StopSignalInterruptsABlockedReceive) {
   ::kill(pid, SIGTERM);
   const int status = wait_bounded(pid);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 7) << "status " << status;
+}
+
+// The fetcher reads on a thread of its own: the signal is often taken by another thread, and no
+// EINTR ends the futex wait. The wait looks at the stop flag every 20 ms instead.
+TEST_F(ShmQueueTest, StopSignalTakenByAnotherThreadEndsABlockedReceiveSoon) {
+  const ShmQueue queue = create();
+  const ShmQueueWriter out = writer();
+  const auto [pid, ignored] = run_child(
+      [&] {
+        install_stop_handlers();
+        sigset_t term;
+        sigemptyset(&term);
+        sigaddset(&term, SIGTERM);
+        ::pthread_sigmask(SIG_BLOCK, &term, nullptr);
+        std::atomic<bool> is_done{false};
+        std::thread sibling([&] {
+          ::pthread_sigmask(SIG_UNBLOCK, &term, nullptr);
+          const auto deadline = std::chrono::steady_clock::now() + kBound;
+          while (!is_done && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(1ms);
+          }
+        });
+        ShmQueueReader in(ShmQueue::open(name_));
+        int code = 1;
+        try {
+          (void)in.receive();
+        } catch (const Interrupted& e) {
+          code = e.signal_number() == SIGTERM ? 7 : 1;
+        }
+        is_done = true;
+        sibling.join();
+        return code;
+      },
+      false);
+  const auto deadline = std::chrono::steady_clock::now() + kBound;
+  while (queue.stats().readers_attached == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(1ms);
+  }
+  std::this_thread::sleep_for(50ms);  // let it sleep on the futex (a signal before is fine too)
+  const auto sent = std::chrono::steady_clock::now();
+  ::kill(pid, SIGTERM);
+  const int status = wait_bounded(pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 7) << "status " << status;
+  EXPECT_LT(std::chrono::steady_clock::now() - sent, 150ms) << "a 20 ms slice, not 200 ms";
 }
 
 // ----- Processes that die -------------------------------------------------------------------

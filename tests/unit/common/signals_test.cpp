@@ -1,0 +1,262 @@
+// The stop descriptor and the waits that poll it (common/signals, common/sys). The stop flag is
+// process-global, so every case that raises a stop runs in a forked child. In the "blocked" cases
+// the waiting thread blocks SIGTERM and a sibling thread takes the signal, so no EINTR can end
+// the wait: only the stop descriptor can (before it existed, these waits never ended).
+#include "common/signals.hpp"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <thread>
+
+#include "common/error.hpp"
+#include "common/fd_endpoint.hpp"
+#include "common/sys.hpp"
+#include "tests/unit/test_support.hpp"
+
+namespace dupipe {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+constexpr auto kBound = 5s;
+constexpr int kInterruptedBySigterm = 7;
+constexpr int kReturnedNormally = 2;
+
+// Waits at most kBound for a child; one that overruns is SIGKILLed. Returns its wait status.
+int wait_bounded(pid_t pid) {
+  int status = -1;
+  const auto deadline = Clock::now() + kBound;
+  while (::waitpid(pid, &status, WNOHANG) == 0) {
+    if (Clock::now() > deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(1ms);
+  }
+  return status;
+}
+
+int exit_code(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -1; }
+
+// Forks a child that runs `body` and _exit()s with its result.
+pid_t spawn_child(const std::function<int()>& body) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    int code = 1;
+    try {
+      code = body();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "child: %s\n", e.what());
+    }
+    ::_exit(code);
+  }
+  return pid;
+}
+
+// In the child: SIGTERM blocked in this thread, taken by a sibling that only waits; `wait` runs
+// here. kInterruptedBySigterm if it threw Interrupted(SIGTERM), kReturnedNormally if it returned.
+int wait_while_a_sibling_takes_the_signal(const std::function<void()>& wait) {
+  install_stop_handlers();
+  sigset_t term;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  ::pthread_sigmask(SIG_BLOCK, &term, nullptr);
+  std::atomic<bool> is_done{false};
+  std::thread sibling([&] {
+    ::pthread_sigmask(SIG_UNBLOCK, &term, nullptr);
+    const auto deadline = Clock::now() + kBound;
+    while (!is_done && Clock::now() < deadline) std::this_thread::sleep_for(1ms);
+  });
+  int code = kReturnedNormally;
+  try {
+    wait();
+  } catch (const Interrupted& e) {
+    code = e.signal_number() == SIGTERM ? kInterruptedBySigterm : 1;
+  }
+  is_done = true;
+  sibling.join();
+  return code;
+}
+
+// Starts the child, lets it reach its wait, sends one SIGTERM; the child must end with `expected`
+// well within a second of it.
+void expect_one_sigterm_ends(const std::function<void()>& wait,
+                             int expected = kInterruptedBySigterm) {
+  const pid_t pid = spawn_child([&] { return wait_while_a_sibling_takes_the_signal(wait); });
+  // Not a synchronisation: the signal may land before the wait starts, and must work then too.
+  std::this_thread::sleep_for(50ms);
+  const auto sent = Clock::now();
+  ::kill(pid, SIGTERM);
+  const int status = wait_bounded(pid);
+  EXPECT_EQ(exit_code(status), expected) << "status " << status;
+  EXPECT_LT(Clock::now() - sent, 1s);
+}
+
+struct Pipe {
+  UniqueFd read_end;
+  UniqueFd write_end;
+};
+
+Pipe make_pipe() {
+  std::array<int, 2> fds{};
+  if (::pipe2(fds.data(), O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+  return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
+bool is_readable(int fd) {
+  pollfd ready{fd, POLLIN, 0};
+  return ::poll(&ready, 1, 0) == 1;
+}
+
+TEST(StopSignals, TheStopDescriptorBecomesReadableOnlyOnAStopAndStaysSo) {
+  const pid_t pid = spawn_child([] {
+    install_stop_handlers();
+    if (stop_fd() < 0 || is_readable(stop_fd()) || stop_signal() != 0) return 1;
+    ::raise(SIGHUP);  // treated like SIGTERM: recorded, the process goes on
+    if (!is_readable(stop_fd()) || stop_signal() != SIGHUP) return 2;
+    if (!is_readable(stop_fd())) return 3;  // level-triggered: every waiter sees it
+    return kInterruptedBySigterm;
+  });
+  EXPECT_EQ(exit_code(wait_bounded(pid)), kInterruptedBySigterm);
+}
+
+TEST(StopSignals, ReadSomeOfAnEmptyPipeEndsOnASignalTakenByAnotherThread) {
+  Pipe pipe = make_pipe();  // the write end stays open in the child: no end of file
+  expect_one_sigterm_ends([&] {
+    std::array<char, 16> buffer{};
+    (void)sys::read_some(pipe.read_end.get(), buffer, "pipe");
+  });
+}
+
+TEST(StopSignals, WriteAllToAFullPipeEndsOnASignalTakenByAnotherThread) {
+  Pipe pipe = make_pipe();
+  ASSERT_GE(::fcntl(pipe.write_end.get(), F_SETPIPE_SZ, 4096), 0);
+  const std::string page(4096, 'x');
+  sys::write_all(pipe.write_end.get(), page, "pipe");  // full now; nobody reads
+  expect_one_sigterm_ends([&] { sys::write_all(pipe.write_end.get(), "more\n", "pipe"); });
+}
+
+TEST(StopSignals, TheLockWaitEndsOnASignalTakenByAnotherThread) {
+  const testing::TempDir dir;
+  testing::write_file(dir.file("lock"), "");
+  auto holder = sys::open_file(dir.file("lock"), O_RDONLY);
+  auto waiter = sys::open_file(dir.file("lock"), O_RDONLY);
+  ASSERT_TRUE(holder && waiter);
+  ASSERT_EQ(::flock(holder->get(), LOCK_EX), 0);  // held for the whole test, by this process
+  expect_one_sigterm_ends([&] { const sys::ExclusiveLock lock(waiter->get(), "lock"); });
+}
+
+TEST(StopSignals, TheLockIsTakenSoonAfterItsHolderLetsGo) {
+  const testing::TempDir dir;
+  testing::write_file(dir.file("lock"), "");
+  auto holder = sys::open_file(dir.file("lock"), O_RDONLY);
+  auto waiter = sys::open_file(dir.file("lock"), O_RDONLY);
+  ASSERT_TRUE(holder && waiter);
+  ASSERT_EQ(::flock(holder->get(), LOCK_EX), 0);
+  std::thread releaser([&] {
+    std::this_thread::sleep_for(30ms);
+    ::flock(holder->get(), LOCK_UN);
+  });
+  const auto start = Clock::now();
+  { const sys::ExclusiveLock lock(waiter->get(), "lock"); }
+  const auto waited = Clock::now() - start;
+  releaser.join();
+  EXPECT_GE(waited, 25ms);
+  EXPECT_LT(waited, 30ms + 200ms) << "retries are at most 5 ms apart";
+}
+
+TEST(StopSignals, ASharedFifoReaderBlockedForDataEndsOnASignalTakenByAnotherThread) {
+  Pipe pipe = make_pipe();
+  UniqueFd keep_writer = std::move(pipe.write_end);
+  FdLineReader reader(std::move(pipe.read_end), "pipe", true);
+  expect_one_sigterm_ends([&] { (void)reader.read_line(); });
+}
+
+// A FIFO reader constructed after the last writer left (a fetcher that starts reading once the
+// producer of a one-line list is done): Linux suppresses POLLHUP on a FIFO opened O_NONBLOCK
+// without a writer, so a reader that polled before reading waited for ever. It must see the line
+// that is left, then the end of stream, at once.
+TEST(StopSignals, AFifoReaderReopenedAfterItsLastWriterLeftSeesTheEndOfStream) {
+  for (const bool is_shared : {false, true}) {
+    SCOPED_TRACE(is_shared ? "shared reader" : "sole reader");
+    const testing::TempDir dir;
+    const std::string path = dir.file("fifo");
+    ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+    const pid_t pid = spawn_child([&] {
+      auto opened = sys::open_file(path, O_RDONLY | O_NONBLOCK);  // no writer yet: does not wait
+      if (!opened) return 1;
+      {
+        auto writer = sys::open_file(path, O_WRONLY);
+        if (!writer) return 1;
+        sys::write_all(writer->get(), "last\n", path);
+      }  // the last writer is gone before the reader's own reopen
+      FdLineReader reader(std::move(*opened), path, is_shared);
+      if (reader.read_line() != "last") return 3;
+      return reader.read_line().has_value() ? 4 : kReturnedNormally;
+    });
+    EXPECT_EQ(exit_code(wait_bounded(pid)), kReturnedNormally) << "killed after " << kBound.count() << " s";
+  }
+}
+
+TEST(StopSignals, SleepUnlessStoppedEndsEarlyOnAStop) {
+  expect_one_sigterm_ends([] { sys::sleep_unless_stopped(10s); });
+}
+
+TEST(StopSignals, ReadyIoGoesAheadAfterAStopSoAStoppingStageCanWriteItsReport) {
+  const pid_t pid = spawn_child([] {
+    install_stop_handlers();
+    ::raise(SIGTERM);
+    Pipe pipe = make_pipe();
+    sys::write_all(pipe.write_end.get(), "report\n", "pipe");  // room: no wait, no Interrupted
+    std::array<char, 16> buffer{};
+    if (sys::read_some(pipe.read_end.get(), buffer, "pipe") != 7) return 1;
+    try {
+      (void)sys::read_some(pipe.read_end.get(), buffer, "pipe");  // empty: would wait
+    } catch (const Interrupted&) {
+      return kInterruptedBySigterm;
+    }
+    return kReturnedNormally;
+  });
+  EXPECT_EQ(exit_code(wait_bounded(pid)), kInterruptedBySigterm);
+}
+
+TEST(StopSignals, ReopenNonblockingLeavesTheCallersDescriptionBlocking) {
+  Pipe pipe = make_pipe();
+  const UniqueFd original = sys::duplicate_fd(pipe.read_end.get(), "copy");  // same description
+  const UniqueFd reopened = sys::reopen_nonblocking(std::move(pipe.read_end));
+  ASSERT_TRUE(reopened.is_open());
+  EXPECT_NE(::fcntl(reopened.get(), F_GETFL) & O_NONBLOCK, 0);
+  EXPECT_EQ(::fcntl(original.get(), F_GETFL) & O_NONBLOCK, 0) << "shared description changed";
+  sys::write_all(pipe.write_end.get(), "x", "pipe");
+  std::array<char, 4> buffer{};
+  EXPECT_EQ(::read(reopened.get(), buffer.data(), buffer.size()), 1) << "the same pipe";
+  EXPECT_EQ(::read(reopened.get(), buffer.data(), buffer.size()), -1);
+  EXPECT_EQ(errno, EAGAIN);
+
+  const testing::TempDir dir;
+  testing::write_file(dir.file("f"), "data");
+  auto file = sys::open_file(dir.file("f"), O_RDONLY);
+  ASSERT_TRUE(file.has_value());
+  const int number = file->get();
+  const UniqueFd same = sys::reopen_nonblocking(std::move(*file));
+  EXPECT_EQ(same.get(), number) << "a regular file is returned as it is";
+}
+
+}  // namespace
+}  // namespace dupipe
