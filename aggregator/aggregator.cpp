@@ -107,12 +107,10 @@ Outcome aggregate(RecordReader& input, const Config& config, const Logger& logge
 }
 
 void write_report(const Report& report, const std::string& out_dir) {
-  if (auto ok = sys::make_directories(out_dir); !ok) throw FatalError(ok.error().message);
+  value_or_fatal(sys::make_directories(out_dir));
   for (const auto& [name, contents] : {std::pair{"/report.json", to_json(report)},
                                        std::pair{"/report.txt", to_text(report)}}) {
-    if (auto ok = sys::write_file_atomically(out_dir + name, contents); !ok) {
-      throw FatalError(ok.error().message);
-    }
+    value_or_fatal(sys::write_file_atomically(out_dir + name, contents));
   }
 }
 

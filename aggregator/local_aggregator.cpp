@@ -31,7 +31,7 @@ std::string render(const LocalReport& report, const std::string& format) {
 }
 
 void write_output(const std::string& path, const std::string& contents) {
-  if (auto ok = sys::write_file_atomically(path, contents); !ok) throw FatalError(ok.error().message);
+  value_or_fatal(sys::write_file_atomically(path, contents));
 }
 
 }  // namespace
@@ -53,7 +53,7 @@ LocalReport collect_local(RecordReader& input, const std::string& default_algori
 }
 
 void write_local_outputs(const LocalReport& report, const LocalOptions& options, const std::string& out_dir) {
-  if (auto ok = sys::make_directories(out_dir); !ok) throw FatalError(ok.error().message);
+  value_or_fatal(sys::make_directories(out_dir));
   write_output(out_dir + "/report.json", to_json(report));
   write_output(out_dir + "/report.txt", to_text(report));
   for (const std::string& format : options.formats) {

@@ -14,12 +14,13 @@ namespace {
 constexpr std::size_t kChunkBytes = 1 << 20;
 
 // Reads up to `buffer.size()` bytes, fewer only at end of file.
-std::size_t read_full(int fd, std::vector<char>& buffer, const std::string& path) {
+Expected<std::size_t> read_full(int fd, std::vector<char>& buffer, const std::string& path) {
   std::size_t filled = 0;
   while (filled < buffer.size()) {
-    const std::size_t n = sys::read_some(fd, std::span(buffer).subspan(filled), path);
-    if (n == 0) break;
-    filled += n;
+    auto n = sys::read_some(fd, std::span(buffer).subspan(filled), path);
+    if (!n) return n;
+    if (*n == 0) break;
+    filled += *n;
   }
   return filled;
 }
@@ -32,21 +33,19 @@ FailureRecord verify_failure(const std::string& path, const std::string& cause) 
 
 Expected<bool> same_contents(const std::string& a, const std::string& b) {
   auto fa = sys::open_file(a, O_RDONLY | O_NOCTTY);
-  if (!fa) return fail(fa.error().message);
+  if (!fa) return tl::unexpected(fa.error());
   auto fb = sys::open_file(b, O_RDONLY | O_NOCTTY);
-  if (!fb) return fail(fb.error().message);
+  if (!fb) return tl::unexpected(fb.error());
   ::posix_fadvise(fa->get(), 0, 0, POSIX_FADV_SEQUENTIAL);
   ::posix_fadvise(fb->get(), 0, 0, POSIX_FADV_SEQUENTIAL);
   std::vector<char> buffer_a(kChunkBytes), buffer_b(kChunkBytes);
-  try {
-    while (true) {
-      const std::size_t na = read_full(fa->get(), buffer_a, a);
-      const std::size_t nb = read_full(fb->get(), buffer_b, b);
-      if (na != nb || std::memcmp(buffer_a.data(), buffer_b.data(), na) != 0) return false;
-      if (na == 0) return true;
-    }
-  } catch (const FatalError& e) {
-    return fail(e.what());
+  while (true) {
+    const auto na = read_full(fa->get(), buffer_a, a);
+    if (!na) return tl::unexpected(na.error());
+    const auto nb = read_full(fb->get(), buffer_b, b);
+    if (!nb) return tl::unexpected(nb.error());
+    if (*na != *nb || std::memcmp(buffer_a.data(), buffer_b.data(), *na) != 0) return false;
+    if (*na == 0) return true;
   }
 }
 

@@ -49,7 +49,7 @@ int run_stage(const std::string& program, bool verbose,
     return 128 + e.signal_number();
   } catch (const FatalError& e) {
     logger.error(e.what());
-    return to_int(e.code());
+    return to_int(e.exit_code());
   } catch (const std::exception& e) {
     logger.error(std::string("internal error: ") + e.what());
     return to_int(ExitCode::kFailure);

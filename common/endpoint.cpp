@@ -22,7 +22,10 @@ constexpr Scheme kSchemes[] = {
 
 UniqueFd open_or_throw(const std::string& path, int flags, std::string_view role) {
   auto fd = sys::open_file(path, flags, 0644);
-  if (!fd) throw FatalError("cannot open " + std::string(role) + " " + fd.error().message);
+  if (!fd) {
+    throw FatalError(Error{"cannot open " + std::string(role) + " " + fd.error().message,
+                           fd.error().errnum});
+  }
   return std::move(*fd);
 }
 
@@ -57,7 +60,7 @@ std::unique_ptr<RecordReader> open_reader(std::string_view text) {
   if (spec.kind == EndpointKind::kShm)
     return std::make_unique<ShmLineReader>(ShmQueue::open(spec.target));
   if (spec.kind == EndpointKind::kStdio) {
-    return std::make_unique<FdLineReader>(sys::duplicate_fd(0, "stdin"), "stdin", sys::is_fifo(0));
+    return std::make_unique<FdLineReader>(value_or_fatal(sys::duplicate_fd(0, "stdin")), "stdin", sys::is_fifo(0));
   }
   // Opening a FIFO for reading blocks until a writer opens it (the launcher holds one open).
   UniqueFd fd = open_or_throw(spec.target, O_RDONLY, "input");
@@ -71,7 +74,7 @@ std::unique_ptr<RecordWriter> open_writer(std::string_view text) {
   if (spec.kind == EndpointKind::kShm)
     return std::make_unique<ShmLineWriter>(ShmQueue::open(spec.target));
   if (spec.kind == EndpointKind::kStdio) {
-    return std::make_unique<FdLineWriter>(sys::duplicate_fd(1, "stdout"), "stdout", false);
+    return std::make_unique<FdLineWriter>(value_or_fatal(sys::duplicate_fd(1, "stdout")), "stdout", false);
   }
   const int flags = spec.kind == EndpointKind::kPath ? O_WRONLY | O_CREAT | O_TRUNC : O_WRONLY;
   UniqueFd fd = open_or_throw(spec.target, flags, "output");

@@ -56,7 +56,7 @@ void FdLineReader::fill_buffer() {
     return;
   }
   std::array<char, kStreamChunkBytes> chunk;
-  const std::size_t n = sys::read_some(fd_.get(), chunk, name_);
+  const std::size_t n = value_or_fatal(sys::read_some(fd_.get(), chunk, name_));
   if (n == 0) is_eof_ = true;
   buffer_.append(chunk.data(), n);
 }
@@ -68,11 +68,11 @@ void FdLineReader::fill_buffer() {
 // A lock hold therefore takes at most kMaxRecordBytes plus one record.
 void FdLineReader::fill_shared_buffer() {
   std::array<char, kMaxRecordBytes> chunk;
-  const sys::ExclusiveLock lock(fd_.get(), name_);
+  const sys::ExclusiveLock lock = value_or_fatal(sys::ExclusiveLock::acquire(fd_.get(), name_));
   // Records waiting in the FIFO would make read_some go ahead after a stop: a stopped reader
   // takes none, so they stay for the readers that remain (or a restarted one).
   throw_if_stopped();
-  const std::size_t n = sys::read_some(fd_.get(), chunk, name_);
+  const std::size_t n = value_or_fatal(sys::read_some(fd_.get(), chunk, name_));
   if (n == 0) {
     is_eof_ = true;
     return;
@@ -85,7 +85,7 @@ void FdLineReader::fill_shared_buffer() {
                        ExitCode::kProtocol);
     }
     char byte = 0;
-    if (sys::read_some(fd_.get(), std::span(&byte, 1), name_) == 0) {
+    if (value_or_fatal(sys::read_some(fd_.get(), std::span(&byte, 1), name_)) == 0) {
       is_eof_ = true;  // the last line had no newline
       return;
     }
@@ -111,7 +111,7 @@ void FdLineWriter::write_line(std::string_view line) {
     throw FatalError(name_ + ": record of " + std::to_string(frame_.size()) +
                      " bytes exceeds the protocol limit");
   }
-  sys::write_all(fd_.get(), frame_, name_);
+  value_or_fatal(sys::write_all(fd_.get(), frame_, name_));
 }
 
 bool FdLineWriter::shrink_queue(std::size_t packets) {
@@ -122,7 +122,7 @@ bool FdLineWriter::shrink_queue(std::size_t packets) {
 }
 
 void FdLineWriter::wait_writable() {
-  if (is_shrunk_) sys::wait_until_ready(fd_.get(), POLLOUT, name_);
+  if (is_shrunk_) value_or_fatal(sys::wait_until_ready(fd_.get(), POLLOUT, name_));
 }
 
 }  // namespace dupipe

@@ -16,13 +16,14 @@ namespace dupipe {
 namespace {
 
 [[noreturn]] void fail_on(const std::string& path, const std::string& what) {
-  throw FatalError("journal " + path + ": " + what + ": " + std::strerror(errno));
+  throw FatalError("journal " + path + ": " + what, errno);
 }
 
 std::string read_whole(int fd, const std::string& path) {
   std::string contents;
   char buffer[1 << 16];
-  while (const std::size_t got = sys::read_some(fd, buffer, "journal " + path)) {
+  // The journal is the stage's own state: a failure to read it stops the stage.
+  while (const std::size_t got = value_or_fatal(sys::read_some(fd, buffer, "journal " + path))) {
     contents.append(buffer, got);
   }
   return contents;
@@ -44,7 +45,7 @@ std::size_t visit_lines(std::string_view contents, const RecordJournal::LineVisi
 
 RecordJournal RecordJournal::open(const std::string& path, const LineVisitor& visit) {
   auto fd = sys::open_file(path, O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW, 0600);
-  if (!fd) throw FatalError("journal " + fd.error().message);
+  if (!fd) throw FatalError(Error{"journal " + fd.error().message, fd.error().errnum});
   const std::string contents = read_whole(fd->get(), path);
   const std::size_t complete = visit_lines(contents, visit);
   if (complete != contents.size() && ::ftruncate(fd->get(), static_cast<off_t>(complete)) != 0) {
@@ -57,7 +58,7 @@ void RecordJournal::append(std::string_view line) {
   std::string bytes;
   bytes.reserve(line.size() + 1);
   bytes.append(line).push_back('\n');
-  sys::write_all(fd_.get(), bytes, "journal " + path_);
+  value_or_fatal(sys::write_all(fd_.get(), bytes, "journal " + path_));
 }
 
 void RecordJournal::sync() {
@@ -68,7 +69,7 @@ void read_journal(const std::string& path, const RecordJournal::LineVisitor& vis
   struct stat status {};
   if (::stat(path.c_str(), &status) != 0 && errno == ENOENT) return;
   auto fd = sys::open_file(path, O_RDONLY);
-  if (!fd) throw FatalError("journal " + fd.error().message);
+  if (!fd) throw FatalError(Error{"journal " + fd.error().message, fd.error().errnum});
   visit_lines(read_whole(fd->get(), path), visit);
 }
 

@@ -274,7 +274,11 @@ Expected<ParsedReport> read_report(const std::string& path) {
   if (!fd) return tl::unexpected(fd.error());
   std::string text;
   std::array<char, 64 * 1024> chunk;
-  while (const std::size_t n = sys::read_some(fd->get(), chunk, path)) {
+  while (true) {
+    auto got = sys::read_some(fd->get(), chunk, path);
+    if (!got) return tl::unexpected(got.error());
+    const std::size_t n = *got;
+    if (n == 0) break;
     if (text.size() + n > kMaxReportBytes) return fail(path + ": larger than 1 GiB, not a report");
     text.append(chunk.data(), n);
   }

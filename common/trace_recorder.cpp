@@ -187,10 +187,9 @@ void TraceRecorder::flush_locked() {
   }
   pending_.clear();
   if (!file_.is_open() || text_.empty()) return text_.clear();
-  try {
-    sys::write_all(file_.get(), text_, path_);
-  } catch (const std::exception& e) {
-    logger_.warning(std::string(e.what()) + "; the trace of this stage stops here");
+  // A regular file is always writable, so this never waits: no Interrupted out of the destructor.
+  if (auto written = sys::write_all(file_.get(), text_, path_); !written) {
+    logger_.warning(written.error().message + "; the trace of this stage stops here");
     file_.reset();
   }
   text_.clear();

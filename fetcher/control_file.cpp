@@ -102,14 +102,12 @@ std::optional<ControlState> parse_control(std::string_view text) {
 Expected<void> save_control(const std::string& path, const ControlState& state) {
   const std::string temp_path = path + ".tmp";
   auto fd = sys::open_file(temp_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0644);
-  if (!fd) return fail(fd.error().message);
-  try {
-    sys::write_all(fd->get(), format_control(state), temp_path);
-  } catch (const FatalError& e) {
-    return fail(e.what());
+  if (!fd) return tl::unexpected(fd.error());
+  if (auto written = sys::write_all(fd->get(), format_control(state), temp_path); !written) {
+    return written;
   }
   if (::fsync(fd->get()) != 0 || ::rename(temp_path.c_str(), path.c_str()) != 0) {
-    return fail(errno_message("save " + path, errno));
+    return fail_errno("save " + path, errno);
   }
   return {};
 }
@@ -120,9 +118,10 @@ std::optional<ControlState> load_control(const std::string& path) {
   std::string text;
   std::array<char, 4096> chunk{};
   while (text.size() <= kMaxControlBytes) {
-    const std::size_t n = sys::read_some(fd->get(), chunk, path);
-    if (n == 0) return parse_control(text);
-    text.append(chunk.data(), n);
+    const auto n = sys::read_some(fd->get(), chunk, path);
+    if (!n) return std::nullopt;  // unreadable, like a missing one: start from zero
+    if (*n == 0) return parse_control(text);
+    text.append(chunk.data(), *n);
   }
   return std::nullopt;
 }

@@ -221,7 +221,11 @@ bool Job::is_resumable() const {
 }
 
 void Job::save_progress() {
-  if (is_resumable()) saver_.submit(file_->control_path(), file_->duplicate_fd(), control_state());
+  if (!is_resumable()) return;
+  auto fd = file_->duplicate_fd();
+  // A checkpoint only (as in keep_for_resume): without a descriptor it is skipped, not a stop.
+  if (!fd) return logger_.warning(fd.error().message + "; progress not saved");
+  saver_.submit(file_->control_path(), std::move(*fd), control_state());
 }
 
 void Job::forget_control_file() {

@@ -80,9 +80,7 @@ int main(int argc, char** argv) {
   if (const auto rc = dupipe::cli::parse(app, argc, argv)) return *rc;
 
   return dupipe::cli::run_stage("fetcher", verbose, [&](const dupipe::Logger& logger) {
-    if (auto ok = dupipe::sys::make_directories(d.files_dir); !ok) {
-      throw dupipe::FatalError(ok.error().message);
-    }
+    dupipe::value_or_fatal(dupipe::sys::make_directories(d.files_dir));
     d.files_dir = std::filesystem::absolute(d.files_dir).lexically_normal().string();
     if (d.insecure) logger.warning("--insecure: TLS certificates are NOT verified");
     const dupipe::UrlPolicy policy{d.allow_file};

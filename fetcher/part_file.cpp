@@ -16,7 +16,7 @@ namespace {
 // send every download there); O_NOFOLLOW below covers only the last component of each name.
 Expected<void> check_files_dir(const std::string& files_dir) {
   struct stat st {};
-  if (::lstat(files_dir.c_str(), &st) != 0) return fail(errno_message(files_dir, errno));
+  if (::lstat(files_dir.c_str(), &st) != 0) return fail_errno(files_dir, errno);
   if (S_ISLNK(st.st_mode)) {
     return fail(files_dir + " is a symbolic link; refusing to write through it");
   }
@@ -28,7 +28,7 @@ Expected<void> check_files_dir(const std::string& files_dir) {
 // and the fstat refuses a FIFO, a device or a hard link to another file.
 Expected<void> check_own_regular_file(int fd, const std::string& path) {
   struct stat st {};
-  if (::fstat(fd, &st) != 0) return fail(errno_message("stat " + path, errno));
+  if (::fstat(fd, &st) != 0) return fail_errno("stat " + path, errno);
   if (!S_ISREG(st.st_mode)) return fail(path + " is not a regular file; refusing to write to it");
   if (st.st_nlink > 1) return fail(path + " has other hard links; refusing to write to it");
   return {};
@@ -44,11 +44,11 @@ Expected<UniqueFd> open_locked(const std::string& path, bool keep_contents) {
   }
   if (::flock(fd->get(), LOCK_EX | LOCK_NB) != 0) {
     if (errno == EWOULDBLOCK) return UniqueFd{};
-    return fail(errno_message("lock " + path, errno));
+    return fail_errno("lock " + path, errno);
   }
   // Truncate only once the lock is ours: the holder of the lock may still be writing.
   if (!keep_contents && ::ftruncate(fd->get(), 0) != 0) {
-    return fail(errno_message("truncate " + path, errno));
+    return fail_errno("truncate " + path, errno);
   }
   return std::move(*fd);
 }
@@ -97,13 +97,13 @@ Expected<void> PartFile::allocate(std::uint64_t length) {
   // systems (tmpfs on old kernels, NFS) refuse it; ftruncate then gives a sparse file instead.
   const int rc = ::posix_fallocate(fd_.get(), 0, static_cast<off_t>(length));
   if (rc == 0) return truncate(length);
-  if (rc != EOPNOTSUPP && rc != EINVAL) return fail(errno_message("allocate " + path_, rc));
+  if (rc != EOPNOTSUPP && rc != EINVAL) return fail_errno("allocate " + path_, rc);
   return truncate(length);
 }
 
 Expected<void> PartFile::truncate(std::uint64_t length) {
   if (::ftruncate(fd_.get(), static_cast<off_t>(length)) != 0) {
-    return fail(errno_message("truncate " + path_, errno));
+    return fail_errno("truncate " + path_, errno);
   }
   return {};
 }
@@ -112,7 +112,7 @@ Expected<void> PartFile::write_at(std::uint64_t offset, std::string_view bytes) 
   while (!bytes.empty()) {
     const ssize_t n = ::pwrite(fd_.get(), bytes.data(), bytes.size(), static_cast<off_t>(offset));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail(errno_message("write " + path_, errno));
+    if (n < 0) return fail_errno("write " + path_, errno);
     bytes.remove_prefix(static_cast<std::size_t>(n));
     offset += static_cast<std::uint64_t>(n);
   }
@@ -120,21 +120,21 @@ Expected<void> PartFile::write_at(std::uint64_t offset, std::string_view bytes) 
 }
 
 Expected<void> PartFile::sync_data() {
-  if (::fdatasync(fd_.get()) != 0) return fail(errno_message("fdatasync " + path_, errno));
+  if (::fdatasync(fd_.get()) != 0) return fail_errno("fdatasync " + path_, errno);
   return {};
 }
 
-UniqueFd PartFile::duplicate_fd() const { return sys::duplicate_fd(fd_.get(), path_); }
+Expected<UniqueFd> PartFile::duplicate_fd() const { return sys::duplicate_fd(fd_.get(), path_); }
 
 Expected<std::uint64_t> PartFile::size() const {
   struct stat st {};
-  if (::fstat(fd_.get(), &st) != 0) return fail(errno_message("stat " + path_, errno));
+  if (::fstat(fd_.get(), &st) != 0) return fail_errno("stat " + path_, errno);
   return static_cast<std::uint64_t>(st.st_size);
 }
 
 Expected<void> PartFile::commit_as(const std::string& final_path) {
   if (::rename(path_.c_str(), final_path.c_str()) != 0) {
-    return fail(errno_message("rename to " + final_path, errno));
+    return fail_errno("rename to " + final_path, errno);
   }
   is_committed_ = true;
   ::unlink(control_path().c_str());

@@ -36,7 +36,7 @@ class PartFile {
   [[nodiscard]] Expected<void> write_at(std::uint64_t offset, std::string_view bytes);
   [[nodiscard]] Expected<void> sync_data();
   // For the ProgressSaver, which syncs the data on its own thread.
-  [[nodiscard]] UniqueFd duplicate_fd() const;
+  [[nodiscard]] Expected<UniqueFd> duplicate_fd() const;
   [[nodiscard]] Expected<std::uint64_t> size() const;
   // Renames to `final_path` (replacing a file of that name) and drops the control file.
   [[nodiscard]] Expected<void> commit_as(const std::string& final_path);

@@ -17,7 +17,7 @@ namespace dupipe::grouper {
 namespace {
 
 void pause_for_test(const std::string& dir, const Logger& logger) {
-  if (auto ok = sys::write_file_atomically(dir + "/paused", ""); !ok) throw FatalError(ok.error().message);
+  value_or_fatal(sys::write_file_atomically(dir + "/paused", ""));
   logger.info("test hook: paused until " + dir + "/resume exists");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   struct stat st {};

@@ -14,7 +14,7 @@ namespace dupipe::hasher {
 
 Expected<FileIdentity> identity_of(int fd) {
   struct stat st {};
-  if (::fstat(fd, &st) != 0) return fail(errno_message("cannot stat", errno));
+  if (::fstat(fd, &st) != 0) return fail_errno("cannot stat", errno);
   if (!S_ISREG(st.st_mode)) return fail("not a regular file");
   return FileIdentity{static_cast<std::uint64_t>(st.st_size), st.st_dev, st.st_ino,
                       static_cast<std::uint64_t>(st.st_mtim.tv_sec) * 1'000'000'000u +
@@ -25,7 +25,7 @@ Expected<OpenedFile> open_regular_file(const std::string& path, bool no_follow) 
   // O_NONBLOCK so that a FIFO planted where a file should be cannot block open(2) forever.
   const int flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | (no_follow ? O_NOFOLLOW : 0);
   const int fd_raw = ::open(path.c_str(), flags);
-  if (fd_raw < 0) return fail(errno_message("cannot open", errno));
+  if (fd_raw < 0) return fail_errno("cannot open", errno);
   OpenedFile file{UniqueFd(fd_raw), {}};
   auto identity = identity_of(file.fd.get());
   if (!identity) return tl::unexpected(identity.error());
@@ -55,13 +55,12 @@ Expected<FileDigest> FileDigester::digest_open(int fd, std::string_view what, st
   if (size_hint == 0 || size_hint > buffer_.size()) ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   hash_.reset();
   FileDigest result;
-  try {
-    while (const std::size_t n = sys::read_some(fd, buffer_, what)) {
-      hash_.update(std::span(buffer_).first(n));
-      result.size += n;
-    }
-  } catch (const FatalError& e) {
-    return fail(e.what());
+  while (true) {
+    auto n = sys::read_some(fd, buffer_, what);
+    if (!n) return tl::unexpected(n.error());
+    if (*n == 0) break;
+    hash_.update(std::span(buffer_).first(*n));
+    result.size += *n;
   }
   result.hex = hash_.finish_hex();
   return result;
@@ -75,7 +74,7 @@ Expected<void> read_exactly(int fd, std::span<char> bytes, off_t offset) {
       throw_if_stopped();
       continue;
     }
-    if (n < 0) return fail(errno_message("cannot read", errno));
+    if (n < 0) return fail_errno("cannot read", errno);
     if (n == 0) return fail("file shrank while being read");
     bytes = bytes.subspan(static_cast<std::size_t>(n));
     if (offset >= 0) offset += n;

@@ -41,9 +41,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   try {
     const std::string page = make_page(out_dir);
-    if (auto ok = dupipe::sys::write_file_atomically(out_dir + "/report.html", page); !ok) {
-      throw dupipe::FatalError(ok.error().message);
-    }
+    dupipe::value_or_fatal(dupipe::sys::write_file_atomically(out_dir + "/report.html", page));
   } catch (const dupipe::FatalError& e) {
     std::cerr << "dupipe-html: " << e.what() << '\n';
     return dupipe::to_int(dupipe::ExitCode::kFailure);

@@ -23,7 +23,7 @@ bool UrlListReader::fill() {
   buffer_.erase(0, start_);
   start_ = 0;
   std::array<char, kChunkBytes> chunk;
-  const std::size_t n = sys::read_some(fd_.get(), chunk, name_);
+  const std::size_t n = value_or_fatal(sys::read_some(fd_.get(), chunk, name_));
   if (n == 0) is_eof_ = true;
   buffer_.append(chunk.data(), n);
   return n > 0;
@@ -68,11 +68,11 @@ std::string UrlListReader::take_cut_line() {
 
 std::unique_ptr<RecordReader> open_url_list(const std::string& path) {
   if (path == "-") {
-    return std::make_unique<UrlListReader>(sys::duplicate_fd(STDIN_FILENO, "stdin"), "stdin",
+    return std::make_unique<UrlListReader>(value_or_fatal(sys::duplicate_fd(STDIN_FILENO, "stdin")), "stdin",
                                            kMaxListLineBytes);
   }
   auto fd = sys::open_file(path, O_RDONLY);
-  if (!fd) throw FatalError("URL list " + fd.error().message);
+  if (!fd) throw FatalError(Error{"URL list " + fd.error().message, fd.error().errnum});
   return std::make_unique<UrlListReader>(std::move(*fd), path, kMaxListLineBytes);
 }
 

@@ -28,7 +28,7 @@ constexpr std::size_t kQueueBytes = 1 << 20;  // message_queue and shm ring: 1 M
 class FdSender final : public Sender {
  public:
   explicit FdSender(UniqueFd fd) : fd_(std::move(fd)) {}
-  void send(std::string_view record) override { sys::write_all(fd_.get(), record, "bench"); }
+  void send(std::string_view record) override { value_or_fatal(sys::write_all(fd_.get(), record, "bench")); }
 
  private:
   UniqueFd fd_;
@@ -39,7 +39,7 @@ class FdReceiver final : public Receiver {
   explicit FdReceiver(UniqueFd fd) : fd_(std::move(fd)) {}
   std::size_t receive(std::string& buffer) override {
     buffer.resize(kChunkBytes);
-    return sys::read_some(fd_.get(), std::span<char>(buffer.data(), buffer.size()), "bench");
+    return value_or_fatal(sys::read_some(fd_.get(), std::span<char>(buffer.data(), buffer.size()), "bench"));
   }
 
  private:

@@ -34,7 +34,7 @@ int run_body(const std::string& name, const std::function<int(const Logger&)>& b
     return body(log);
   } catch (const FatalError& e) {
     log.error(e.what());
-    return to_int(e.code());
+    return to_int(e.exit_code());
   } catch (const std::exception& e) {
     log.error(std::string("internal error: ") + e.what());
     return to_int(ExitCode::kFailure);

@@ -53,12 +53,12 @@ int write_chunks(const Workload& workload, const std::string& fifo, int writer) 
     pending += '\n';
     std::string_view unsent(pending);
     for (; unsent.size() >= chunk; chunk = next_chunk()) {
-      sys::write_all(out.get(), unsent.substr(0, chunk), fifo);
+      value_or_fatal(sys::write_all(out.get(), unsent.substr(0, chunk), fifo));
       unsent.remove_prefix(chunk);
     }
     pending.erase(0, pending.size() - unsent.size());
   }
-  sys::write_all(out.get(), pending, fifo);  // the tail is shorter than `chunk`, so one write
+  value_or_fatal(sys::write_all(out.get(), pending, fifo));  // the tail is shorter than `chunk`, so one write
   return to_int(ExitCode::kOk);
 }
 
@@ -133,7 +133,7 @@ int run_reader(const Logger& log, UniqueFd input, const std::string& fifo, const
     }
   }
   const UniqueFd out = open_or_throw(result_path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-  sys::write_all(out.get(), results, result_path);
+  value_or_fatal(sys::write_all(out.get(), results, result_path));
   if (bad_lines == 0) return to_int(ExitCode::kOk);
   log.error(fifo + ": " + std::to_string(bad_lines) + " of " + std::to_string(line_number) +
             " lines were not whole records");

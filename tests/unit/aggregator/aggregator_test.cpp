@@ -170,7 +170,7 @@ TEST_P(AggregatorRefuses, ARecordItCannotTakeWithAProtocolError) {
     (void)collect_lines({digest_line("a", 1, "d"), GetParam()});
     FAIL() << "accepted " << GetParam();
   } catch (const FatalError& e) {
-    EXPECT_EQ(e.code(), ExitCode::kProtocol) << e.what();
+    EXPECT_EQ(e.exit_code(), ExitCode::kProtocol) << e.what();
     EXPECT_TRUE(std::string(e.what()).starts_with("memory: ")) << e.what();
   }
 }

@@ -62,7 +62,7 @@ TEST_P(FdEndpointOverPipe, RoundTripsLines) {
 
 TEST_P(FdEndpointOverPipe, ReturnsAFinalLineWithoutNewline) {
   Pipe pipe = make_pipe();
-  sys::write_all(pipe.write_end.get(), "one\ntwo\r\nthree", "pipe");
+  ASSERT_TRUE(sys::write_all(pipe.write_end.get(), "one\ntwo\r\nthree", "pipe"));
   pipe.write_end.reset();
   FdLineReader reader(std::move(pipe.read_end), "pipe-in", GetParam());
   EXPECT_EQ(read_all(reader), (std::vector<std::string>{"one", "two\r", "three"}));
@@ -118,7 +118,7 @@ TEST(FdEndpoint, RejectsALineLongerThanOneMebibyte) {
     (void)reader.read_line();
     FAIL() << "returned a 2 MiB line";
   } catch (const FatalError& e) {
-    EXPECT_EQ(e.code(), ExitCode::kProtocol);
+    EXPECT_EQ(e.exit_code(), ExitCode::kProtocol);
     EXPECT_TRUE(std::string(e.what()).starts_with("huge: line longer than")) << e.what();
   }
 }
@@ -154,7 +154,7 @@ TEST(FdEndpoint, WriterFailsWithEpipeWhenTheReaderIsGone) {
 TEST(FdEndpoint, AShrunkFifoHoldsOnePacketAndWaitingEndsWhenTheReaderTookIt) {
   Pipe pipe = make_pipe();
   // The writer reopens the pipe on a description of its own: watch the pipe through a copy.
-  const UniqueFd probe = sys::duplicate_fd(pipe.write_end.get(), "probe");
+  const UniqueFd probe = value_or_fatal(sys::duplicate_fd(pipe.write_end.get(), "probe"));
   const int read_fd = pipe.read_end.get(), write_fd = probe.get();
   FdLineWriter writer(std::move(pipe.write_end), "pipe-out", true);
   ASSERT_TRUE(writer.shrink_queue(1));

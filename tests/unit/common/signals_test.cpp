@@ -148,8 +148,8 @@ TEST(StopSignals, WriteAllToAFullPipeEndsOnASignalTakenByAnotherThread) {
   Pipe pipe = make_pipe();
   ASSERT_GE(::fcntl(pipe.write_end.get(), F_SETPIPE_SZ, 4096), 0);
   const std::string page(4096, 'x');
-  sys::write_all(pipe.write_end.get(), page, "pipe");  // full now; nobody reads
-  expect_one_sigterm_ends([&] { sys::write_all(pipe.write_end.get(), "more\n", "pipe"); });
+  ASSERT_TRUE(sys::write_all(pipe.write_end.get(), page, "pipe"));  // full now; nobody reads
+  expect_one_sigterm_ends([&] { (void)sys::write_all(pipe.write_end.get(), "more\n", "pipe"); });
 }
 
 TEST(StopSignals, TheLockWaitEndsOnASignalTakenByAnotherThread) {
@@ -159,7 +159,7 @@ TEST(StopSignals, TheLockWaitEndsOnASignalTakenByAnotherThread) {
   auto waiter = sys::open_file(dir.file("lock"), O_RDONLY);
   ASSERT_TRUE(holder && waiter);
   ASSERT_EQ(::flock(holder->get(), LOCK_EX), 0);  // held for the whole test, by this process
-  expect_one_sigterm_ends([&] { const sys::ExclusiveLock lock(waiter->get(), "lock"); });
+  expect_one_sigterm_ends([&] { (void)sys::ExclusiveLock::acquire(waiter->get(), "lock"); });
 }
 
 TEST(StopSignals, TheLockIsTakenSoonAfterItsHolderLetsGo) {
@@ -174,7 +174,7 @@ TEST(StopSignals, TheLockIsTakenSoonAfterItsHolderLetsGo) {
     ::flock(holder->get(), LOCK_UN);
   });
   const auto start = Clock::now();
-  { const sys::ExclusiveLock lock(waiter->get(), "lock"); }
+  ASSERT_TRUE(sys::ExclusiveLock::acquire(waiter->get(), "lock"));
   const auto waited = Clock::now() - start;
   releaser.join();
   EXPECT_GE(waited, 25ms);
@@ -204,7 +204,7 @@ TEST(StopSignals, AFifoReaderReopenedAfterItsLastWriterLeftSeesTheEndOfStream) {
       {
         auto writer = sys::open_file(path, O_WRONLY);
         if (!writer) return 1;
-        sys::write_all(writer->get(), "last\n", path);
+        if (!sys::write_all(writer->get(), "last\n", path)) return 2;
       }  // the last writer is gone before the reader's own reopen
       FdLineReader reader(std::move(*opened), path, is_shared);
       if (reader.read_line() != "last") return 3;
@@ -223,9 +223,9 @@ TEST(StopSignals, ReadyIoGoesAheadAfterAStopSoAStoppingStageCanWriteItsReport) {
     install_stop_handlers();
     ::raise(SIGTERM);
     Pipe pipe = make_pipe();
-    sys::write_all(pipe.write_end.get(), "report\n", "pipe");  // room: no wait, no Interrupted
+    if (!sys::write_all(pipe.write_end.get(), "report\n", "pipe")) return 1;  // room: no wait, no Interrupted
     std::array<char, 16> buffer{};
-    if (sys::read_some(pipe.read_end.get(), buffer, "pipe") != 7) return 1;
+    if (sys::read_some(pipe.read_end.get(), buffer, "pipe") != std::size_t{7}) return 1;
     try {
       (void)sys::read_some(pipe.read_end.get(), buffer, "pipe");  // empty: would wait
     } catch (const Interrupted&) {
@@ -238,12 +238,12 @@ TEST(StopSignals, ReadyIoGoesAheadAfterAStopSoAStoppingStageCanWriteItsReport) {
 
 TEST(StopSignals, ReopenNonblockingLeavesTheCallersDescriptionBlocking) {
   Pipe pipe = make_pipe();
-  const UniqueFd original = sys::duplicate_fd(pipe.read_end.get(), "copy");  // same description
+  const UniqueFd original = value_or_fatal(sys::duplicate_fd(pipe.read_end.get(), "copy"));  // same description
   const UniqueFd reopened = sys::reopen_nonblocking(std::move(pipe.read_end));
   ASSERT_TRUE(reopened.is_open());
   EXPECT_NE(::fcntl(reopened.get(), F_GETFL) & O_NONBLOCK, 0);
   EXPECT_EQ(::fcntl(original.get(), F_GETFL) & O_NONBLOCK, 0) << "shared description changed";
-  sys::write_all(pipe.write_end.get(), "x", "pipe");
+  ASSERT_TRUE(sys::write_all(pipe.write_end.get(), "x", "pipe"));
   std::array<char, 4> buffer{};
   EXPECT_EQ(::read(reopened.get(), buffer.data(), buffer.size()), 1) << "the same pipe";
   EXPECT_EQ(::read(reopened.get(), buffer.data(), buffer.size()), -1);

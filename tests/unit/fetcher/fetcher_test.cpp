@@ -164,7 +164,7 @@ TEST_P(FetcherRefuses, ARecordItCannotTakeWithAProtocolError) {
     (void)run(input, output, fetcher, UrlPolicy{}, log.logger());
     FAIL() << "accepted " << GetParam();
   } catch (const FatalError& e) {
-    EXPECT_EQ(e.code(), ExitCode::kProtocol) << e.what();
+    EXPECT_EQ(e.exit_code(), ExitCode::kProtocol) << e.what();
     EXPECT_TRUE(std::string(e.what()).starts_with("memory: ")) << e.what();
   }
   EXPECT_TRUE(output.lines.empty());

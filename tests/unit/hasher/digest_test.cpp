@@ -2,13 +2,16 @@
 // and per-file errors (directory, missing file, symlink) that name their cause.
 #include "hasher/digest.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <ostream>
 #include <string>
 
+#include "common/sys.hpp"
 #include "tests/unit/test_support.hpp"
 
 namespace dupipe::hasher {
@@ -154,7 +157,7 @@ TEST(Digest, ThrowsForAnUnsupportedAlgorithm) {
     FAIL() << "constructed a digester for crc32";
   } catch (const FatalError& e) {
     EXPECT_NE(std::string(e.what()).find("crc32"), std::string::npos) << e.what();
-    EXPECT_EQ(e.code(), ExitCode::kUsage);
+    EXPECT_EQ(e.exit_code(), ExitCode::kUsage);
   }
   EXPECT_THROW(FileDigester(""), FatalError);
   EXPECT_THROW(FileDigester("SHA256"), FatalError);
@@ -168,6 +171,35 @@ TEST(Digest, RefusesAnUnsupportedAlgorithmForBytes) {
   EXPECT_TRUE(is_supported_algorithm("blake2b"));
   EXPECT_TRUE(is_supported_algorithm("xxh128"));
   EXPECT_FALSE(is_supported_algorithm("sha512"));
+}
+
+}  // namespace
+}  // namespace dupipe::hasher
+
+namespace dupipe::hasher {
+namespace {
+
+// A read that fails is a per-file Error keeping its errno (it becomes a failure record), not a stop.
+TEST(Digest, AReadFailureIsAnErrorWithItsErrnoNotAStop) {
+  const TempDir dir;
+  write_file(dir.file("f"), "abc");
+  auto fd = sys::open_file(dir.file("f"), O_WRONLY);  // open, but not for reading
+  ASSERT_TRUE(fd);
+  FileDigester digester("sha256");
+  Expected<FileDigest> digest = fail("not run");
+  EXPECT_NO_THROW(digest = digester.digest_open(fd->get(), "f"));
+  ASSERT_FALSE(digest.has_value());
+  EXPECT_EQ(digest.error().errnum, EBADF);
+  EXPECT_NE(digest.error().message.find("Bad file descriptor"), std::string::npos)
+      << digest.error().message;
+}
+
+TEST(Digest, AMissingFileKeepsEnoent) {
+  const TempDir dir;
+  FileDigester digester("sha256");
+  const auto digest = digester.digest_file(dir.file("missing"));
+  ASSERT_FALSE(digest.has_value());
+  EXPECT_EQ(digest.error().errnum, ENOENT);
 }
 
 }  // namespace

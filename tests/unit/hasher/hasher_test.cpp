@@ -135,7 +135,7 @@ TEST_P(HasherRefuses, ARecordItCannotTake) {
     (void)run(input, output, digester, "sha256", log.logger());
     FAIL() << "accepted " << GetParam();
   } catch (const FatalError& e) {
-    EXPECT_EQ(e.code(), ExitCode::kProtocol) << e.what();
+    EXPECT_EQ(e.exit_code(), ExitCode::kProtocol) << e.what();
     EXPECT_TRUE(std::string(e.what()).starts_with("memory: ")) << e.what();
   }
 }

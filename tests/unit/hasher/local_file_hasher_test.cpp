@@ -113,7 +113,7 @@ TEST(LocalHasherStage, RefusesWRecordsOutsideAGroupAndAnInputEndingInsideOne) {
       (void)run_groups(input, output, hasher, log.logger());
       ADD_FAILURE() << "accepted " << lines.back();
     } catch (const FatalError& e) {
-      EXPECT_EQ(e.code(), ExitCode::kProtocol) << e.what();
+      EXPECT_EQ(e.exit_code(), ExitCode::kProtocol) << e.what();
     }
   }
 }
