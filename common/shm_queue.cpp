@@ -164,8 +164,10 @@ ShmQueue ShmQueue::create(const std::string& name, const ShmQueueOptions& option
   }
 }
 
-ShmQueue ShmQueue::open(const std::string& name) {
-  check_name(name);
+ShmQueue ShmQueue::open(const std::string& name) { return value_or_fatal(try_open(name)); }
+
+Expected<ShmQueue> ShmQueue::try_open(const std::string& name) {
+  if (auto valid = valid_name(name); !valid) return tl::unexpected(valid.error());
   try {
     const bip::shared_memory_object shm(bip::open_only, name.c_str(), bip::read_write);
     const auto deadline = Clock::now() + kInitWait;
@@ -174,16 +176,16 @@ ShmQueue ShmQueue::open(const std::string& name) {
     }
     const std::uint64_t size = segment_size(shm);
     if (size < sizeof(SegmentHeader)) {
-      throw FatalError("shm segment " + name + ": not a dupipe queue (" + std::to_string(size) +
-                       " bytes, smaller than the queue header)");
+      return fail("shm segment " + name + ": not a dupipe queue (" + std::to_string(size) +
+                  " bytes, smaller than the queue header)");
     }
     bip::mapped_region region(shm, bip::read_write, 0, size);
     const std::string problem =
         header_problem(*static_cast<const SegmentHeader*>(region.get_address()), size);
-    if (!problem.empty()) throw FatalError("shm segment " + name + ": " + problem);
+    if (!problem.empty()) return fail("shm segment " + name + ": " + problem);
     return ShmQueue(name, std::move(region));
-  } catch (const bip::interprocess_exception& e) {
-    throw FatalError("shm segment " + name + ": open: " + describe(e));
+  } catch (const bip::interprocess_exception& e) {  // Boost's exception, made a value here
+    return fail("shm segment " + name + ": open: " + describe(e), e.get_native_error());
   }
 }
 

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/error.hpp"
 #include "common/process_liveness.hpp"
 #include "common/record_codec.hpp"
 
@@ -87,6 +88,9 @@ class ShmQueue {
   [[nodiscard]] static ShmQueue create(const std::string& name, const ShmQueueOptions& options);
   // Maps an existing segment; FatalError unless it is a dupipe queue of this version and size.
   [[nodiscard]] static ShmQueue open(const std::string& name);
+  // The same for an observer (top, shmctl), to whom a missing or foreign segment is a value:
+  // the Error names the segment and keeps the errno (ENOENT: the run ended).
+  [[nodiscard]] static Expected<ShmQueue> try_open(const std::string& name);
   // Unlinks the name (mappings stay valid); false if there was no such segment.
   static bool remove(const std::string& name);
 

@@ -31,11 +31,14 @@ std::string describe(const bip::interprocess_exception& e) {
   return errnum != 0 ? std::strerror(errnum) : e.what();
 }
 
-void check_name(const std::string& name) {
+Expected<void> valid_name(const std::string& name) {
   if (name.empty() || name.size() > 200 || name.find('/') != std::string::npos) {
-    throw FatalError("shm segment '" + name + "': invalid name (1-200 characters, no '/')");
+    return fail("shm segment '" + name + "': invalid name (1-200 characters, no '/')");
   }
+  return {};
 }
+
+void check_name(const std::string& name) { value_or_fatal(valid_name(name)); }
 
 void check_options(const std::string& name, const ShmQueueOptions& options) {
   const auto bad = [&](const std::string& what) {

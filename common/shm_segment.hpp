@@ -20,7 +20,8 @@ constexpr std::uint32_t kMaxSlots = 4096;
 
 // The cause of a Boost.Interprocess failure: strerror of its errno, else its message.
 [[nodiscard]] std::string describe(const boost::interprocess::interprocess_exception& e);
-// FatalError unless the name is 1-200 characters without '/'.
+// An Error unless the name is 1-200 characters without '/'; check_name throws it as FatalError.
+[[nodiscard]] Expected<void> valid_name(const std::string& name);
 void check_name(const std::string& name);
 // FatalError unless capacity and slot counts are within the limits above.
 void check_options(const std::string& name, const ShmQueueOptions& options);

@@ -173,12 +173,14 @@ void StatsArea::create(const std::string& name, std::uint32_t slots,
   }
 }
 
-StatsArea StatsArea::open(const std::string& name) {
+StatsArea StatsArea::open(const std::string& name) { return value_or_fatal(try_open(name)); }
+
+Expected<StatsArea> StatsArea::try_open(const std::string& name) {
   try {
     const bip::shared_memory_object shm(bip::open_only, name.c_str(), bip::read_write);
     bip::offset_t size = 0;
     if (!shm.get_size(size) || static_cast<std::size_t>(size) < sizeof(AreaHeader)) {
-      throw FatalError(area_context(name, "too small for a stats area"));
+      return fail(area_context(name, "too small for a stats area"));
     }
     bip::mapped_region region(shm, bip::read_write, 0, static_cast<std::size_t>(size));
     const auto* header = static_cast<const AreaHeader*>(region.get_address());
@@ -186,11 +188,11 @@ StatsArea StatsArea::open(const std::string& name) {
         header->slot_bytes != sizeof(StageSlot) ||
         sizeof(AreaHeader) + header->slot_count * sizeof(StageSlot) >
             static_cast<std::size_t>(size)) {
-      throw FatalError(area_context(name, "not a dupipe stats area of this version"));
+      return fail(area_context(name, "not a dupipe stats area of this version"));
     }
     return StatsArea(name, std::move(region));
-  } catch (const bip::interprocess_exception& e) {
-    throw FatalError(area_context(name, std::string("open: ") + e.what()));
+  } catch (const bip::interprocess_exception& e) {  // Boost's exception, made a value here
+    return fail(area_context(name, std::string("open: ") + e.what()), e.get_native_error());
   }
 }
 
@@ -247,18 +249,31 @@ std::unique_ptr<StageStats> StageStats::from_environment(std::string_view role,
                                                          std::string* problem) {
   const char* name = std::getenv(kStatsEnvironment);
   if (name == nullptr || *name == '\0') return nullptr;
-  try {
-    return std::make_unique<StageStats>(StatsArea::open(name), role, pass_from_environment());
-  } catch (const FatalError& e) {
-    if (problem != nullptr) *problem = std::string(e.what()) + "; running without live counters";
+  auto area = StatsArea::try_open(name);
+  const auto index = area ? claim_slot(*area) : tl::unexpected(area.error());
+  if (!index) {
+    if (problem != nullptr) *problem = index.error().message + "; running without live counters";
     return nullptr;
   }
+  // The constructor that takes a claimed slot is private: no make_unique.
+  return std::unique_ptr<StageStats>(
+      new StageStats(*index, std::move(*area), role, pass_from_environment()));
 }
 
+Expected<std::uint32_t> StageStats::claim_slot(const StatsArea& area) {
+  const std::uint32_t index = area.header().next_free.fetch_add(1, std::memory_order_relaxed);
+  if (index >= area.slots_) return fail(area_context(area.name(), "every slot is taken"));
+  return index;
+}
+
+// The private constructor takes the area by rvalue reference, so claim_slot(area) sees it before
+// it is moved from (the order in which arguments are evaluated is unspecified).
 StageStats::StageStats(StatsArea area, std::string_view role, std::uint32_t pass)
+    : StageStats(value_or_fatal(claim_slot(area)), std::move(area), role, pass) {}
+
+StageStats::StageStats(std::uint32_t index, StatsArea&& area, std::string_view role,
+                       std::uint32_t pass)
     : area_(std::move(area)) {
-  const std::uint32_t index = area_.header().next_free.fetch_add(1, std::memory_order_relaxed);
-  if (index >= area_.slots_) throw FatalError(area_context(area_.name(), "every slot is taken"));
   slot_ = &area_.slot(index);
   const ProcessIdentity self = self_identity();
   slot_->pid.store(self.pid, std::memory_order_relaxed);

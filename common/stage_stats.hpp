@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/error.hpp"
 #include "common/process_liveness.hpp"
 
 namespace dupipe {
@@ -67,6 +68,9 @@ class StatsArea {
   static void create(const std::string& name, std::uint32_t slots,
                      std::optional<ProcessIdentity> owner);
   [[nodiscard]] static StatsArea open(const std::string& name);
+  // The same for an observer (top, shmctl, the supervisor's views): an Error naming the area,
+  // with the errno kept (ENOENT: the run ended), instead of a FatalError.
+  [[nodiscard]] static Expected<StatsArea> try_open(const std::string& name);
   static bool remove(const std::string& name);
 
   // Every claimed slot, in the order the stages started; liveness checked now.
@@ -108,6 +112,10 @@ class StageStats {
   [[nodiscard]] TraceRecorder* trace() const { return trace_.get(); }
 
  private:
+  // Takes the next free slot of `area`: its index, or an Error when every slot is taken.
+  [[nodiscard]] static Expected<std::uint32_t> claim_slot(const StatsArea& area);
+  StageStats(std::uint32_t index, StatsArea&& area, std::string_view role, std::uint32_t pass);
+
   StatsArea area_;
   stats::StageSlot* slot_ = nullptr;
   std::unique_ptr<TraceRecorder> trace_;

@@ -17,15 +17,13 @@ bool is_all_digits(std::string_view field) {
 
 SegmentInfo inspect(const std::string& name) {
   SegmentInfo info{name, std::nullopt, OwnerState::kUnknown, ""};
-  try {
-    info.owner = ShmQueue::open(name).owner();
-  } catch (const FatalError& queue_error) {
-    try {
-      info.owner = StatsArea::open(name).owner();  // a run's live counters
-    } catch (const FatalError&) {
-      info.problem = queue_error.what();
-      if (const auto pid = pid_in_name(name)) info.owner = ProcessIdentity{*pid, 0};
-    }
+  if (auto queue = ShmQueue::try_open(name)) {
+    info.owner = queue->owner();
+  } else if (auto area = StatsArea::try_open(name)) {
+    info.owner = area->owner();  // a run's live counters
+  } else {
+    info.problem = queue.error().message;
+    if (const auto pid = pid_in_name(name)) info.owner = ProcessIdentity{*pid, 0};
   }
   if (info.owner) info.owner_state = is_alive(*info.owner) ? OwnerState::kAlive : OwnerState::kDead;
   return info;

@@ -38,12 +38,11 @@ RunContext::~RunContext() {
 
 std::string RunContext::held_by(pid_t pid) const {
   if (!stats_) return {};
-  try {
-    for (const StageSnapshot& stage : StatsArea::open(stats_->name()).snapshot()) {
-      if (stage.pid == pid) return stage.current_item;
-    }
-  } catch (const FatalError&) {
-    // The counters are a view: a death is reported without what it held.
+  // The counters are a view: when they cannot be read, a death is reported without what it held.
+  const auto area = StatsArea::try_open(stats_->name());
+  if (!area) return {};
+  for (const StageSnapshot& stage : area->snapshot()) {
+    if (stage.pid == pid) return stage.current_item;
   }
   return {};
 }

@@ -35,14 +35,15 @@ void sample_fifo(LinkSample& link) {
 }
 
 void sample_shm(LinkSample& link) {
-  try {
-    const ShmQueueStats stats = ShmQueue::open(link.target).stats();
-    link.capacity_bytes = stats.capacity_bytes;
-    link.queued_bytes = stats.bytes_used;
-    link.queued_records = stats.records_queued;
-  } catch (const FatalError&) {
+  const auto queue = ShmQueue::try_open(link.target);
+  if (!queue) {
     link.problem = "gone";
+    return;
   }
+  const ShmQueueStats stats = queue->stats();
+  link.capacity_bytes = stats.capacity_bytes;
+  link.queued_bytes = stats.bytes_used;
+  link.queued_records = stats.records_queued;
 }
 
 std::vector<LinkSample> read_links(const std::filesystem::path& run_dir) {
@@ -114,10 +115,10 @@ RunSample sample_run(const std::filesystem::path& run_dir) {
     sample.problem = "no live counters in " + run_dir.string() + " (run ended, or not started)";
     return sample;
   }
-  try {
-    sample.stages = StatsArea::open(area).snapshot();
-  } catch (const FatalError& e) {
-    sample.problem = e.what();
+  if (const auto stats = StatsArea::try_open(area)) {
+    sample.stages = stats->snapshot();
+  } else {
+    sample.problem = stats.error().message;
   }
   return sample;
 }
@@ -146,11 +147,9 @@ std::vector<std::filesystem::path> live_runs(const std::filesystem::path& tmp_di
     std::ifstream stats_file(entry.path() / "stats");
     std::string area;
     if (!(stats_file >> area)) continue;
-    try {
-      if (is_alive(StatsArea::open(area).owner())) runs.push_back(entry.path());
-    } catch (const FatalError&) {
-      // a run that is ending removed its area; not a live run
-    }
+    // A run that is ending removed its area: not a live run.
+    const auto stats = StatsArea::try_open(area);
+    if (stats && is_alive(stats->owner())) runs.push_back(entry.path());
   }
   std::sort(runs.begin(), runs.end());
   return runs;
