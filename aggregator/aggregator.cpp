@@ -86,12 +86,13 @@ Outcome aggregate(RecordReader& input, const Config& config, const Logger& logge
   }
   Outcome outcome;
   try {
-    while (const auto line = input.read_line()) {
+    while (const auto delivery = input.read()) {
       throw_if_stopped();
-      accountant.add(*line);
-      if (journal) journal->append(*line);  // before the acknowledgement: taken means kept
-      logger.debug("took " + std::string(line->substr(0, 120)));
-      input.acknowledge();
+      const std::string& line = delivery->line;
+      accountant.add(line);
+      if (journal) journal->append(line);  // before the acknowledgement: taken means kept
+      logger.debug("took " + line.substr(0, 120));
+      input.acknowledge(delivery->tag);
     }
   } catch (const Interrupted& stop) {
     outcome.stopped_by = stop.signal_number();

@@ -39,12 +39,12 @@ void write_output(const std::string& path, const std::string& contents) {
 LocalReport collect_local(RecordReader& input, const std::string& default_algorithm,
                           const LocalOptions& options, const Logger& logger) {
   LocalReportBuilder builder(default_algorithm);
-  while (const auto line = input.read_line()) {
+  while (const auto delivery = input.read()) {
     throw_if_stopped();
-    auto record = parse_record(*line);
+    auto record = parse_record(delivery->line);
     if (!record) throw FatalError(input.name() + ": " + record.error().message, ExitCode::kProtocol);
     add_record(builder, *record, input.name());
-    input.acknowledge();
+    input.acknowledge(delivery->tag);  // the builder keeps it: what the report derives from
   }
   std::vector<FailureRecord> extra;
   std::vector<LocalGroup> groups = builder.candidate_groups();

@@ -31,8 +31,8 @@ class BatchingWriter final : public RecordWriter {
 
   static constexpr std::uint64_t kMaxBatchWorkBytes = 1 << 20;
   [[nodiscard]] const std::string& name() const override { return inner_->name(); }
-  [[nodiscard]] bool shrink_queue(std::size_t packets) override { return inner_->shrink_queue(packets); }
-  void wait_writable() override { inner_->wait_writable(); }
+  // The inner writer's: waiting for room says nothing about the batch not yet written.
+  [[nodiscard]] QueueControl* queue_control() override { return inner_->queue_control(); }
   // Bytes of the batch not yet written.
   [[nodiscard]] std::size_t pending_bytes() const { return pending_.size(); }
 

@@ -43,6 +43,23 @@ EndpointSpec parse_or_throw(std::string_view text) {
 
 }  // namespace
 
+std::optional<Delivery> RecordReader::read() {
+  ReadResult result = read_until(std::nullopt);
+  if (result.status != ReadStatus::kRecord) return std::nullopt;
+  return std::move(result.delivery);
+}
+
+ReadResult RecordReader::read_for(std::chrono::milliseconds timeout) {
+  return read_until(std::chrono::steady_clock::now() + timeout);
+}
+
+std::optional<std::string> RecordReader::read_line() {
+  auto delivery = read();
+  if (!delivery) return std::nullopt;
+  acknowledge(delivery->tag);
+  return std::move(delivery->line);
+}
+
 Expected<EndpointSpec> parse_endpoint(std::string_view spec) {
   if (spec.empty() || spec == "-") return EndpointSpec{EndpointKind::kStdio, ""};
   for (const Scheme& scheme : kSchemes) {

@@ -26,58 +26,86 @@ constexpr std::size_t kMaxLineBytes = 1024 * 1024;
 FdLineReader::FdLineReader(UniqueFd fd, std::string name, bool is_shared)
     : fd_(sys::reopen_nonblocking(std::move(fd))), name_(std::move(name)), is_shared_(is_shared) {}
 
-std::optional<std::string> FdLineReader::read_line() {
+ReadResult FdLineReader::read_until(ReadDeadline deadline) {
   while (true) {
-    const std::size_t newline = buffer_.find('\n', start_);
-    if (newline != std::string::npos) {
-      std::string line = buffer_.substr(start_, newline - start_);
-      start_ = newline + 1;
-      return line;
+    if (auto line = next_buffered_line()) {
+      return {ReadStatus::kRecord, Delivery{std::move(*line), DeliveryTag{++deliveries_}}};
     }
-    if (is_eof_) {
-      if (start_ == buffer_.size()) return std::nullopt;
-      std::string last = buffer_.substr(start_);  // final line without newline
-      start_ = buffer_.size();
-      return last;
-    }
+    if (is_eof_) return {ReadStatus::kEndOfStream, {}};
     if (buffer_.size() - start_ > kMaxLineBytes) {
       throw FatalError(name_ + ": line longer than " + std::to_string(kMaxLineBytes) + " bytes",
                        ExitCode::kProtocol);
     }
-    fill_buffer();
+    if (!fill_buffer(deadline)) return {ReadStatus::kTimedOut, {}};
   }
 }
 
-void FdLineReader::fill_buffer() {
+std::optional<std::string> FdLineReader::next_buffered_line() {
+  const std::size_t newline = buffer_.find('\n', start_);
+  if (newline != std::string::npos) {
+    std::string line = buffer_.substr(start_, newline - start_);
+    start_ = newline + 1;
+    return line;
+  }
+  if (!is_eof_ || start_ == buffer_.size()) return std::nullopt;
+  std::string last = buffer_.substr(start_);  // final line without newline
+  start_ = buffer_.size();
+  return last;
+}
+
+// Reads what is there; with a deadline the read never waits, and nothing read (EAGAIN: an empty
+// FIFO, or data another reader took first) means a wait in poll(2) until the deadline, then the
+// caller loops and reads again. The read comes first because a FIFO reopened O_NONBLOCK while it
+// had no writer never polls POLLHUP (see sys::read_some): its end shows only to a read.
+bool FdLineReader::fill_buffer(ReadDeadline deadline) {
   buffer_.erase(0, start_);
   start_ = 0;
-  if (is_shared_) {
-    fill_shared_buffer();
-    return;
-  }
+  if (is_shared_ ? fill_shared_buffer(deadline) : fill_stream_buffer(deadline)) return true;
+  const auto left = *deadline - std::chrono::steady_clock::now();
+  return value_or_fatal(
+      sys::wait_until_ready_for(fd_.get(), POLLIN, std::max(left, left.zero()), name_));
+}
+
+// One read; without a deadline it waits until there is something. nullopt (only with a deadline):
+// nothing there yet.
+std::optional<std::size_t> FdLineReader::read_chunk(std::span<char> chunk, ReadDeadline deadline) {
+  if (deadline) return value_or_fatal(sys::try_read(fd_.get(), chunk, name_));
+  return value_or_fatal(sys::read_some(fd_.get(), chunk, name_));
+}
+
+bool FdLineReader::fill_stream_buffer(ReadDeadline deadline) {
   std::array<char, kStreamChunkBytes> chunk;
-  const std::size_t n = value_or_fatal(sys::read_some(fd_.get(), chunk, name_));
-  if (n == 0) is_eof_ = true;
-  buffer_.append(chunk.data(), n);
+  const auto n = read_chunk(chunk, deadline);
+  if (!n) return false;
+  if (*n == 0) is_eof_ = true;
+  buffer_.append(chunk.data(), *n);
+  return true;
 }
 
 // Holds the lock from an empty buffer to a record boundary. One read of up to kMaxRecordBytes
 // takes whole records (a packet-mode writer hands out exactly one per read); if it ends inside a
 // record, the rest of that record is read one byte at a time, as a shell's `read` does, because a
 // larger read could swallow the head of the next record, which belongs to the next reader.
-// A lock hold therefore takes at most kMaxRecordBytes plus one record.
-void FdLineReader::fill_shared_buffer() {
+// A lock hold therefore takes at most kMaxRecordBytes plus one record. With a deadline, a reader
+// that finds the FIFO empty lets the lock go and waits outside it.
+bool FdLineReader::fill_shared_buffer(ReadDeadline deadline) {
   std::array<char, kMaxRecordBytes> chunk;
   const sys::ExclusiveLock lock = value_or_fatal(sys::ExclusiveLock::acquire(fd_.get(), name_));
-  // Records waiting in the FIFO would make read_some go ahead after a stop: a stopped reader
+  // Records waiting in the FIFO would make the read go ahead after a stop: a stopped reader
   // takes none, so they stay for the readers that remain (or a restarted one).
   throw_if_stopped();
-  const std::size_t n = value_or_fatal(sys::read_some(fd_.get(), chunk, name_));
-  if (n == 0) {
+  const auto n = read_chunk(chunk, deadline);
+  if (!n) return false;
+  if (*n == 0) {
     is_eof_ = true;
-    return;
+    return true;
   }
-  buffer_.append(chunk.data(), n);
+  buffer_.append(chunk.data(), *n);
+  complete_shared_record();
+  return true;
+}
+
+void FdLineReader::complete_shared_record() {
   std::size_t partial_bytes = buffer_.size() - (buffer_.rfind('\n') + 1);  // npos + 1 == 0
   while (partial_bytes > 0) {
     if (partial_bytes > kMaxLineBytes) {

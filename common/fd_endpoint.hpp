@@ -7,6 +7,9 @@
 // (data, room, the lock) also polls the stop descriptor: a stop signal ends it at once.
 #pragma once
 
+#include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
 
 #include "common/endpoint.hpp"
@@ -19,12 +22,21 @@ class FdLineReader final : public RecordReader {
   // `is_shared` selects the lock-per-batch protocol (automatic for FIFOs and pipes).
   FdLineReader(UniqueFd fd, std::string name, bool is_shared);
 
-  [[nodiscard]] std::optional<std::string> read_line() override;
+  [[nodiscard]] ReadResult read_until(ReadDeadline deadline) override;
+  // The descriptor itself: once read_for(0ms) has timed out (EAGAIN: a writer was there), it
+  // polls readable when data or the end of the stream is there.
+  [[nodiscard]] std::optional<int> wait_fd() const override { return fd_.get(); }
   [[nodiscard]] const std::string& name() const override { return name_; }
 
  private:
-  void fill_buffer();
-  void fill_shared_buffer();
+  [[nodiscard]] std::optional<std::string> next_buffered_line();
+  // False if the deadline passed with nothing read.
+  [[nodiscard]] bool fill_buffer(ReadDeadline deadline);
+  // False if nothing was there (only with a deadline; without one they wait).
+  [[nodiscard]] bool fill_stream_buffer(ReadDeadline deadline);
+  [[nodiscard]] bool fill_shared_buffer(ReadDeadline deadline);
+  [[nodiscard]] std::optional<std::size_t> read_chunk(std::span<char> chunk, ReadDeadline deadline);
+  void complete_shared_record();
 
   UniqueFd fd_;
   std::string name_;
@@ -32,9 +44,10 @@ class FdLineReader final : public RecordReader {
   bool is_eof_ = false;
   std::string buffer_;
   std::size_t start_ = 0;
+  std::uint64_t deliveries_ = 0;  // tags count the lines handed out
 };
 
-class FdLineWriter final : public RecordWriter {
+class FdLineWriter final : public RecordWriter, private QueueControl {
  public:
   // `is_packet_mode` sets O_DIRECT on a FIFO: each write becomes one packet and each read(2) of a
   // reader returns exactly one record, which spreads records evenly over several readers.
@@ -42,12 +55,14 @@ class FdLineWriter final : public RecordWriter {
 
   void write_line(std::string_view line) override;
   [[nodiscard]] const std::string& name() const override { return name_; }
+  [[nodiscard]] QueueControl* queue_control() override { return this; }
+
+ private:
   // A FIFO only: its buffer becomes `packets` pages (F_SETPIPE_SZ), as many packets.
   [[nodiscard]] bool shrink_queue(std::size_t packets) override;
   // poll(POLLOUT); for a shrunk FIFO that is "a packet slot is free".
   void wait_writable() override;
 
- private:
   UniqueFd fd_;
   std::string name_;
   std::string frame_;

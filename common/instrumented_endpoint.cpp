@@ -13,15 +13,26 @@ class InstrumentedReader final : public RecordReader {
     if (stats_.trace() != nullptr) stats_.trace()->set_span_end(end);
   }
 
-  std::optional<std::string> read_line() override {
+  // A timeout is not the end of a record's span: only a record or the end of the stream is traced.
+  ReadResult read_until(ReadDeadline deadline) override {
     const std::uint64_t begin = stats_.set_activity(Activity::kReading);
-    auto line = inner_->read_line();
-    if (line) stats_.record_in(*line);
-    const std::uint64_t end = stats_.set_activity(line ? Activity::kWorking : Activity::kDone);
-    if (stats_.trace() != nullptr) stats_.trace()->read(begin, end, line ? &*line : nullptr);
-    return line;
+    ReadResult result = inner_->read_until(deadline);
+    const bool has_line = result.status == ReadStatus::kRecord;
+    if (has_line) stats_.record_in(result.delivery.line);
+    const bool is_end = result.status == ReadStatus::kEndOfStream;
+    const std::uint64_t end = stats_.set_activity(is_end ? Activity::kDone : Activity::kWorking);
+    if (stats_.trace() != nullptr && result.status != ReadStatus::kTimedOut) {
+      stats_.trace()->read(begin, end, has_line ? &result.delivery.line : nullptr);
+    }
+    return result;
   }
-  void acknowledge() override { inner_->acknowledge(); }
+  [[nodiscard]] std::optional<int> wait_fd() const override { return inner_->wait_fd(); }
+  void acknowledge(DeliveryTag tag) override { inner_->acknowledge(tag); }
+  void extend_lease(DeliveryTag tag) override { inner_->extend_lease(tag); }
+  void reject(DeliveryTag tag, std::chrono::milliseconds delay) override {
+    inner_->reject(tag, delay);
+  }
+  [[nodiscard]] std::size_t max_in_flight() const override { return inner_->max_in_flight(); }
   [[nodiscard]] const std::string& name() const override { return inner_->name(); }
 
  private:
@@ -45,6 +56,7 @@ class InstrumentedWriter final : public RecordWriter {
     if (stats_.trace() != nullptr) stats_.trace()->wrote(begin, end, line);
   }
   [[nodiscard]] const std::string& name() const override { return inner_->name(); }
+  [[nodiscard]] QueueControl* queue_control() override { return inner_->queue_control(); }
 
  private:
   std::unique_ptr<RecordWriter> inner_;

@@ -1,4 +1,4 @@
-// The shared-memory queue segment format (version 3): plain-data structs at fixed offsets, the
+// The shared-memory queue segment format (version 4): plain-data structs at fixed offsets, the
 // static_asserts that pin their layout, and the small atomic helpers every queue component uses.
 // Internal to the shm queue (common/shm_queue*.cpp); nothing here owns memory.
 #pragma once
@@ -15,25 +15,29 @@
 namespace dupipe::shm {
 
 // ---------------------------------------------------------------------------------------------
-// The segment format (version 3). Everything is plain data at fixed offsets from the start of the
+// The segment format (version 4). Everything is plain data at fixed offsets from the start of the
 // segment; no pointers. Native byte order: the segment never leaves the machine.
 //
 //   SegmentHeader                      identity, robust mutex, producer line, consumer line
 //   WriterSlot[writer_slots]           one per expected writer: pid, start time, state
-//   ReaderSlot[reader_slots]           one per reader: pid, state, the records it holds in flight
+//   ReaderSlot[reader_slots]           one per reader: pid, state, up to kHeldRecordsPerReader
+//                                      records it holds in flight, each in a cell of its own
 //   ring[capacity_bytes]               records: {u32 length, u32 ~length} + bytes, padded to 8
 //
 // head and tail are byte positions that only grow (offset in the ring = position % capacity); a
 // record's position is its RecordId. A reader takes one record or a batch of consecutive ones: it
-// copies their ring entries (headers included) into its slot's held area, then moves the head. Every change happens under the robust mutex; the atomics
+// copies each into a free held cell of its slot (id, length, bytes), then moves the head; a cell
+// stays held until the reader acknowledges that record, so records taken at different times may
+// be in flight together. Every change to the ring happens under the robust mutex; the atomics
 // let stats() read without it and let sleepers compare futex words.
 // ---------------------------------------------------------------------------------------------
 inline constexpr std::uint64_t kMagic = 0x3151'4550'4950'5544;  // "DUPIPEQ1" in little endian
-inline constexpr std::uint32_t kVersion = 3;  // 2 plus held_open
+inline constexpr std::uint32_t kVersion = 4;  // 3 with a held cell per record in flight
 inline constexpr std::size_t kCacheLine = 64;
 
 // Writer slots use kFinished for "closed"; reader slots use it for "detached".
 enum class SlotState : std::uint32_t { kFree = 0, kAttached = 1, kFinished = 2, kDead = 3 };
+// Per held cell: kTaking from before the copy until after the commit of the head (see repair).
 enum class HeldState : std::uint32_t { kNone = 0, kTaking = 1, kHeld = 2 };
 
 struct RecordHeader {
@@ -49,19 +53,26 @@ struct alignas(kCacheLine) WriterSlot {
 };
 
 constexpr std::uint64_t kMaxEntryBytes = 8 + kMaxShmRecordBytes;  // RecordHeader + longest record
-constexpr std::size_t kHeldBytes = (kMaxEntryBytes + kCacheLine - 1) / kCacheLine * kCacheLine;
+constexpr std::size_t kHeldCellBytes = (kMaxShmRecordBytes + kCacheLine - 1) / kCacheLine * kCacheLine;
+
+// Which record a held cell holds. Written by its reader only (state last, with release); read by
+// that reader's other thread (acknowledge), by orphaned_records and by repair.
+struct HeldCell {
+  std::atomic<std::uint32_t> state;   // HeldState
+  std::atomic<std::uint32_t> length;  // bytes of the record in the cell
+  std::atomic<std::uint64_t> id;      // its ring position
+};
 
 struct alignas(kCacheLine) ReaderSlot {
   std::atomic<std::uint32_t> state;
   std::atomic<std::uint32_t> is_sleeping;  // counted in readers_sleeping
   std::atomic<std::int32_t> pid;
-  std::atomic<std::uint32_t> held_state;
+  std::atomic<std::uint32_t> taking_count;  // records of the take in progress (for repair)
   std::atomic<std::uint64_t> start_ticks;
-  std::atomic<std::uint64_t> held_id;       // ring position of the first held entry
   std::atomic<std::uint64_t> taken_before;  // records_taken when the take began (for repair)
-  std::atomic<std::uint32_t> held_length;   // bytes of entries in held_entries
-  std::atomic<std::uint32_t> held_count;    // records among them
-  alignas(kCacheLine) char held_entries[kHeldBytes];  // ring entries, as in the ring
+  alignas(kCacheLine) HeldCell cells[kHeldRecordsPerReader];
+  // Only the metadata above is touched when a segment is set up: a cell's bytes only once used.
+  alignas(kCacheLine) char held_bytes[kHeldRecordsPerReader][kHeldCellBytes];
 };
 
 struct alignas(kCacheLine) ProducerLine {  // written by writers
@@ -117,7 +128,9 @@ static_assert(offsetof(SegmentHeader, producer) == 192 && offsetof(SegmentHeader
               "producer and consumer counters on separate cache lines");
 static_assert(sizeof(SegmentHeader) == 384 && alignof(SegmentHeader) == kCacheLine);
 static_assert(sizeof(WriterSlot) == 64);
-static_assert(sizeof(ReaderSlot) == 64 + kHeldBytes);
+static_assert(sizeof(HeldCell) == 16);
+static_assert(sizeof(ReaderSlot) ==
+              64 + 16 * kHeldRecordsPerReader + kHeldRecordsPerReader * kHeldCellBytes);
 static_assert(sizeof(RecordHeader) == 8);
 
 constexpr std::uint64_t kRecordAlign = 8;
@@ -147,6 +160,13 @@ constexpr std::uint32_t raw(E value) {
 }
 
 inline void bump(std::atomic<std::uint32_t>& word) { store(word, load(word) + 1); }
+
+inline bool holds_records(const ReaderSlot& slot) {
+  for (const HeldCell& cell : slot.cells) {
+    if (load(cell.state) != raw(HeldState::kNone)) return true;
+  }
+  return false;
+}
 
 struct Layout {
   std::uint64_t writer_slots_offset = 0;

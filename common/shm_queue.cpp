@@ -85,24 +85,12 @@ void check_record_size(const ShmQueue& queue, std::string_view record) {
   }
 }
 
-// The records of a reader slot's held entries (copied ring entries: header, bytes, padding).
-// Fills `records` (cleared first, its capacity kept).
+// The bytes of a held cell. The length is checked: the slot is memory other processes write.
 template <typename Context>
-void parse_held_entries(const char* entries, std::uint64_t length, std::uint32_t count,
-                        const Context& context, std::vector<std::string_view>& records) {
-  records.clear();
-  std::uint64_t offset = 0;
-  for (std::uint32_t i = 0; i < count; ++i) {
-    RecordHeader header{};
-    if (length > kHeldBytes || length - offset < sizeof header) break;
-    std::memcpy(&header, entries + offset, sizeof header);
-    if (header.check != ~header.length || entry_bytes(header.length) > length - offset) break;
-    records.emplace_back(entries + offset + sizeof header, header.length);
-    offset += entry_bytes(header.length);
-  }
-  if (records.size() != count || offset != length) {
-    throw FatalError(context("corrupt held records in a reader slot"));
-  }
+std::string_view held_record(const ReaderSlot& slot, std::uint32_t cell, const Context& context) {
+  const std::uint32_t length = load(slot.cells[cell].length);
+  if (length > kMaxShmRecordBytes) throw FatalError(context("corrupt held record in a reader slot"));
+  return {slot.held_bytes[cell], length};
 }
 
 }  // namespace
@@ -244,21 +232,19 @@ std::vector<OrphanedRecord> ShmQueue::orphaned_records() {
   for (std::uint32_t i = 0; i < reader_slots_; ++i) {
     const ReaderSlot& slot = reader_slot(i);
     const auto state = load(slot.state);
-    if (state == raw(SlotState::kAttached) || load(slot.held_state) != raw(HeldState::kHeld)) {
-      continue;
-    }
-    std::vector<std::string_view> records;
-    parse_held_entries(
-        slot.held_entries, load(slot.held_length), load(slot.held_count),
-        [&](std::string_view what) { return context(what); }, records);
-    const char* first = slot.held_entries;
-    for (const std::string_view record : records) {
-      const auto offset = static_cast<std::uint64_t>(record.data() - first) - sizeof(RecordHeader);
-      orphans.push_back(OrphanedRecord{RecordId{load(slot.held_id) + offset},
+    if (state == raw(SlotState::kAttached)) continue;
+    for (std::uint32_t cell = 0; cell < kHeldRecordsPerReader; ++cell) {
+      if (load(slot.cells[cell].state) != raw(HeldState::kHeld)) continue;
+      const auto record = held_record(slot, cell, [&](std::string_view what) { return context(what); });
+      orphans.push_back(OrphanedRecord{RecordId{load(slot.cells[cell].id)},
                                        static_cast<pid_t>(load(slot.pid)),
                                        state == raw(SlotState::kDead), std::string(record)});
     }
   }
+  // Cells are reused in any order: list each reader's records in queue order.
+  std::stable_sort(orphans.begin(), orphans.end(), [](const auto& a, const auto& b) {
+    return a.reader_pid != b.reader_pid ? a.reader_pid < b.reader_pid : a.id < b.id;
+  });
   return orphans;
 }
 
@@ -341,28 +327,65 @@ ShmQueueReader::~ShmQueueReader() {
   }
 }
 
+Received ShmQueueReader::take_until(std::optional<Clock::time_point> deadline) {
+  if (held_count() >= kHeldRecordsPerReader) {
+    throw FatalError(queue_.context("a reader may hold at most " +
+                                    std::to_string(kHeldRecordsPerReader) +
+                                    " unacknowledged records"));
+  }
+  const ReceiveStatus status = receive_until(deadline, 1);
+  if (status != ReceiveStatus::kRecord) return {status, {}, {}};
+  return {status, std::string(batch_.front()), batch_ids_.front()};
+}
+
+// No lock: only this reader changes its cells, and repair never touches a kHeld one. The state
+// is read before the id (it was stored last), so a cell being filled is never mistaken for it.
+void ShmQueueReader::acknowledge(RecordId id) {
+  ReaderSlot& slot = queue_.reader_slot(slot_);
+  for (HeldCell& cell : slot.cells) {
+    if (load(cell.state) == raw(HeldState::kHeld) && load(cell.id) == id.value) {
+      store(cell.state, raw(HeldState::kNone));
+      return;
+    }
+  }
+  throw FatalError(queue_.context("acknowledge of record " + std::to_string(id.value) +
+                                  ", which this reader does not hold"));
+}
+
+std::uint32_t ShmQueueReader::held_count() const {
+  std::uint32_t count = 0;
+  for (const HeldCell& cell : queue_.reader_slot(slot_).cells) {
+    count += load(cell.state) != raw(HeldState::kNone) ? 1 : 0;
+  }
+  return count;
+}
+
 std::optional<std::string> ShmQueueReader::receive() {
+  acknowledge();
   if (receive_until(std::nullopt, 1) != ReceiveStatus::kRecord) return std::nullopt;
   return std::string(batch_.front());
 }
 
 Received ShmQueueReader::receive_for(std::chrono::milliseconds timeout) {
+  acknowledge();
   if (const auto status = receive_until(Clock::now() + timeout, 1);
       status != ReceiveStatus::kRecord) {
-    return {status, {}};
+    return {status, {}, {}};
   }
-  return {ReceiveStatus::kRecord, std::string(batch_.front())};
+  return {ReceiveStatus::kRecord, std::string(batch_.front()), batch_ids_.front()};
 }
 
 std::span<const std::string_view> ShmQueueReader::receive_batch(std::uint32_t max_records) {
   if (max_records == 0) throw FatalError(queue_.context("receive_batch of 0 records"));
+  acknowledge();
   (void)receive_until(std::nullopt, max_records);
   return batch_;
 }
 
 ReceiveStatus ShmQueueReader::receive_until(std::optional<Clock::time_point> deadline,
                                             std::uint32_t max_records) {
-  acknowledge();
+  batch_.clear();
+  batch_ids_.clear();
   bool has_spun = false;
   PeerCheckTimer peer_check;
   while (true) {
@@ -370,7 +393,7 @@ ReceiveStatus ShmQueueReader::receive_until(std::optional<Clock::time_point> dea
     const std::uint32_t seen = load(queue_.header().producer.data_seq);
     const auto attempt = ShmQueueOps::try_take(queue_, slot_, max_records, announces_sleep);
     if (attempt.status == ReceiveStatus::kRecord) {
-      index_held_batch(attempt.count);
+      index_held_batch(std::span(attempt.cells).first(attempt.count));
       return attempt.status;
     }
     if (attempt.status == ReceiveStatus::kEndOfStream) return attempt.status;
@@ -389,19 +412,23 @@ ReceiveStatus ShmQueueReader::receive_until(std::optional<Clock::time_point> dea
   }
 }
 
-// Only this reader writes its slot, so the held entries can be read after the lock is released;
-// they were checked in the ring, and are checked again here against the held length.
-void ShmQueueReader::index_held_batch(std::uint32_t count) {
+// Only this reader writes its slot, so the held cells can be read after the lock is released;
+// the records were checked in the ring, and the lengths are checked again here.
+void ShmQueueReader::index_held_batch(std::span<const std::uint32_t> cells) {
   const ReaderSlot& slot = queue_.reader_slot(slot_);
-  parse_held_entries(
-      slot.held_entries, load(slot.held_length), count,
-      [&](std::string_view what) { return queue_.context(what); }, batch_);
+  for (const std::uint32_t cell : cells) {
+    batch_.push_back(held_record(slot, cell, [&](std::string_view what) { return queue_.context(what); }));
+    batch_ids_.push_back(RecordId{load(slot.cells[cell].id)});
+  }
 }
 
 // Needs no lock: only this reader changes its own held records, and repair never touches kHeld.
 void ShmQueueReader::acknowledge() {
   batch_.clear();
-  store(queue_.reader_slot(slot_).held_state, raw(HeldState::kNone));
+  batch_ids_.clear();
+  for (HeldCell& cell : queue_.reader_slot(slot_).cells) {
+    if (load(cell.state) == raw(HeldState::kHeld)) store(cell.state, raw(HeldState::kNone));
+  }
 }
 
 // ----- Names -------------------------------------------------------------------------------

@@ -35,6 +35,9 @@ struct ReaderSlot;
 // The largest record the queue carries: every protocol line (without its newline) fits.
 inline constexpr std::size_t kMaxShmRecordBytes = kMaxRecordBytes;
 inline constexpr std::uint32_t kDefaultShmReaderSlots = 64;
+// Records one reader may hold unacknowledged at once (each in a cell of its slot; see
+// ShmQueueReader::take_until). A reader never takes more: take_until refuses with FatalError.
+inline constexpr std::uint32_t kHeldRecordsPerReader = 16;
 
 // Position of a record in the stream of all records ever queued in one segment; unique per segment.
 struct RecordId {
@@ -146,6 +149,7 @@ enum class ReceiveStatus { kRecord, kEndOfStream, kTimedOut };
 struct Received {
   ReceiveStatus status = ReceiveStatus::kTimedOut;
   std::string record;
+  RecordId id;  // set by take_until: what to acknowledge
 };
 
 // One writer of a queue: attaches to a free writer slot (FatalError once all expected writers have
@@ -179,8 +183,13 @@ class ShmQueueWriter {
   bool is_closed_ = false;
 };
 
-// One reader of a queue. A received record (or batch) stays "in flight" in the reader's slot
-// (visible to orphaned_records() if this process dies) until acknowledge() or the next receive.
+// One reader of a queue. A taken record stays "in flight" in a held cell of the reader's slot
+// (listed by orphaned_records() if this process dies or detaches) until it is acknowledged. Two
+// ways to use it, not to be mixed: take_until / acknowledge(id) keep up to kHeldRecordsPerReader
+// records in flight, each acknowledged on its own (the shm: endpoint); receive, receive_for and
+// receive_batch acknowledge everything held first, so one take is in flight (bulk consumers).
+// acknowledge(id) may run on another thread than take_until (the fetcher's main thread and
+// input thread); nothing else may run concurrently.
 class ShmQueueReader {
  public:
   explicit ShmQueueReader(ShmQueue queue);
@@ -188,15 +197,25 @@ class ShmQueueReader {
   ShmQueueReader& operator=(const ShmQueueReader&) = delete;
   ~ShmQueueReader();
 
+  // The next record and its id, kEndOfStream once every expected writer finished or died and the
+  // queue is drained, or kTimedOut at the deadline (none: no deadline). Earlier records stay
+  // held. FatalError if kHeldRecordsPerReader records are held; Interrupted on a stop signal.
+  [[nodiscard]] Received take_until(std::optional<std::chrono::steady_clock::time_point> deadline);
+  // Releases one held record; FatalError if this reader holds no record with that id.
+  void acknowledge(RecordId id);
+  // Records held now.
+  [[nodiscard]] std::uint32_t held_count() const;
+
   // The next record, or nullopt once every expected writer finished or died and the queue is
-  // drained. Acknowledges the previous record first. Interrupted if a stop signal arrives.
+  // drained. Acknowledges everything held first. Interrupted if a stop signal arrives.
   [[nodiscard]] std::optional<std::string> receive();
   [[nodiscard]] Received receive_for(std::chrono::milliseconds timeout);
-  // Takes up to `max_records` consecutive records at once (as many as fit in the slot's 4160-byte
-  // held area; at least one), or none at end of stream. The views stay valid until the next
-  // receive or acknowledge. One reader taking batches leaves less for the others: for a sole or
-  // bulk consumer.
+  // Takes up to `max_records` consecutive records at once (at most kHeldRecordsPerReader; at
+  // least one), or none at end of stream. The views stay valid until the next receive or
+  // acknowledge. One reader taking batches leaves less for the others: for a sole or bulk
+  // consumer.
   [[nodiscard]] std::span<const std::string_view> receive_batch(std::uint32_t max_records);
+  // Releases every held record.
   void acknowledge();
 
   [[nodiscard]] ShmQueue& queue() { return queue_; }
@@ -204,11 +223,12 @@ class ShmQueueReader {
  private:
   [[nodiscard]] ReceiveStatus receive_until(
       std::optional<std::chrono::steady_clock::time_point> deadline, std::uint32_t max_records);
-  void index_held_batch(std::uint32_t count);
+  void index_held_batch(std::span<const std::uint32_t> cells);
 
   ShmQueue queue_;
   std::uint32_t slot_ = 0;
-  std::vector<std::string_view> batch_;  // views into this reader's held entries
+  std::vector<std::string_view> batch_;  // views into this reader's held cells
+  std::vector<RecordId> batch_ids_;      // their ids, for take_until
 };
 
 // Unlinks a segment name when it goes out of scope. Construct it right after a successful

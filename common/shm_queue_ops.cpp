@@ -178,8 +178,7 @@ std::optional<std::uint32_t> ShmQueueOps::find_reader_slot(ShmQueue& queue,
     ReaderSlot& slot = queue.reader_slot(i);
     const auto state = load(slot.state);
     const bool is_reusable =
-        state == raw(SlotState::kFree) ||
-        (state != raw(SlotState::kAttached) && load(slot.held_state) == raw(HeldState::kNone));
+        state == raw(SlotState::kFree) || (state != raw(SlotState::kAttached) && !holds_records(slot));
     if (is_reusable) {
       claim_slot(slot, self);
       return i;
@@ -204,34 +203,46 @@ void ShmQueueOps::close_reader(ShmQueue& queue, std::uint32_t slot) {
   store(queue.reader_slot(slot).state, raw(SlotState::kFinished));  // a held record stays listed
 }
 
-// The take is committed by the store of the head. The slot says kTaking (with the head it saw)
-// from before the copy until after that store, so repair can tell which side a death fell on.
-// The batch is as many consecutive entries as fit in the held area (at most `max_records`).
-std::uint32_t ShmQueueOps::take_records(const ShmQueue& queue, ReaderSlot& slot, std::uint64_t head,
-                                        std::uint64_t tail, std::uint32_t max_records) {
+// The take is committed by the store of the head. Its cells say kTaking (with the ids they
+// will hold) from before the copy until after that store, and the slot says how many records the
+// take counts, so repair can tell which side a death fell on. The batch is as many consecutive
+// records as there are free cells (at most `max_records`).
+void ShmQueueOps::take_records(const ShmQueue& queue, ReaderSlot& slot, std::uint64_t head,
+                               std::uint64_t tail, std::uint32_t max_records,
+                               TakeAttempt& attempt) {
   SegmentHeader& header = queue.header();
-  std::uint64_t end = head;
-  std::uint32_t count = 0;
-  while (end != tail && count < max_records) {
-    const std::uint64_t entry = entry_bytes(checked_header(queue, end, tail).length);
-    if (end - head + entry > kHeldBytes) break;
-    end += entry;
-    ++count;
+  std::uint32_t count = 0;  // first the cells and the checked headers, then the slot is written
+  std::array<std::uint32_t, kHeldRecordsPerReader> lengths{};
+  for (std::uint64_t end = head, cell = 0;
+       cell < kHeldRecordsPerReader && end != tail && count < max_records; ++cell) {
+    if (load(slot.cells[cell].state) != raw(HeldState::kNone)) continue;
+    lengths[count] = checked_header(queue, end, tail).length;
+    end += entry_bytes(lengths[count]);
+    attempt.cells[count++] = static_cast<std::uint32_t>(cell);
   }
+  if (count == 0) return;
   const std::uint64_t taken = load(header.consumer.records_taken);
-  store(slot.held_id, head);
   store(slot.taken_before, taken);
-  store(slot.held_length, static_cast<std::uint32_t>(end - head));
-  store(slot.held_count, count);
-  store(slot.held_state, raw(HeldState::kTaking));
-  ring_copy_out(queue, head, slot.held_entries, end - head);
+  store(slot.taking_count, count);
+  std::uint64_t end = head;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    HeldCell& held = slot.cells[attempt.cells[i]];
+    store(held.id, end);
+    store(held.length, lengths[i]);
+    store(held.state, raw(HeldState::kTaking));
+    ring_copy_out(queue, end + sizeof(RecordHeader), slot.held_bytes[attempt.cells[i]], lengths[i]);
+    end += entry_bytes(lengths[i]);
+  }
   queue.fault_point(ShmFaultPoint::kReaderBeforeCommit);
   store(header.consumer.head, end);  // the commit
   queue.fault_point(ShmFaultPoint::kReaderAfterCommit);
   store(header.consumer.records_taken, taken + count);
-  store(slot.held_state, raw(HeldState::kHeld));
+  for (std::uint32_t i = 0; i < count; ++i) {
+    store(slot.cells[attempt.cells[i]].state, raw(HeldState::kHeld));
+  }
+  store(slot.taking_count, 0u);
   bump(header.consumer.space_seq);
-  return count;
+  attempt.count = count;
 }
 
 ShmQueueOps::TakeAttempt ShmQueueOps::try_take(ShmQueue& queue, std::uint32_t slot,
@@ -246,7 +257,12 @@ ShmQueueOps::TakeAttempt ShmQueueOps::try_take(ShmQueue& queue, std::uint32_t sl
     const std::uint64_t head = load(header.consumer.head);
     const std::uint64_t tail = load(header.producer.tail);
     if (head != tail) {
-      attempt.count = take_records(queue, reader, head, tail, max_records);
+      take_records(queue, reader, head, tail, max_records, attempt);
+      if (attempt.count == 0) {
+        throw FatalError(queue.context("a reader took more than " +
+                                       std::to_string(kHeldRecordsPerReader) +
+                                       " records without acknowledging them"));
+      }
       attempt.status = ReceiveStatus::kRecord;
       // Wake sleeping writers in batches: once a quarter of the ring (at least one largest
       // record) is free, not after every record.

@@ -3,6 +3,7 @@
 // ShmQueueReader call these; ShmQueueOps and ShmQueueLock are friends of ShmQueue.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -45,7 +46,8 @@ class ShmQueueOps {
   struct TakeAttempt {
     ReceiveStatus status = ReceiveStatus::kTimedOut;  // kTimedOut: the queue was empty
     std::uint32_t seen = 0;                           // data_seq when the reader decided to sleep
-    std::uint32_t count = 0;                          // records now held in the reader's slot
+    std::uint32_t count = 0;                          // records taken into held cells
+    std::array<std::uint32_t, kHeldRecordsPerReader> cells{};  // which cells, in ring order
   };
 
   static std::uint32_t attach_writer(ShmQueue& queue);
@@ -57,7 +59,8 @@ class ShmQueueOps {
                               std::span<const std::string_view> records, bool may_sleep);
   static std::uint32_t attach_reader(ShmQueue& queue);
   static void close_reader(ShmQueue& queue, std::uint32_t slot);
-  // Takes up to `max_records` consecutive records (at least one if any is queued) into the slot.
+  // Takes up to `max_records` consecutive records (at least one if any is queued and a cell is
+  // free) into free held cells of the slot.
   static TakeAttempt try_take(ShmQueue& queue, std::uint32_t slot, std::uint32_t max_records,
                               bool may_sleep);
   static bool reap_dead_peers(ShmQueue& queue);
@@ -69,9 +72,8 @@ class ShmQueueOps {
                                                        const ProcessIdentity& self);
   static void set_sleeping(ShmQueue& queue, shm::WriterSlot& slot, bool is_sleeping);
   static void set_sleeping(ShmQueue& queue, shm::ReaderSlot& slot, bool is_sleeping);
-  static std::uint32_t take_records(const ShmQueue& queue, shm::ReaderSlot& slot,
-                                    std::uint64_t head, std::uint64_t tail,
-                                    std::uint32_t max_records);
+  static void take_records(const ShmQueue& queue, shm::ReaderSlot& slot, std::uint64_t head,
+                           std::uint64_t tail, std::uint32_t max_records, TakeAttempt& attempt);
   static bool are_writers_done(const ShmQueue& queue);
   static bool is_held(const ShmQueue& queue);
   static shm::RecordHeader checked_header(const ShmQueue& queue, std::uint64_t position,

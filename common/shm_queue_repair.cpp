@@ -16,8 +16,9 @@ using namespace shm;
 // A process died holding the lock. What it may have left half done, and how that is settled:
 //  - a writer: bytes beyond the tail (invisible; overwritten later) and records_written not yet
 //    counted (recounted from the ring);
-//  - a reader: a slot in kTaking (kept if the head had moved past it, else dropped: the records
-//    are still in the ring) and records_taken (set from the slot's taken_before and held_count);
+//  - a reader: held cells in kTaking (kept if the head had moved past them, else dropped: the
+//    records are still in the ring) and records_taken (set from the slot's taken_before and
+//    taking_count);
 //  - anyone: the sleeper counters (recounted from the slots' flags).
 // Every step is idempotent, so a process that dies while repairing is repaired after by the next.
 
@@ -42,12 +43,25 @@ ShmQueueLock::ShmQueueLock(const ShmQueue& queue) : mutex_(queue.header().mutex)
   throw_errno(queue.context("lock queue"), rc);
 }
 
+// Every kTaking cell belongs to the one take that was interrupted: one store of the head
+// committed all of them or none.
 void ShmQueueOps::resolve_interrupted_take(const ShmQueue& queue, ReaderSlot& slot) {
   SegmentHeader& header = queue.header();
-  const bool is_committed = load(header.consumer.head) > load(slot.held_id);
+  bool is_taking = false;
+  bool is_committed = false;
+  for (const HeldCell& cell : slot.cells) {
+    if (load(cell.state) != raw(HeldState::kTaking)) continue;
+    is_taking = true;
+    is_committed = load(header.consumer.head) > load(cell.id);
+  }
+  if (!is_taking) return;
   store(header.consumer.records_taken,
-        load(slot.taken_before) + (is_committed ? load(slot.held_count) : 0));
-  store(slot.held_state, raw(is_committed ? HeldState::kHeld : HeldState::kNone));
+        load(slot.taken_before) + (is_committed ? load(slot.taking_count) : 0));
+  for (HeldCell& cell : slot.cells) {
+    if (load(cell.state) != raw(HeldState::kTaking)) continue;
+    store(cell.state, raw(is_committed ? HeldState::kHeld : HeldState::kNone));
+  }
+  store(slot.taking_count, 0u);
 }
 
 void ShmQueueOps::repair(const ShmQueue& queue) {
@@ -63,7 +77,7 @@ void ShmQueueOps::repair(const ShmQueue& queue) {
   std::uint32_t readers_sleeping = 0;
   for (std::uint32_t i = 0; i < queue.reader_slots_; ++i) {
     ReaderSlot& slot = queue.reader_slot(i);
-    if (load(slot.held_state) == raw(HeldState::kTaking)) resolve_interrupted_take(queue, slot);
+    resolve_interrupted_take(queue, slot);
     readers_sleeping += load(slot.is_sleeping);
   }
   std::uint32_t writers_sleeping = 0;

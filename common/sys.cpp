@@ -110,6 +110,29 @@ Expected<void> wait_until_ready(int fd, short events, std::string_view what) {
   return wait_for(fd, events, nullptr, what);
 }
 
+Expected<bool> wait_until_ready_for(int fd, short events, std::chrono::nanoseconds timeout,
+                                    std::string_view what) {
+  std::array<pollfd, 2> fds{{{fd, events, 0}, {stop_fd(), POLLIN, 0}}};
+  const timespec limit = to_timespec(timeout);
+  while (::ppoll(fds.data(), fds.size(), &limit, nullptr) < 0) {
+    if (!should_retry(errno)) return fail_errno("poll " + std::string(what), errno);
+  }
+  if (fds[0].revents == 0 && fds[1].revents != 0) throw_if_stopped();
+  return fds[0].revents != 0;
+}
+
+Expected<std::optional<std::size_t>> try_read(int fd, std::span<char> buffer,
+                                              std::string_view what) {
+  while (true) {
+    const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    if (n >= 0) return static_cast<std::size_t>(n);
+    if (is_would_block(errno)) return std::optional<std::size_t>();
+    if (!should_retry(errno)) {
+      return fail_errno(std::string("read from ") + std::string(what), errno);
+    }
+  }
+}
+
 void sleep_unless_stopped(std::chrono::nanoseconds duration) {
   throw_if_stopped();  // a stop before install_stop_handlers() has no descriptor to poll
   const timespec timeout = to_timespec(duration);

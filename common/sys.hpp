@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -48,6 +49,16 @@ namespace dupipe::sys {
 // Waits in poll(2) until `fd` reports one of `events` (POLLERR and POLLHUP count); Interrupted if
 // a stop is requested while it is not ready.
 [[nodiscard]] Expected<void> wait_until_ready(int fd, short events, std::string_view what);
+
+// Like wait_until_ready, but gives up after `timeout` (0: only looks): true if `fd` is ready.
+[[nodiscard]] Expected<bool> wait_until_ready_for(int fd, short events,
+                                                  std::chrono::nanoseconds timeout,
+                                                  std::string_view what);
+
+// One read(2) that does not wait: nullopt when a non-blocking descriptor has nothing (EAGAIN),
+// else the bytes read (0: end of file).
+[[nodiscard]] Expected<std::optional<std::size_t>> try_read(int fd, std::span<char> buffer,
+                                                            std::string_view what);
 
 // Sleeps for `duration`, or less if a stop is requested: then Interrupted. (Its ppoll on the stop
 // descriptor alone can only fail on a broken process: that throws FatalError.)

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <vector>
 
+#include "common/endpoint.hpp"
 #include "common/error.hpp"
 #include "common/records.hpp"
 #include "fetcher/job.hpp"
@@ -15,6 +16,7 @@ namespace dupipe::fetcher {
 
 struct Completion {
   UrlRecord record;
+  DeliveryTag tag;  // the input delivery the record came from, acknowledged once output is out
   Expected<DownloadedFile> result;
 };
 
@@ -22,7 +24,8 @@ class AsyncFetcher {
  public:
   virtual ~AsyncFetcher() = default;
   [[nodiscard]] virtual std::size_t free_slots() const = 0;
-  virtual void start(UrlRecord record) = 0;
+  // `tag` comes back in the record's Completion.
+  virtual void start(UrlRecord record, DeliveryTag tag) = 0;
   // Moves the transfers on; waits up to `wait_ms` for something to happen (or wake()).
   virtual void progress(int wait_ms) = 0;
   [[nodiscard]] virtual std::vector<Completion> take_completions() = 0;
@@ -44,9 +47,9 @@ class SerialFetcher final : public AsyncFetcher {
  public:
   explicit SerialFetcher(UrlFetcher& fetcher) : fetcher_(fetcher) {}
   [[nodiscard]] std::size_t free_slots() const override { return 1; }
-  void start(UrlRecord record) override {
+  void start(UrlRecord record, DeliveryTag tag) override {
     auto result = fetcher_.fetch(record);
-    completions_.push_back(Completion{std::move(record), std::move(result)});
+    completions_.push_back(Completion{std::move(record), tag, std::move(result)});
   }
   void progress(int wait_ms) override {
     std::unique_lock lock(mutex_);

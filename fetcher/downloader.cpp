@@ -6,7 +6,7 @@ Downloader::Downloader(DownloadOptions options)
     : logger_("fetcher", std::cerr), engine_(std::move(options), logger_) {}
 
 Expected<DownloadedFile> Downloader::fetch(const UrlRecord& record) {
-  engine_.start(record);
+  engine_.start(record, DeliveryTag{});  // not from an endpoint: nothing to acknowledge
   // Bounded by the transfer's own limits (--timeout, low-speed abort, retries).
   while (true) {
     engine_.progress(100);

@@ -41,8 +41,9 @@ std::size_t Engine::free_slots() const {
   return jobs_.size() >= capacity ? 0 : capacity - jobs_.size();
 }
 
-void Engine::start(UrlRecord record) {
+void Engine::start(UrlRecord record, DeliveryTag tag) {
   jobs_.push_back(std::make_unique<Job>(std::move(record), options_, logger_, saver_, next_serial_++));
+  tags_.emplace(jobs_.back().get(), tag);
 }
 
 void Engine::wake() { curl_multi_wakeup(multi_.get()); }
@@ -144,7 +145,8 @@ void Engine::collect_finished_jobs() {
       ++it;
       continue;
     }
-    completions_.push_back(Completion{job.record(), job.take_result()});
+    const auto tag = tags_.extract(&job);
+    completions_.push_back(Completion{job.record(), tag.mapped(), job.take_result()});
     it = jobs_.erase(it);
   }
 }

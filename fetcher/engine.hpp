@@ -25,7 +25,7 @@ class Engine final : public AsyncFetcher {
   ~Engine() override;
 
   [[nodiscard]] std::size_t free_slots() const override;
-  void start(UrlRecord record) override;
+  void start(UrlRecord record, DeliveryTag tag) override;
   // Throws Interrupted on a stop signal; its wait in curl_multi_poll also polls stop_fd().
   void progress(int wait_ms) override;
   [[nodiscard]] std::vector<Completion> take_completions() override;
@@ -51,6 +51,7 @@ class Engine final : public AsyncFetcher {
   std::unordered_map<CURL*, std::unique_ptr<Transfer>> transfers_;
   std::map<std::string, int> per_host_;
   std::unordered_map<const Job*, int> per_job_;
+  std::unordered_map<const Job*, DeliveryTag> tags_;
   std::vector<Completion> completions_;
   std::uint64_t next_serial_ = 0;
   Clock::time_point next_save_;

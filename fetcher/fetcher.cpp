@@ -1,6 +1,7 @@
 #include "fetcher/fetcher.hpp"
 
 #include <algorithm>
+#include <functional>
 
 #include "common/record_id.hpp"
 #include "common/signals.hpp"
@@ -17,25 +18,33 @@ constexpr std::size_t kMinReadAheadLines = 2;
 // Longest wait in one engine step: bounds how late a stop signal is noticed.
 constexpr int kStepWaitMs = 100;
 
+// Each input delivery is acknowledged once the record derived from it is written: at once for
+// a pass-through, a skipped or a rejected line, after its P or F record for a download.
 class Loop {
  public:
-  Loop(RecordWriter& output, AsyncFetcher& fetcher, const UrlPolicy& policy, const Logger& logger)
-      : output_(output), fetcher_(fetcher), policy_(policy), logger_(logger) {}
+  Loop(RecordWriter& output, AsyncFetcher& fetcher, const UrlPolicy& policy, const Logger& logger,
+       std::function<void(DeliveryTag)> acknowledge)
+      : output_(output),
+        fetcher_(fetcher),
+        policy_(policy),
+        logger_(logger),
+        acknowledge_(std::move(acknowledge)) {}
 
-  void take(const std::string& line, const std::string& source) {
-    if (is_bare_line(line)) {
-      take_bare_url(line);
+  void take(const Delivery& delivery, const std::string& source) {
+    if (is_bare_line(delivery.line)) {
+      take_bare_url(delivery);
       return;
     }
-    auto record = parse_record(line);
+    auto record = parse_record(delivery.line);
     if (!record) throw FatalError(source + ": " + record.error().message, ExitCode::kProtocol);
     if (auto* url = std::get_if<UrlRecord>(&*record)) {
-      download(std::move(*url));
+      download(std::move(*url), delivery.tag);
     } else if (std::holds_alternative<FailureRecord>(*record) ||
                std::holds_alternative<FileRecord>(*record)) {
       // F: settled upstream. P: downloaded in an earlier pass or run, re-fed for hashing.
       ++counts_.passed_through;
       write_record(output_, *record);
+      acknowledge_(delivery.tag);
     } else {
       throw FatalError(source + ": a fetcher takes U, P and F records only", ExitCode::kProtocol);
     }
@@ -45,11 +54,12 @@ class Loop {
     for (Completion& done : fetcher_.take_completions()) {
       if (!done.result) {
         report_failure(done.record.id, done.record.url, done.result.error().message);
-        continue;
+      } else {
+        ++counts_.fetched;
+        write_record(output_, FileRecord{done.record.id, done.record.url, done.result->path,
+                                         done.result->size});
       }
-      ++counts_.fetched;
-      write_record(output_, FileRecord{done.record.id, done.record.url, done.result->path,
-                                       done.result->size});
+      acknowledge_(done.tag);
     }
   }
 
@@ -57,20 +67,20 @@ class Loop {
 
  private:
   // A stand-in producer such as `cat urls.txt` sends raw lines: validate them as the producer does.
-  void take_bare_url(const std::string& line) {
-    ClassifiedLine classified = classify_line(line, policy_);
-    if (classified.verdict == LineVerdict::kSkip) return;
+  void take_bare_url(const Delivery& delivery) {
+    ClassifiedLine classified = classify_line(delivery.line, policy_);
+    if (classified.verdict == LineVerdict::kSkip) return acknowledge_(delivery.tag);
     const std::string id = make_record_id(classified.text);
     if (classified.verdict == LineVerdict::kReject) {
       report_failure(id, classified.text, classified.reason);
-      return;
+      return acknowledge_(delivery.tag);
     }
-    download(UrlRecord{id, std::move(classified.text)});
+    download(UrlRecord{id, std::move(classified.text)}, delivery.tag);
   }
 
-  void download(UrlRecord url) {
+  void download(UrlRecord url, DeliveryTag tag) {
     logger_.debug("fetching " + url.url);
-    fetcher_.start(std::move(url));
+    fetcher_.start(std::move(url), tag);
     emit_completions();  // a serial fetcher has finished already: keep its output in input order
   }
 
@@ -84,6 +94,7 @@ class Loop {
   AsyncFetcher& fetcher_;
   const UrlPolicy& policy_;
   const Logger& logger_;
+  std::function<void(DeliveryTag)> acknowledge_;
   Counts counts_;
 };
 
@@ -91,16 +102,16 @@ class Loop {
 
 Counts run(RecordReader& input, RecordWriter& output, AsyncFetcher& fetcher,
            const UrlPolicy& policy, const Logger& logger) {
-  Loop loop(output, fetcher, policy, logger);
   InputPump pump(input, [&fetcher] { fetcher.wake(); },
                  std::max(kMinReadAheadLines, fetcher.free_slots()));
+  Loop loop(output, fetcher, policy, logger, [&pump](DeliveryTag tag) { pump.acknowledge(tag); });
   try {
     while (true) {
       throw_if_stopped();
       while (fetcher.free_slots() > 0) {
-        auto line = pump.try_take();
-        if (!line) break;
-        loop.take(*line, input.name());
+        auto delivery = pump.try_take();
+        if (!delivery) break;
+        loop.take(*delivery, input.name());
       }
       if (pump.is_finished() && fetcher.is_idle()) break;
       fetcher.progress(kStepWaitMs);

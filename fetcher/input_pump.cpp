@@ -36,22 +36,23 @@ InputPump::~InputPump() {
 
 void InputPump::read_all() {
   try {
-    bool is_first = true;
+    const std::size_t max_in_flight = input_.max_in_flight();
     while (true) {
       {
         std::unique_lock lock(mutex_);
-        room_.wait(lock, [this] { return lines_.size() < capacity_ || is_stopping_; });
+        room_.wait(lock, [&] {
+          return (lines_.size() < capacity_ && unacknowledged_ < max_in_flight) || is_stopping_;
+        });
         if (is_stopping_) break;
       }
-      if (!is_first) input_.acknowledge();
-      is_first = false;
-      auto line = input_.read_line();
+      auto delivery = input_.read();
       const std::lock_guard lock(mutex_);
-      if (!line) {
+      if (!delivery) {
         is_eof_ = true;
         break;
       }
-      lines_.push_back(std::move(*line));
+      ++unacknowledged_;
+      lines_.push_back(std::move(*delivery));
       wake_();
     }
   } catch (...) {  // handed to the main thread, which rethrows it: nothing is swallowed
@@ -65,16 +66,25 @@ void InputPump::read_all() {
   wake_();
 }
 
-std::optional<std::string> InputPump::try_take() {
+std::optional<Delivery> InputPump::try_take() {
   const std::lock_guard lock(mutex_);
   if (lines_.empty()) {
     if (failure_) std::rethrow_exception(std::exchange(failure_, nullptr));
     return std::nullopt;
   }
-  std::string line = std::move(lines_.front());
+  Delivery delivery = std::move(lines_.front());
   lines_.pop_front();
   room_.notify_all();
-  return line;
+  return delivery;
+}
+
+// Outside the lock: an endpoint's acknowledge may take a while (a broker round trip), and the
+// reading thread must not wait for it to queue the next delivery.
+void InputPump::acknowledge(DeliveryTag tag) {
+  input_.acknowledge(tag);
+  const std::lock_guard lock(mutex_);
+  --unacknowledged_;
+  room_.notify_all();
 }
 
 bool InputPump::is_finished() {

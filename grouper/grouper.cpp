@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/pending_acknowledgements.hpp"
 #include "common/record_codec.hpp"
 #include "common/signals.hpp"
 #include "common/sys.hpp"
@@ -63,8 +64,9 @@ constexpr std::size_t kQueuedBatches = 4;
 // batches wait for it beyond the one it is working on.
 void serve_on_demand(const std::vector<LocalFileRecord>& candidates, const std::vector<PlannedGroup>& plan,
                      std::atomic<std::size_t>& next, BatchingWriter& output) {
+  QueueControl& queue = *output.queue_control();  // on demand only where every output has one
   while (true) {
-    output.wait_writable();
+    queue.wait_writable();
     std::uint64_t work = 0;
     while (work < BatchingWriter::kMaxBatchWorkBytes && output.pending_bytes() < kMaxRecordBytes / 2) {
       const std::size_t i = next.fetch_add(1);
@@ -127,25 +129,30 @@ Counts run(RecordReader& input, const std::vector<BatchingWriter*>& outputs, con
   Counts counts;
   // Before anything is written: with one packet per link, a hasher gets work when it asks.
   const bool is_on_demand = outputs.size() > 1 && std::all_of(outputs.begin(), outputs.end(), [](BatchingWriter* output) {
-    return output->shrink_queue(kQueuedBatches);
+    QueueControl* queue = output->queue_control();
+    return queue != nullptr && queue->shrink_queue(kQueuedBatches);
   });
   std::vector<LocalFileRecord> files;
-  while (const auto line = input.read_line()) {
+  // Acknowledged once finish() has written (and flushed) what was derived from them.
+  PendingAcknowledgements file_tags(input);
+  while (const auto delivery = input.read()) {
     throw_if_stopped();
-    auto record = parse_record(*line);
+    auto record = parse_record(delivery->line);
     if (!record) throw FatalError(input.name() + ": " + record.error().message, ExitCode::kProtocol);
     if (auto* file = std::get_if<LocalFileRecord>(&*record)) {
       ++counts.received;
       files.push_back(std::move(*file));
+      file_tags.add(delivery->tag);
     } else if (is_passed_through(*record)) {
       ++counts.passed_through;
       write_record(*outputs.front(), *record);
+      file_tags.add(delivery->tag);  // batched: in the link once finish() has flushed
     } else {
       throw FatalError(input.name() + ": a grouper takes W, H, L, S and F records only", ExitCode::kProtocol);
     }
-    input.acknowledge();
   }
   counts.candidates = finish(std::move(files), config, outputs, is_on_demand, logger);
+  file_tags.acknowledge_all();
   return counts;
 }
 

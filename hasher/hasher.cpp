@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "common/pending_acknowledgements.hpp"
 #include "common/signals.hpp"
 #include "common/stage_stats.hpp"
 
@@ -46,9 +47,9 @@ void write_group_stats(RecordWriter& output, const GroupCounts& counts) {
 Counts run(RecordReader& input, RecordWriter& output, FileDigester& digester,
            const std::string& algorithm, const Logger& logger) {
   Counts counts;
-  while (const auto line = input.read_line()) {
+  while (const auto delivery = input.read()) {
     throw_if_stopped();
-    auto record = parse_record(*line);
+    auto record = parse_record(delivery->line);
     if (!record) throw FatalError(input.name() + ": " + record.error().message, ExitCode::kProtocol);
     if (const auto* file = std::get_if<FileRecord>(&*record)) {
       const Record result = hash_one(*file, digester, algorithm);
@@ -60,7 +61,7 @@ Counts run(RecordReader& input, RecordWriter& output, FileDigester& digester,
     } else {
       throw FatalError(input.name() + ": a hasher takes P and F records only", ExitCode::kProtocol);
     }
-    input.acknowledge();
+    input.acknowledge(delivery->tag);  // its H or F record is written
   }
   counts.end_ns = monotonic_ns();
   return counts;
@@ -69,28 +70,35 @@ Counts run(RecordReader& input, RecordWriter& output, FileDigester& digester,
 Counts run_groups(RecordReader& input, RecordWriter& output, GroupHasher& hasher, const Logger& logger) {
   Counts counts;
   std::vector<Record> results;
-  while (const auto line = input.read_line()) {
+  // A group's G and L records are acknowledged once the group's results are out: the hasher
+  // compares a group's files with each other, so it writes them when the group is complete.
+  PendingAcknowledgements group_tags(input);
+  while (const auto delivery = input.read()) {
     throw_if_stopped();
-    auto record = parse_record(*line);
+    auto record = parse_record(delivery->line);
     if (!record) throw FatalError(input.name() + ": " + record.error().message, ExitCode::kProtocol);
     if (const auto* group = std::get_if<GroupRecord>(&*record)) {
       if (counts.first_file_ns == 0) counts.first_file_ns = monotonic_ns();
       hasher.begin(*group);
+      group_tags.add(delivery->tag);
+      if (!hasher.is_inside_group()) group_tags.acknowledge_all();  // an empty group
     } else if (const auto* file = std::get_if<LocalFileRecord>(&*record)) {
       results.clear();
+      group_tags.add(delivery->tag);
       hasher.add(*file, results);
       for (const Record& result : results) {
         count_result(result, counts, logger);
         write_record(output, result);
       }
+      if (!hasher.is_inside_group()) group_tags.acknowledge_all();
     } else if (is_passed_through_in_groups(*record)) {
       ++counts.passed_through;
       write_record(output, *record);
+      input.acknowledge(delivery->tag);
     } else {
       throw FatalError(input.name() + ": a directory-mode hasher takes G, W, H, L, S and F records only",
                        ExitCode::kProtocol);
     }
-    input.acknowledge();
   }
   if (hasher.is_inside_group()) throw FatalError(input.name() + ": input ended inside a group", ExitCode::kProtocol);
   counts.end_ns = monotonic_ns();

@@ -57,10 +57,10 @@ Counts run(RecordReader& input, RecordWriter& output, const UrlPolicy& policy,
            const Logger& logger) {
   Intake intake(output, policy, logger);
   std::uint64_t line_number = 0;
-  while (const auto line = input.read_line()) {
+  while (const auto delivery = input.read()) {
     throw_if_stopped();
-    intake.take(*line, ++line_number);
-    input.acknowledge();
+    intake.take(delivery->line, ++line_number);  // writes its U or F record, or skips the line
+    input.acknowledge(delivery->tag);
   }
   return intake.counts();
 }

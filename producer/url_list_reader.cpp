@@ -1,8 +1,10 @@
 #include "producer/url_list_reader.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 
 #include "common/sys.hpp"
@@ -29,7 +31,27 @@ bool UrlListReader::fill() {
   return n > 0;
 }
 
-std::optional<std::string> UrlListReader::read_line() {
+ReadResult UrlListReader::read_until(ReadDeadline deadline) {
+  if (deadline && !wait_for_line(*deadline)) return {ReadStatus::kTimedOut, {}};
+  auto line = next_line();
+  if (!line) return {ReadStatus::kEndOfStream, {}};
+  return {ReadStatus::kRecord, Delivery{std::move(*line), DeliveryTag{++deliveries_}}};
+}
+
+// True once next_line() would not wait: a whole line, a line over the limit, or the end is here.
+bool UrlListReader::wait_for_line(std::chrono::steady_clock::time_point deadline) {
+  while (!is_eof_ && buffer_.find('\n', start_) == std::string::npos &&
+         buffer_.size() - start_ <= max_line_bytes_) {
+    const auto left = deadline - std::chrono::steady_clock::now();
+    if (!sys::wait_until_ready_for(fd_.get(), POLLIN, std::max(left, left.zero()), name_)) {
+      return false;
+    }
+    fill();
+  }
+  return true;
+}
+
+std::optional<std::string> UrlListReader::next_line() {
   std::size_t scanned = 0;  // bytes after start_ already known to hold no newline
   while (true) {
     const std::size_t newline = buffer_.find('\n', start_ + scanned);

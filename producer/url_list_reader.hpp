@@ -4,6 +4,8 @@
 // memory and still ends up as one rejected line. Not thread-safe; one owner.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,10 +18,15 @@ namespace dupipe::producer {
 class UrlListReader final : public RecordReader {
  public:
   UrlListReader(UniqueFd fd, std::string name, std::size_t max_line_bytes);
-  [[nodiscard]] std::optional<std::string> read_line() override;
+  // With a deadline only the wait for a line's first bytes is bounded: the rest of a line over
+  // the limit is read past without one.
+  [[nodiscard]] ReadResult read_until(ReadDeadline deadline) override;
+  [[nodiscard]] std::optional<int> wait_fd() const override { return fd_.get(); }
   [[nodiscard]] const std::string& name() const override { return name_; }
 
  private:
+  [[nodiscard]] bool wait_for_line(std::chrono::steady_clock::time_point deadline);
+  [[nodiscard]] std::optional<std::string> next_line();
   bool fill();
   std::string take_cut_line();
 
@@ -29,6 +36,7 @@ class UrlListReader final : public RecordReader {
   std::string buffer_;
   std::size_t start_ = 0;
   bool is_eof_ = false;
+  std::uint64_t deliveries_ = 0;
 };
 
 // "-" is stdin; anything else is opened read-only. Throws FatalError naming the path.

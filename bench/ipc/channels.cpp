@@ -91,10 +91,10 @@ class LineReceiver final : public Receiver {
  public:
   explicit LineReceiver(std::unique_ptr<RecordReader> reader) : reader_(std::move(reader)) {}
   std::size_t receive(std::string& buffer) override {
-    auto line = reader_->read_line();
-    if (!line) return 0;
-    buffer = std::move(*line);
-    reader_->acknowledge();
+    auto delivery = reader_->read();
+    if (!delivery) return 0;
+    buffer = std::move(delivery->line);
+    reader_->acknowledge(delivery->tag);
     return buffer.size() + 1;
   }
 

@@ -157,23 +157,25 @@ TEST(FdEndpoint, AShrunkFifoHoldsOnePacketAndWaitingEndsWhenTheReaderTookIt) {
   const UniqueFd probe = value_or_fatal(sys::duplicate_fd(pipe.write_end.get(), "probe"));
   const int read_fd = pipe.read_end.get(), write_fd = probe.get();
   FdLineWriter writer(std::move(pipe.write_end), "pipe-out", true);
-  ASSERT_TRUE(writer.shrink_queue(1));
+  ASSERT_NE(writer.queue_control(), nullptr);
+  QueueControl& queue = *writer.queue_control();
+  ASSERT_TRUE(queue.shrink_queue(1));
   EXPECT_EQ(::fcntl(write_fd, F_GETPIPE_SZ), 4096);
-  writer.wait_writable();  // empty: returns at once
+  queue.wait_writable();  // empty: returns at once
   writer.write_line("a\tb");
   pollfd ready{write_fd, POLLOUT, 0};
   EXPECT_EQ(::poll(&ready, 1, 0), 0) << "one packet should fill the shrunk FIFO";
   std::array<char, 4096> buffer{};
   EXPECT_EQ(::read(read_fd, buffer.data(), buffer.size()), 4);
-  writer.wait_writable();
+  queue.wait_writable();
   EXPECT_EQ(::poll(&ready, 1, 0), 1);
 
   const testing::TempDir dir;
   auto file = sys::open_file(dir.file("f"), O_WRONLY | O_CREAT, 0600);
   ASSERT_TRUE(file.has_value());
   FdLineWriter file_writer(std::move(*file), "file", false);
-  EXPECT_FALSE(file_writer.shrink_queue(1));
-  file_writer.wait_writable();
+  EXPECT_FALSE(file_writer.queue_control()->shrink_queue(1));
+  file_writer.queue_control()->wait_writable();
 }
 
 struct EndpointCase {

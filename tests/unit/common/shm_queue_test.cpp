@@ -11,8 +11,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <condition_variable>
 #include <deque>
 #include <functional>
+#include <mutex>
 #include <future>
 #include <random>
 #include <string>
@@ -687,17 +689,129 @@ TEST_F(ShmQueueTest, ABatchLargerThanTheRingIsSentInParts) {
   EXPECT_TRUE(WIFEXITED(wait_bounded(pid)));
 }
 
-TEST_F(ShmQueueTest, ReceiveBatchTakesNoMoreThanTheHeldAreaHolds) {
-  (void)create(16384);
+TEST_F(ShmQueueTest, ReceiveBatchTakesNoMoreThanTheHeldCellsHold) {
+  (void)create(1 << 16);
   {
     ShmQueueWriter out = writer();
-    const std::string record(2000, 'x');  // entries of 2008 bytes: two fit in 4160
-    for (int i = 0; i < 3; ++i) out.send(record);
+    const std::string record(2000, 'x');
+    for (std::uint32_t i = 0; i < kHeldRecordsPerReader + 2; ++i) out.send(record);
   }
   ShmQueueReader in = reader();
-  EXPECT_EQ(in.receive_batch(10).size(), 2u);
-  EXPECT_EQ(in.receive_batch(10).size(), 1u);
+  EXPECT_EQ(in.receive_batch(100).size(), kHeldRecordsPerReader);
+  EXPECT_EQ(in.receive_batch(100).size(), 2u);
   EXPECT_TRUE(in.receive_batch(10).empty());
+}
+
+// The shm: endpoint's way: several records in flight, each acknowledged on its own.
+TEST_F(ShmQueueTest, TakenRecordsStayHeldUntilEachIsAcknowledged) {
+  ShmQueue queue = create();
+  {
+    ShmQueueWriter out = writer();
+    for (const char* record : {"a", "b", "c"}) out.send(record);
+  }
+  {
+    ShmQueueReader in = reader();
+    const Received a = in.take_until(std::nullopt);
+    const Received b = in.take_until(std::nullopt);
+    const Received c = in.take_until(std::nullopt);
+    ASSERT_EQ(c.record, "c");
+    EXPECT_EQ(in.held_count(), 3u);
+    in.acknowledge(b.id);
+    EXPECT_EQ(in.held_count(), 2u);
+    EXPECT_THROW(in.acknowledge(b.id), FatalError);
+    EXPECT_EQ(in.take_until(std::nullopt).status, ReceiveStatus::kEndOfStream);
+    (void)a;
+  }
+  const auto orphans = queue.orphaned_records();
+  ASSERT_EQ(orphans.size(), 2u);
+  EXPECT_EQ(orphans[0].bytes, "a");
+  EXPECT_EQ(orphans[1].bytes, "c");
+  EXPECT_LT(orphans[0].id, orphans[1].id);
+}
+
+// The fetcher acknowledges on its main thread while its input thread takes the next record.
+TEST_F(ShmQueueTest, AcknowledgingOnAnotherThreadWhileTakingLosesNothing) {
+  (void)create(1 << 16);
+  constexpr int kRecords = 2000;
+  auto produced = std::async(std::launch::async, [&] {
+    ShmQueueWriter out = writer();
+    for (int i = 0; i < kRecords; ++i) out.send(std::to_string(i));
+  });
+  ShmQueueReader in = reader();
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::deque<RecordId> to_acknowledge;
+  bool is_done = false;
+  std::thread acknowledger([&] {
+    std::unique_lock lock(mutex);
+    while (true) {
+      changed.wait(lock, [&] { return !to_acknowledge.empty() || is_done; });
+      if (to_acknowledge.empty()) return;
+      const RecordId id = to_acknowledge.front();
+      to_acknowledge.pop_front();
+      lock.unlock();
+      in.acknowledge(id);
+      lock.lock();
+      changed.notify_all();
+    }
+  });
+  int taken = 0;
+  while (true) {
+    {
+      std::unique_lock lock(mutex);  // keep fewer in flight than the cells
+      changed.wait(lock, [&] { return to_acknowledge.size() < kHeldRecordsPerReader / 2; });
+    }
+    if (in.held_count() >= kHeldRecordsPerReader) continue;
+    const Received got = in.take_until(std::chrono::steady_clock::now() + kBound);
+    if (got.status != ReceiveStatus::kRecord) break;
+    EXPECT_EQ(got.record, std::to_string(taken));
+    ++taken;
+    const std::lock_guard lock(mutex);
+    to_acknowledge.push_back(got.id);
+    changed.notify_all();
+  }
+  {
+    const std::lock_guard lock(mutex);
+    is_done = true;
+    changed.notify_all();
+  }
+  acknowledger.join();
+  produced.get();
+  EXPECT_EQ(taken, kRecords);
+  EXPECT_EQ(in.held_count(), 0u);
+}
+
+// A death while taking a second record: the first, already held, must stay listed whichever side
+// of the commit the death fell on; the second is listed only if the head had moved past it.
+TEST_F(ShmQueueTest, AReaderKilledTakingItsSecondRecordKeepsTheFirstListed) {
+  for (const auto point : {ShmFaultPoint::kReaderBeforeCommit, ShmFaultPoint::kReaderAfterCommit}) {
+    (void)ShmQueue::remove(name_);
+    ShmQueue queue = create();
+    {
+      ShmQueueWriter out = writer();
+      for (const char* record : {"first", "second"}) out.send(record);
+    }
+    const auto [pid, status] = run_child([&] {
+      ShmQueueReader in(ShmQueue::open(name_));
+      (void)in.take_until(std::nullopt);
+      in.queue().set_fault_hook_for_testing([point](ShmFaultPoint reached) {
+        if (reached == point) ::_exit(42);
+      });
+      (void)in.take_until(std::nullopt);
+      return 0;
+    });
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 42) << status;
+    ShmQueueReader in = reader();
+    const bool is_committed = point == ShmFaultPoint::kReaderAfterCommit;
+    if (!is_committed) EXPECT_EQ(expect_record(in), "second");
+    expect_end(in);
+    const auto orphans = queue.orphaned_records();
+    ASSERT_EQ(orphans.size(), is_committed ? 2u : 1u);
+    EXPECT_EQ(orphans[0].bytes, "first");
+    if (is_committed) EXPECT_EQ(orphans[1].bytes, "second");
+    EXPECT_EQ(queue.stats().records_taken, 2u);
+    EXPECT_EQ(queue.stats().repairs, 1u);
+  }
 }
 
 TEST_F(ShmQueueTest, AWholeUnacknowledgedBatchIsListedWithEachRecordsId) {

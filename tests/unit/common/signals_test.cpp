@@ -214,6 +214,14 @@ TEST(StopSignals, AFifoReaderReopenedAfterItsLastWriterLeftSeesTheEndOfStream) {
   }
 }
 
+// A stage multiplexing its input waits in read_for: the stop must end that wait too.
+TEST(StopSignals, ASharedFifoReaderWaitingWithATimeoutEndsOnASignalTakenByAnotherThread) {
+  Pipe pipe = make_pipe();
+  UniqueFd keep_writer = std::move(pipe.write_end);
+  FdLineReader reader(std::move(pipe.read_end), "pipe", true);
+  expect_one_sigterm_ends([&] { (void)reader.read_for(10s); });
+}
+
 TEST(StopSignals, SleepUnlessStoppedEndsEarlyOnAStop) {
   expect_one_sigterm_ends([] { sys::sleep_unless_stopped(10s); });
 }

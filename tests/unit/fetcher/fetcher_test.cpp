@@ -53,6 +53,7 @@ StageOutput run_fetcher(std::vector<std::string> lines, FakeFetcher& fetcher,
   CapturedLog log("fetcher");
   StageOutput result;
   result.counts = run(input, output, fetcher, policy, log.logger());
+  EXPECT_EQ(input.outstanding(), 0u) << "every line read must be acknowledged";
   result.lines = output.lines;
   for (const std::string& line : output.lines) result.records.push_back(parsed(line));
   result.log = log.text();
@@ -173,6 +174,74 @@ TEST_P(FetcherRefuses, ARecordItCannotTakeWithAProtocolError) {
 INSTANTIATE_TEST_SUITE_P(Fetcher, FetcherRefuses,
                          ::testing::Values("H\ti\thttp://h/\t/p\t1\tsha256\tab", "U\tonly-two",
                                            "Q\ti\tu", "U\ti\tbad\\q"));
+
+
+// Several downloads in flight, finishing in the opposite order: nothing completes until every
+// slot is busy (the test feeds exactly that many URLs), then one download per progress() call,
+// the newest first.
+class ReversingFetcher final : public AsyncFetcher {
+ public:
+  explicit ReversingFetcher(std::size_t slots) : slots_(slots) {}
+  [[nodiscard]] std::size_t free_slots() const override { return slots_ - running_.size(); }
+  void start(UrlRecord record, DeliveryTag tag) override {
+    running_.push_back({std::move(record), tag, fail("not done")});
+    is_draining_ = is_draining_ || running_.size() == slots_;
+  }
+  void progress(int /*wait_ms*/) override {
+    if (!is_draining_ || running_.empty()) return;  // the pump is still handing URLs over
+    Completion done = std::move(running_.back());
+    running_.pop_back();
+    done.result = DownloadedFile{"/files/" + done.record.id, 1};
+    completions_.push_back(std::move(done));
+  }
+  [[nodiscard]] std::vector<Completion> take_completions() override {
+    return std::exchange(completions_, {});
+  }
+  [[nodiscard]] bool is_idle() const override { return running_.empty(); }
+  void wake() override {}
+
+
+ private:
+  std::size_t slots_;
+  bool is_draining_ = false;
+  std::vector<Completion> running_;
+  std::vector<Completion> completions_;
+};
+
+// The input may be a broker or an shm queue that redelivers what a dead fetcher held: a URL is
+// finished only when its P record is out, not when the next URL is read.
+TEST(Fetcher, AcknowledgesEachUrlOnlyAfterItsOutputWasWritten) {
+  const std::string a = formatted(UrlRecord{"ida", "http://h/a"});
+  const std::string b = formatted(UrlRecord{"idb", "http://h/b"});
+  MemoryReader input({a, b});
+  MemoryWriter output;
+  std::vector<std::string> events;
+  input.on_event = [&](const std::string& event) { events.push_back(event); };
+  output.on_event = [&](const std::string& event) { events.push_back(event); };
+  ReversingFetcher fetcher(2);
+  const CapturedLog log("fetcher");
+  const Counts counts = run(input, output, fetcher, UrlPolicy{}, log.logger());
+  EXPECT_EQ(counts.fetched, 2u);
+  const std::string pb = formatted(FileRecord{"idb", "http://h/b", "/files/idb", 1});
+  const std::string pa = formatted(FileRecord{"ida", "http://h/a", "/files/ida", 1});
+  EXPECT_EQ(events, (std::vector<std::string>{"write " + pb, "ack " + b, "write " + pa,
+                                              "ack " + a}));
+  EXPECT_EQ(input.outstanding(), 0u);
+}
+
+TEST(Fetcher, AcknowledgesPassedThroughSkippedAndRejectedLinesAfterTheirOutput) {
+  const std::string failure = formatted(FailureRecord{"i", "http://h/x", Stage::kProducer, "bad"});
+  MemoryReader input({failure, "# a comment", "ftp://nope/"});
+  MemoryWriter output;
+  std::vector<std::string> events;
+  input.on_event = [&](const std::string& event) { events.push_back(event); };
+  output.on_event = [&](const std::string& event) { events.push_back(event.substr(0, 7)); };
+  FakeFetcher fetcher({});
+  const CapturedLog log("fetcher");
+  (void)run(input, output, fetcher, UrlPolicy{}, log.logger());
+  EXPECT_EQ(events, (std::vector<std::string>{"write F", "ack " + failure, "ack # a comment",
+                                              "write F", "ack ftp://nope/"}));
+}
 
 }  // namespace
 }  // namespace dupipe::fetcher

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <string>
@@ -59,6 +60,25 @@ TEST(GrouperStage, WritesEachSizeGroupWholeToOneOutputAndTheCountsToTheFirst) {
   }
   // Planned work 10, 6 and 4 MiB (+ opens): 10 -> 0, 6 -> 1, 4 -> 1.
   EXPECT_EQ(output_of_size, (std::map<std::uint64_t, std::size_t>{{5 << 20, 0}, {3 << 20, 1}, {2 << 20, 1}}));
+}
+
+// The grouper is a barrier: what it derives from a W record (its group) is written only after the
+// whole input, so that is when the W records are acknowledged.
+TEST(GrouperStage, AcknowledgesTheFileRecordsOnlyOnceTheirGroupsAreWritten) {
+  MemoryReader input({w("/a1", 5 << 20, 1), w("/a2", 5 << 20, 2)});
+  std::vector<std::string> events;
+  input.on_event = [&](const std::string& event) { events.push_back(event.substr(0, 3)); };
+  auto sink = std::make_unique<MemoryWriter>();
+  sink->on_event = [&](const std::string& event) { events.push_back(event.substr(0, 7)); };
+  BatchingWriter output(std::move(sink), false);
+  testing::CapturedLog log("grouper");
+  (void)run(input, {&output}, Config{}, log.logger());
+  ASSERT_GE(events.size(), 2u);
+  EXPECT_EQ(events[events.size() - 2], "ack");
+  EXPECT_EQ(events.back(), "ack");
+  EXPECT_EQ(std::count(events.begin(), events.end(), "ack"), 2);
+  EXPECT_EQ(std::count(events.begin(), events.end(), "write W"), 2) << "both files, before";
+  EXPECT_EQ(input.outstanding(), 0u);
 }
 
 }  // namespace

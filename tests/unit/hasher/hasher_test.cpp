@@ -145,5 +145,23 @@ INSTANTIATE_TEST_SUITE_P(Hasher, HasherRefuses,
                                            "http://bare.example/", "P\ti\tu\tp\tsize",
                                            "Z\tunknown"));
 
+// An acknowledging transport (shm, a broker) may forget a record only once its result is out.
+TEST(Hasher, AcknowledgesEachRecordAfterWritingWhatItBecame) {
+  const TempDir dir;
+  write_file(dir.file("a"), "abc");
+  const std::string file = formatted(FileRecord{"id1", "http://h/a", dir.file("a"), 3});
+  const std::string failure = "F\tid2\thttp://h/b\tfetcher\tHTTP 404";
+  MemoryReader input({file, failure});
+  MemoryWriter output;
+  std::vector<std::string> events;
+  input.on_event = [&](const std::string& event) { events.push_back(event); };
+  output.on_event = [&](const std::string& event) { events.push_back(event.substr(0, 7)); };
+  const CapturedLog log("hasher");
+  FileDigester digester("sha256");
+  (void)run(input, output, digester, "sha256", log.logger());
+  EXPECT_EQ(events, (std::vector<std::string>{"write H", "ack " + file, "write F",
+                                              "ack " + failure}));
+}
+
 }  // namespace
 }  // namespace dupipe::hasher
