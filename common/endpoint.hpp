@@ -18,7 +18,7 @@
 namespace dupipe {
 
 // Names one delivery of one record by one reader; opaque, unique among that reader's deliveries
-// (for shm: the record's RecordId in its segment). Value 0 is never a delivery.
+// (for shm: the record's RingPosition in its segment). Value 0 is never a delivery.
 struct DeliveryTag {
   std::uint64_t value = 0;
   friend auto operator<=>(const DeliveryTag&, const DeliveryTag&) = default;

@@ -21,7 +21,7 @@ ReadResult ShmLineReader::read_until(ReadDeadline deadline) {
 
 void ShmLineReader::acknowledge(DeliveryTag tag) {
   if (tag.value == 0) throw FatalError(name_ + ": acknowledge of an empty delivery tag");
-  reader_.acknowledge(RecordId{tag.value - 1});
+  reader_.acknowledge(RingPosition{tag.value - 1});
 }
 
 ShmLineWriter::ShmLineWriter(ShmQueue queue)

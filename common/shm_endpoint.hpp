@@ -19,7 +19,7 @@ class ShmLineReader final : public RecordReader {
  public:
   explicit ShmLineReader(ShmQueue queue);
 
-  // The tag is the record's RecordId plus one (tag 0 is never a delivery; id 0 is a record).
+  // The tag is the record's RingPosition plus one (tag 0 is never a delivery; id 0 is a record).
   [[nodiscard]] ReadResult read_until(ReadDeadline deadline) override;
   void acknowledge(DeliveryTag tag) override;
   [[nodiscard]] std::size_t max_in_flight() const override { return kHeldRecordsPerReader; }

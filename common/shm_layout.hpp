@@ -25,11 +25,11 @@ namespace dupipe::shm {
 //   ring[capacity_bytes]               records: {u32 length, u32 ~length} + bytes, padded to 8
 //
 // head and tail are byte positions that only grow (offset in the ring = position % capacity); a
-// record's position is its RecordId. A reader takes one record or a batch of consecutive ones: it
-// copies each into a free held cell of its slot (id, length, bytes), then moves the head; a cell
-// stays held until the reader acknowledges that record, so records taken at different times may
-// be in flight together. Every change to the ring happens under the robust mutex; the atomics
-// let stats() read without it and let sleepers compare futex words.
+// record is named by its position (RingPosition). A reader takes one record or a batch of
+// consecutive ones: it copies each into a free held cell of its slot (id, length, bytes), then
+// moves the head; a cell stays held until the reader acknowledges that record, so records taken
+// at different times may be in flight together. Every change to the ring happens under the robust
+// mutex; the atomics let stats() read without it and let sleepers compare futex words.
 // ---------------------------------------------------------------------------------------------
 inline constexpr std::uint64_t kMagic = 0x3151'4550'4950'5544;  // "DUPIPEQ1" in little endian
 inline constexpr std::uint32_t kVersion = 4;  // 3 with a held cell per record in flight

@@ -236,7 +236,7 @@ std::vector<OrphanedRecord> ShmQueue::orphaned_records() {
     for (std::uint32_t cell = 0; cell < kHeldRecordsPerReader; ++cell) {
       if (load(slot.cells[cell].state) != raw(HeldState::kHeld)) continue;
       const auto record = held_record(slot, cell, [&](std::string_view what) { return context(what); });
-      orphans.push_back(OrphanedRecord{RecordId{load(slot.cells[cell].id)},
+      orphans.push_back(OrphanedRecord{RingPosition{load(slot.cells[cell].id)},
                                        static_cast<pid_t>(load(slot.pid)),
                                        state == raw(SlotState::kDead), std::string(record)});
     }
@@ -340,7 +340,7 @@ Received ShmQueueReader::take_until(std::optional<Clock::time_point> deadline) {
 
 // No lock: only this reader changes its cells, and repair never touches a kHeld one. The state
 // is read before the id (it was stored last), so a cell being filled is never mistaken for it.
-void ShmQueueReader::acknowledge(RecordId id) {
+void ShmQueueReader::acknowledge(RingPosition id) {
   ReaderSlot& slot = queue_.reader_slot(slot_);
   for (HeldCell& cell : slot.cells) {
     if (load(cell.state) == raw(HeldState::kHeld) && load(cell.id) == id.value) {
@@ -418,7 +418,7 @@ void ShmQueueReader::index_held_batch(std::span<const std::uint32_t> cells) {
   const ReaderSlot& slot = queue_.reader_slot(slot_);
   for (const std::uint32_t cell : cells) {
     batch_.push_back(held_record(slot, cell, [&](std::string_view what) { return queue_.context(what); }));
-    batch_ids_.push_back(RecordId{load(slot.cells[cell].id)});
+    batch_ids_.push_back(RingPosition{load(slot.cells[cell].id)});
   }
 }
 

@@ -39,10 +39,12 @@ inline constexpr std::uint32_t kDefaultShmReaderSlots = 64;
 // ShmQueueReader::take_until). A reader never takes more: take_until refuses with FatalError.
 inline constexpr std::uint32_t kHeldRecordsPerReader = 16;
 
-// Position of a record in the stream of all records ever queued in one segment; unique per segment.
-struct RecordId {
+// Where a record starts in the ring: a byte position in the stream of everything ever queued in
+// one segment (it only grows; the offset in the ring is the position modulo the capacity), so it
+// names one record uniquely per segment. Not the protocol's record id (common/record_id.hpp).
+struct RingPosition {
   std::uint64_t value = 0;
-  friend auto operator<=>(const RecordId&, const RecordId&) = default;
+  friend auto operator<=>(const RingPosition&, const RingPosition&) = default;
 };
 
 struct ShmQueueOptions {
@@ -75,7 +77,7 @@ struct ShmQueueStats {
 
 // A record a reader took but never acknowledged before it died or detached.
 struct OrphanedRecord {
-  RecordId id;
+  RingPosition id;
   pid_t reader_pid = 0;
   bool is_reader_dead = false;  // false: the reader detached without acknowledging
   std::string bytes;
@@ -149,7 +151,7 @@ enum class ReceiveStatus { kRecord, kEndOfStream, kTimedOut };
 struct Received {
   ReceiveStatus status = ReceiveStatus::kTimedOut;
   std::string record;
-  RecordId id;  // set by take_until: what to acknowledge
+  RingPosition id;  // set by take_until: what to acknowledge
 };
 
 // One writer of a queue: attaches to a free writer slot (FatalError once all expected writers have
@@ -202,7 +204,7 @@ class ShmQueueReader {
   // held. FatalError if kHeldRecordsPerReader records are held; Interrupted on a stop signal.
   [[nodiscard]] Received take_until(std::optional<std::chrono::steady_clock::time_point> deadline);
   // Releases one held record; FatalError if this reader holds no record with that id.
-  void acknowledge(RecordId id);
+  void acknowledge(RingPosition id);
   // Records held now.
   [[nodiscard]] std::uint32_t held_count() const;
 
@@ -228,7 +230,7 @@ class ShmQueueReader {
   ShmQueue queue_;
   std::uint32_t slot_ = 0;
   std::vector<std::string_view> batch_;  // views into this reader's held cells
-  std::vector<RecordId> batch_ids_;      // their ids, for take_until
+  std::vector<RingPosition> batch_ids_;      // their ids, for take_until
 };
 
 // Unlinks a segment name when it goes out of scope. Construct it right after a successful

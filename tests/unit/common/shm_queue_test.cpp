@@ -364,7 +364,7 @@ TEST_F(ShmQueueTest, ReaderDetachingWithoutAcknowledgingLeavesItsRecordListed) {
   const auto orphans = queue.orphaned_records();
   ASSERT_EQ(orphans.size(), 1u);
   EXPECT_EQ(orphans[0].bytes, "kept");
-  EXPECT_EQ(orphans[0].id, RecordId{0});
+  EXPECT_EQ(orphans[0].id, RingPosition{0});
   EXPECT_FALSE(orphans[0].is_reader_dead);
   EXPECT_EQ(orphans[0].reader_pid, ::getpid());
 }
@@ -740,14 +740,14 @@ TEST_F(ShmQueueTest, AcknowledgingOnAnotherThreadWhileTakingLosesNothing) {
   ShmQueueReader in = reader();
   std::mutex mutex;
   std::condition_variable changed;
-  std::deque<RecordId> to_acknowledge;
+  std::deque<RingPosition> to_acknowledge;
   bool is_done = false;
   std::thread acknowledger([&] {
     std::unique_lock lock(mutex);
     while (true) {
       changed.wait(lock, [&] { return !to_acknowledge.empty() || is_done; });
       if (to_acknowledge.empty()) return;
-      const RecordId id = to_acknowledge.front();
+      const RingPosition id = to_acknowledge.front();
       to_acknowledge.pop_front();
       lock.unlock();
       in.acknowledge(id);
