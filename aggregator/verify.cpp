@@ -53,9 +53,9 @@ namespace {
 
 // Adds `path` to the first class whose file holds the same bytes, or starts a new class; a file
 // that cannot be compared is a failure and joins no class.
-void place(const std::string& path, const LocalGroup& group, std::vector<LocalGroup>& classes,
+void place(const std::string& path, const DirectoryGroup& group, std::vector<DirectoryGroup>& classes,
            std::vector<FailureRecord>& failures) {
-  for (LocalGroup& cls : classes) {
+  for (DirectoryGroup& cls : classes) {
     auto same = same_contents(cls.paths.front(), path);
     if (!same) {
       failures.push_back(verify_failure(path, "--verify: " + same.error().message));
@@ -66,18 +66,18 @@ void place(const std::string& path, const LocalGroup& group, std::vector<LocalGr
       return;
     }
   }
-  classes.push_back(LocalGroup{group.digest, group.size, {path}});
+  classes.push_back(DirectoryGroup{group.digest, group.size, {path}});
 }
 
 }  // namespace
 
-std::vector<LocalGroup> verify_groups(const std::vector<LocalGroup>& groups,
+std::vector<DirectoryGroup> verify_groups(const std::vector<DirectoryGroup>& groups,
                                       std::vector<FailureRecord>& failures, const Logger& logger) {
-  std::vector<LocalGroup> verified;
-  for (const LocalGroup& group : groups) {
-    std::vector<LocalGroup> classes;  // each class: files equal to its first one
+  std::vector<DirectoryGroup> verified;
+  for (const DirectoryGroup& group : groups) {
+    std::vector<DirectoryGroup> classes;  // each class: files equal to its first one
     for (const std::string& path : group.paths) place(path, group, classes, failures);
-    for (LocalGroup& cls : classes) {
+    for (DirectoryGroup& cls : classes) {
       if (cls.paths.size() >= 2) {
         verified.push_back(std::move(cls));
         continue;

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "aggregator/local_report.hpp"
+#include "aggregator/directory_report.hpp"
 #include "common/error.hpp"
 #include "common/logger.hpp"
 
@@ -16,7 +16,7 @@ namespace dupipe::aggregator {
 [[nodiscard]] Expected<bool> same_contents(const std::string& a, const std::string& b);
 
 // Splits each group into classes of byte-identical files; classes of two or more stay groups.
-[[nodiscard]] std::vector<LocalGroup> verify_groups(const std::vector<LocalGroup>& groups,
+[[nodiscard]] std::vector<DirectoryGroup> verify_groups(const std::vector<DirectoryGroup>& groups,
                                                     std::vector<FailureRecord>& failures,
                                                     const Logger& logger);
 

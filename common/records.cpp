@@ -34,7 +34,7 @@ Expected<void> expect_count(const Fields& fields, std::size_t count) {
 }
 
 // The directory-mode records W, L, S and G.
-Expected<Record> from_local_fields(const Fields& f) {
+Expected<Record> from_directory_fields(const Fields& f) {
   const std::string& tag = f[0];
   if (tag == "W") {
     if (auto ok = expect_count(f, 7); !ok) return tl::unexpected(ok.error());
@@ -44,7 +44,7 @@ Expected<Record> from_local_fields(const Fields& f) {
       if (!value) return tl::unexpected(value.error());
       numbers[i] = *value;
     }
-    return Record(LocalFileRecord{f[1], f[2], numbers[0], numbers[1], numbers[2], numbers[3]});
+    return Record(DirectoryFileRecord{f[1], f[2], numbers[0], numbers[1], numbers[2], numbers[3]});
   }
   if (tag == "L") {
     if (auto ok = expect_count(f, 5); !ok) return tl::unexpected(ok.error());
@@ -84,7 +84,7 @@ Expected<Record> from_fields(Fields f) {
     return parse_stage(f[3]).map(
         [&](Stage stage) { return Record(FailureRecord{f[1], f[2], stage, f[4]}); });
   }
-  return from_local_fields(f);
+  return from_directory_fields(f);
 }
 
 Fields to_fields(const Record& record) {
@@ -99,7 +99,7 @@ Fields to_fields(const Record& record) {
     Fields operator()(const FailureRecord& r) const {
       return {"F", r.id, r.url, std::string(stage_name(r.stage)), r.error};
     }
-    Fields operator()(const LocalFileRecord& r) const {
+    Fields operator()(const DirectoryFileRecord& r) const {
       return {"W", r.id, r.path, std::to_string(r.size), std::to_string(r.device),
               std::to_string(r.inode), std::to_string(r.mtime_ns)};
     }

@@ -51,7 +51,7 @@ struct FailureRecord {
 
 // W (directory mode): a regular file found by the walk. device, inode and mtime_ns let later
 // stages collapse hard links and notice a file that changed since the walk.
-struct LocalFileRecord {
+struct DirectoryFileRecord {
   std::string id;
   std::string path;
   std::uint64_t size = 0;
@@ -83,7 +83,7 @@ struct StatRecord {
   std::uint64_t value = 0;
 };
 
-using Record = std::variant<UrlRecord, FileRecord, DigestRecord, FailureRecord, LocalFileRecord,
+using Record = std::variant<UrlRecord, FileRecord, DigestRecord, FailureRecord, DirectoryFileRecord,
                             LinkRecord, StatRecord, GroupRecord>;
 
 // A line with no TAB is a bare URL (so `cat urls.txt` can stand in for the producer).

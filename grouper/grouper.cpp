@@ -47,7 +47,7 @@ void write_links_and_stats(const SizeGrouping& grouping, BatchingWriter& output,
   write_stat(output, "repeated_names", grouping.repeated_names);
 }
 
-void write_group(const std::vector<LocalFileRecord>& candidates, const PlannedGroup& group, BatchingWriter& output) {
+void write_group(const std::vector<DirectoryFileRecord>& candidates, const PlannedGroup& group, BatchingWriter& output) {
   throw_if_stopped();
   write_record(output, GroupRecord{candidates[group.begin].size, group.end - group.begin});
   for (std::size_t i = group.begin; i < group.end; ++i) write_record(output, candidates[i]);
@@ -62,7 +62,7 @@ constexpr std::size_t kQueuedBatches = 4;
 // next groups of the plan, most work first, until the batch holds 1 MiB of work or half a packet
 // of records. So each hasher gets new work as it is ready for it, and at most kQueuedBatches
 // batches wait for it beyond the one it is working on.
-void serve_on_demand(const std::vector<LocalFileRecord>& candidates, const std::vector<PlannedGroup>& plan,
+void serve_on_demand(const std::vector<DirectoryFileRecord>& candidates, const std::vector<PlannedGroup>& plan,
                      std::atomic<std::size_t>& next, BatchingWriter& output) {
   QueueControl& queue = *output.queue_control();  // on demand only where every output has one
   while (true) {
@@ -81,7 +81,7 @@ void serve_on_demand(const std::vector<LocalFileRecord>& candidates, const std::
 // Where an output cannot wait for its reader (not a FIFO): the plan's own assignment, in plan
 // order; the batch is cut after a group once it holds 1 MiB of work, so the hasher starts on a
 // large group without waiting for the batch to fill.
-void serve_planned(const std::vector<LocalFileRecord>& candidates, const std::vector<PlannedGroup>& plan,
+void serve_planned(const std::vector<DirectoryFileRecord>& candidates, const std::vector<PlannedGroup>& plan,
                    std::size_t link, BatchingWriter& output) {
   for (const PlannedGroup& group : plan) {
     if (group.link != link) continue;
@@ -94,7 +94,7 @@ void serve_planned(const std::vector<LocalFileRecord>& candidates, const std::ve
 // Writes what the size barrier found: links and counts first, the groups after the optional
 // test pause, each output by a thread of its own (a FatalError of one is rethrown here), so a
 // hasher busy with a large group never holds up the others.
-std::uint64_t finish(std::vector<LocalFileRecord> files, const Config& config,
+std::uint64_t finish(std::vector<DirectoryFileRecord> files, const Config& config,
                      const std::vector<BatchingWriter*>& outputs, bool is_on_demand, const Logger& logger) {
   const SizeGrouping grouping = group_by_size(std::move(files), config.size);
   write_links_and_stats(grouping, *outputs.front(), logger);
@@ -132,14 +132,14 @@ Counts run(RecordReader& input, const std::vector<BatchingWriter*>& outputs, con
     QueueControl* queue = output->queue_control();
     return queue != nullptr && queue->shrink_queue(kQueuedBatches);
   });
-  std::vector<LocalFileRecord> files;
+  std::vector<DirectoryFileRecord> files;
   // Acknowledged once finish() has written (and flushed) what was derived from them.
   PendingAcknowledgements file_tags(input);
   while (const auto delivery = input.read()) {
     throw_if_stopped();
     auto record = parse_record(delivery->line);
     if (!record) throw FatalError(input.name() + ": " + record.error().message, ExitCode::kProtocol);
-    if (auto* file = std::get_if<LocalFileRecord>(&*record)) {
+    if (auto* file = std::get_if<DirectoryFileRecord>(&*record)) {
       ++counts.received;
       files.push_back(std::move(*file));
       file_tags.add(delivery->tag);

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <unordered_map>
 
-#include "hasher/local_file_hasher.hpp"
+#include "hasher/directory_file_hasher.hpp"
 
 namespace dupipe::hasher {
 
@@ -47,7 +47,7 @@ void GroupHasher::begin(const GroupRecord& group) {
   members_.clear();
 }
 
-void GroupHasher::add(const LocalFileRecord& file, std::vector<Record>& out) {
+void GroupHasher::add(const DirectoryFileRecord& file, std::vector<Record>& out) {
   if (!is_inside_group())
     throw FatalError(file.path + ": W record outside a group (no G record before it)",
                      ExitCode::kProtocol);
@@ -58,7 +58,7 @@ void GroupHasher::add(const LocalFileRecord& file, std::vector<Record>& out) {
   }
   --left_;
   if (file.size <= kWholeFileBytes) {
-    out.push_back(hash_local_file(file, digester_, algorithm_));
+    out.push_back(hash_directory_file(file, digester_, algorithm_));
     count(out.back());
   } else {
     add_large(file, out);
@@ -66,11 +66,11 @@ void GroupHasher::add(const LocalFileRecord& file, std::vector<Record>& out) {
   if (!is_inside_group()) resolve(out);
 }
 
-void GroupHasher::add_large(const LocalFileRecord& file, std::vector<Record>& out) {
+void GroupHasher::add_large(const DirectoryFileRecord& file, std::vector<Record>& out) {
   const bool keep_open = group_.files <= max_open_files_;
   auto member = GroupMember::open(file, algorithm_, edge_hash_, digester_.buffer(), keep_open);
   if (!member) {
-    out.push_back(local_failure(file, member.error().message));
+    out.push_back(directory_failure(file, member.error().message));
     return;
   }
   members_.push_back(std::move(*member));
@@ -95,14 +95,14 @@ void GroupHasher::resolve(std::vector<Record>& out) {
 }
 
 Record GroupHasher::read_on(GroupMember& member) {
-  const LocalFileRecord& file = member.file();
+  const DirectoryFileRecord& file = member.file();
   if (!member.is_open()) {  // the group was too large to hold open: read it again from the start
     ++counts_.reopened;
     counts_.partial_bytes += 2 * kEdgeBytes;
-    return hash_local_file(file, digester_, algorithm_);
+    return hash_directory_file(file, digester_, algorithm_);
   }
   auto hex = member.finish(digester_.buffer());
-  if (!hex) return local_failure(file, hex.error().message);
+  if (!hex) return directory_failure(file, hex.error().message);
   return DigestRecord{file.id, "", file.path, file.size, algorithm_, std::move(*hex)};
 }
 

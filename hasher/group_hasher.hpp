@@ -46,14 +46,14 @@ class GroupHasher {
   // Takes one member of the current group and appends what it completes to `out`: its own
   // digest or failure (small files, failed opens) or, for the last member, the whole group's.
   // Throws FatalError (kProtocol) outside a group or for a file of another size.
-  void add(const LocalFileRecord& file, std::vector<Record>& out);
+  void add(const DirectoryFileRecord& file, std::vector<Record>& out);
 
   [[nodiscard]] bool is_inside_group() const { return left_ > 0; }
   [[nodiscard]] const GroupCounts& counts() const { return counts_; }
   [[nodiscard]] std::size_t open_files() const;
 
  private:
-  void add_large(const LocalFileRecord& file, std::vector<Record>& out);
+  void add_large(const DirectoryFileRecord& file, std::vector<Record>& out);
   void resolve(std::vector<Record>& out);
   [[nodiscard]] Record read_on(GroupMember& member);
   void count(const Record& result);

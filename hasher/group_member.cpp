@@ -4,14 +4,14 @@
 
 #include <algorithm>
 
-#include "hasher/local_file_hasher.hpp"
+#include "hasher/directory_file_hasher.hpp"
 
 namespace dupipe::hasher {
 
-Expected<GroupMember> GroupMember::open(const LocalFileRecord& file, std::string_view algorithm,
+Expected<GroupMember> GroupMember::open(const DirectoryFileRecord& file, std::string_view algorithm,
                                         HashFunction& edge_hash, std::span<char> buffer,
                                         bool keep_open) {
-  // No O_NOFOLLOW, as in hash_local_file: the device and inode check ties the file to the walk.
+  // No O_NOFOLLOW, as in hash_directory_file: the device and inode check ties the file to the walk.
   auto opened = open_regular_file(file.path, false);
   if (!opened) return tl::unexpected(opened.error());
   if (auto change = change_since_walk(opened->identity, file); !change.empty()) return fail(change);

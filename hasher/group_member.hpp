@@ -24,12 +24,12 @@ class GroupMember {
   // Opens `file` and reads its edges into `buffer` (at least 2 x kEdgeBytes). `edge_hash` makes
   // the edge key (any algorithm: a collision only costs a full read, never a wrong group). The
   // error is a cause without the path.
-  [[nodiscard]] static Expected<GroupMember> open(const LocalFileRecord& file,
+  [[nodiscard]] static Expected<GroupMember> open(const DirectoryFileRecord& file,
                                                   std::string_view algorithm,
                                                   HashFunction& edge_hash, std::span<char> buffer,
                                                   bool keep_open);
 
-  [[nodiscard]] const LocalFileRecord& file() const { return file_; }
+  [[nodiscard]] const DirectoryFileRecord& file() const { return file_; }
   [[nodiscard]] const std::string& edge_key() const { return edge_key_; }
   [[nodiscard]] bool is_open() const { return fd_.is_open(); }
   void close() { fd_.reset(); }
@@ -40,9 +40,9 @@ class GroupMember {
   [[nodiscard]] Expected<std::string> finish(std::span<char> buffer);
 
  private:
-  GroupMember(LocalFileRecord file, UniqueFd fd) : file_(std::move(file)), fd_(std::move(fd)) {}
+  GroupMember(DirectoryFileRecord file, UniqueFd fd) : file_(std::move(file)), fd_(std::move(fd)) {}
 
-  LocalFileRecord file_;
+  DirectoryFileRecord file_;
   UniqueFd fd_;
   std::optional<HashFunction> full_;  // the digest so far; only while open
   std::string tail_;                  // the last kEdgeBytes; only while open

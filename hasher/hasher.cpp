@@ -82,7 +82,7 @@ Counts run_groups(RecordReader& input, RecordWriter& output, GroupHasher& hasher
       hasher.begin(*group);
       group_tags.add(delivery->tag);
       if (!hasher.is_inside_group()) group_tags.acknowledge_all();  // an empty group
-    } else if (const auto* file = std::get_if<LocalFileRecord>(&*record)) {
+    } else if (const auto* file = std::get_if<DirectoryFileRecord>(&*record)) {
       results.clear();
       group_tags.add(delivery->tag);
       hasher.add(*file, results);

@@ -91,7 +91,7 @@ class Walker {
       if (!entered_.emplace(st.st_dev, st.st_ino).second) return logger_.debug(path + ": directory already walked");
       pending_.push_back(path);
     } else if (S_ISREG(st.st_mode)) {
-      emit(LocalFileRecord{make_record_id(path), path, static_cast<std::uint64_t>(st.st_size), st.st_dev,
+      emit(DirectoryFileRecord{make_record_id(path), path, static_cast<std::uint64_t>(st.st_size), st.st_dev,
                            st.st_ino, mtime_ns(st)});
     } else {
       skip(path, "not a regular file");
@@ -99,7 +99,7 @@ class Walker {
   }
 
   // A name so long that its record would exceed kMaxRecordBytes is a failure, not a stop.
-  void emit(const LocalFileRecord& file) {
+  void emit(const DirectoryFileRecord& file) {
     auto line = format_record(file);
     if (!line) {
       // Cause first: the F record is shortened to fit, which cuts the end of a long error.

@@ -132,7 +132,7 @@ Topology directory_topology(const LaunchOptions& o, const RunNames& names,
 
   ProcessSpec aggregator = stage("aggregator", o);
   append(aggregator.argv, o.stage_args);
-  append(aggregator.argv, {"--local", "--algo", o.algo});
+  append(aggregator.argv, {"--directory", "--algo", o.algo});
   append(aggregator.argv, o.report_args);
   append(aggregator.argv, {"--out", out_dir});
   reads(aggregator, t.link("digests"));

@@ -66,7 +66,7 @@ links:
   sized.1: shm /dev/shm/dupipe-dry-sized.1; writers grouper; readers hasher
   digests: fifo RUN_DIR/digests; writers hasher x2; readers aggregator
 processes (in start order):
-  aggregator: BIN/aggregator --local --algo sha256 --verify --format csv --out WORK/dout < RUN_DIR/digests
+  aggregator: BIN/aggregator --directory --algo sha256 --verify --format csv --out WORK/dout < RUN_DIR/digests
   hasher: BIN/hasher --mode group --algo sha256 --out packet:RUN_DIR/digests --in shm:dupipe-dry-sized.0
   hasher: BIN/hasher --mode group --algo sha256 --out packet:RUN_DIR/digests --in shm:dupipe-dry-sized.1
   grouper: BIN/grouper --include-empty --out shm:dupipe-dry-sized.0 --out shm:dupipe-dry-sized.1 < RUN_DIR/walked

@@ -9,7 +9,7 @@ Usage: hostile_input_test.py producer|pipeline (needs DUPIPE_BIN_DIR, DUPIPE_SOU
 import json, os, re, subprocess, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dir_support import BIN, LAUNCHER, Work, expect, finish  # noqa: E402
+from directory_support import BIN, LAUNCHER, Work, expect, finish  # noqa: E402
 
 # docs/SECURITY.md: the producer's peak RSS is at most 64 MiB plus 100 bytes per distinct URL.
 RSS_BASE_KIB = 64 * 1024

@@ -103,10 +103,10 @@ inline std::string formatted(const Record& record) {
 }
 
 // The W record the walk would make of `path` now (id "id-PATH").
-inline LocalFileRecord walked(const std::string& path) {
+inline DirectoryFileRecord walked(const std::string& path) {
   struct stat st {};
   EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
-  return LocalFileRecord{"id-" + path, path, static_cast<std::uint64_t>(st.st_size), st.st_dev,
+  return DirectoryFileRecord{"id-" + path, path, static_cast<std::uint64_t>(st.st_size), st.st_dev,
                          st.st_ino,
                          static_cast<std::uint64_t>(st.st_mtim.tv_sec) * 1'000'000'000u +
                              static_cast<std::uint64_t>(st.st_mtim.tv_nsec)};

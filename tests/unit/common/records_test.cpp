@@ -181,7 +181,7 @@ TEST(Records, RoundTripsTheDirectoryModeRecords) {
   using testing::parsed;
   const std::string w = "W\tid\t/a\\tb\t5\t2049\t77\t1700000000123456789";
   EXPECT_EQ(formatted(parsed(w)), w);
-  const auto file = std::get<LocalFileRecord>(parsed(w));
+  const auto file = std::get<DirectoryFileRecord>(parsed(w));
   EXPECT_EQ(file.path, "/a\tb");
   EXPECT_EQ(file.mtime_ns, 1700000000123456789u);
   const auto group = std::get<GroupRecord>(parsed("G\t100000\t3"));

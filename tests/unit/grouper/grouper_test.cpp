@@ -18,7 +18,7 @@ namespace dupipe::grouper {
 namespace {
 
 std::string w(const std::string& path, std::uint64_t size, std::uint64_t inode) {
-  return testing::formatted(LocalFileRecord{"id" + path, path, size, 1, inode, 7});
+  return testing::formatted(DirectoryFileRecord{"id" + path, path, size, 1, inode, 7});
 }
 
 TEST(GrouperStage, WritesEachSizeGroupWholeToOneOutputAndTheCountsToTheFirst) {
@@ -53,8 +53,8 @@ TEST(GrouperStage, WritesEachSizeGroupWholeToOneOutputAndTheCountsToTheFirst) {
       const auto group = std::get<GroupRecord>(testing::parsed(lines[i]));
       EXPECT_EQ(group.files, 2u);
       ASSERT_LT(i + 2, lines.size());
-      EXPECT_EQ(std::get<LocalFileRecord>(testing::parsed(lines[i + 1])).size, group.size);
-      EXPECT_EQ(std::get<LocalFileRecord>(testing::parsed(lines[i + 2])).size, group.size);
+      EXPECT_EQ(std::get<DirectoryFileRecord>(testing::parsed(lines[i + 1])).size, group.size);
+      EXPECT_EQ(std::get<DirectoryFileRecord>(testing::parsed(lines[i + 2])).size, group.size);
       output_of_size[group.size] = out;
     }
   }

@@ -13,11 +13,11 @@
 namespace dupipe::grouper {
 namespace {
 
-LocalFileRecord file(const std::string& path, std::uint64_t size, std::uint64_t inode) {
-  return LocalFileRecord{"id-" + path, path, size, 1, inode, 7};
+DirectoryFileRecord file(const std::string& path, std::uint64_t size, std::uint64_t inode) {
+  return DirectoryFileRecord{"id-" + path, path, size, 1, inode, 7};
 }
 
-std::vector<std::string> paths(const std::vector<LocalFileRecord>& files) {
+std::vector<std::string> paths(const std::vector<DirectoryFileRecord>& files) {
   std::vector<std::string> result;
   for (const auto& f : files) result.push_back(f.path);
   return result;
@@ -56,7 +56,7 @@ TEST(SizeGrouping, DropsARepeatedNameSoNoFileIsItsOwnDuplicate) {
 }
 
 TEST(SizeGrouping, GroupsEmptyFilesOnlyWhenAsked) {
-  const std::vector<LocalFileRecord> files{file("/e1", 0, 1), file("/e2", 0, 2)};
+  const std::vector<DirectoryFileRecord> files{file("/e1", 0, 1), file("/e2", 0, 2)};
   const auto without = group_by_size(files, {});
   EXPECT_TRUE(without.candidates.empty());
   EXPECT_EQ(without.empty, 2u);
@@ -65,7 +65,7 @@ TEST(SizeGrouping, GroupsEmptyFilesOnlyWhenAsked) {
 }
 
 TEST(SizeGrouping, GivesTheSameResultForEveryInputOrder) {
-  std::vector<LocalFileRecord> files;
+  std::vector<DirectoryFileRecord> files;
   for (int i = 0; i < 40; ++i) files.push_back(file("/f" + std::to_string(i), 100 + i % 6, i % 30));
   const auto expected = group_by_size(files, {});
   std::mt19937 random(42);
@@ -87,8 +87,8 @@ TEST(Grouping, PutsTheLargestFilesFirst) {
   EXPECT_EQ(paths(sized.candidates), (std::vector<std::string>{"/b1", "/b2", "/m1", "/m2", "/s1", "/s2"}));
 }
 
-std::vector<LocalFileRecord> group_of(std::uint64_t size, std::size_t files, std::uint64_t& inode) {
-  std::vector<LocalFileRecord> result;
+std::vector<DirectoryFileRecord> group_of(std::uint64_t size, std::size_t files, std::uint64_t& inode) {
+  std::vector<DirectoryFileRecord> result;
   for (std::size_t i = 0; i < files; ++i, ++inode) {
     std::string path = "/";
     path += std::to_string(inode);  // not "/" + ...: GCC 12 warns falsely (-Wrestrict) on that
@@ -99,7 +99,7 @@ std::vector<LocalFileRecord> group_of(std::uint64_t size, std::size_t files, std
 
 TEST(LinkPlan, GivesEachWholeGroupToTheLeastLoadedLinkMostWorkFirst) {
   std::uint64_t inode = 1;
-  std::vector<LocalFileRecord> files;
+  std::vector<DirectoryFileRecord> files;
   // Work with kOpenWorkBytes per file: 2 x 10 MiB, 5 x 3 MiB, 2 x 4 MiB, 3 x 1 MiB, 40 x 1 KiB.
   for (const auto& [size, count] : std::vector<std::pair<std::uint64_t, std::size_t>>{
            {10 << 20, 2}, {3 << 20, 5}, {4 << 20, 2}, {1 << 20, 3}, {1024, 40}}) {

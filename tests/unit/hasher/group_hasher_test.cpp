@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "hasher/local_file_hasher.hpp"
+#include "hasher/directory_file_hasher.hpp"
 #include "tests/unit/test_support.hpp"
 
 namespace dupipe::hasher {
@@ -77,7 +77,7 @@ TEST(GroupMember, ContinuedDigestEqualsThePlainDigestForEveryAlgorithm) {
 struct Corpus {
   TempDir dir;
   std::string base = pattern(kWholeFileBytes + 3 * kEdgeBytes, 7);
-  std::vector<LocalFileRecord> files;
+  std::vector<DirectoryFileRecord> files;
   Corpus() {
     std::string middle = base, first = base, last = base;
     middle[base.size() / 2] ^= 1;
@@ -95,7 +95,7 @@ std::vector<Record> hash_group(GroupHasher& hasher, const Corpus& corpus,
                                std::vector<std::size_t>* held = nullptr) {
   std::vector<Record> out;
   hasher.begin(GroupRecord{corpus.base.size(), corpus.files.size()});
-  for (const LocalFileRecord& file : corpus.files) {
+  for (const DirectoryFileRecord& file : corpus.files) {
     hasher.add(file, out);
     if (held != nullptr) held->push_back(hasher.open_files());
   }
@@ -177,7 +177,7 @@ TEST(GroupHasher, DigestsSmallFilesOnArrivalAndFailuresAtOnce) {
   hasher.add(walked(dir.file("s")), out);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(std::get<DigestRecord>(out[0]).digest, digest_bytes("xxh128", "abc").value());
-  hasher.add(LocalFileRecord{"id", dir.file("gone"), 3, 1, 1, 1}, out);
+  hasher.add(DirectoryFileRecord{"id", dir.file("gone"), 3, 1, 1, 1}, out);
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(std::get<FailureRecord>(out[1]).error,
             dir.file("gone") + ": cannot open: No such file or directory");

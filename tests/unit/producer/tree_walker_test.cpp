@@ -19,7 +19,7 @@ using testing::TempDir;
 using testing::write_file;
 
 struct Walked {
-  std::vector<LocalFileRecord> files;
+  std::vector<DirectoryFileRecord> files;
   std::vector<FailureRecord> failures;
   WalkCounts counts;
 };
@@ -31,7 +31,7 @@ Walked walk(const std::vector<std::string>& roots, WalkOptions options = {}) {
   result.counts = walk_trees(roots, options, output, log.logger());
   for (const auto& line : output.lines) {
     const Record r = testing::parsed(line);
-    if (const auto* f = std::get_if<LocalFileRecord>(&r)) result.files.push_back(*f);
+    if (const auto* f = std::get_if<DirectoryFileRecord>(&r)) result.files.push_back(*f);
     if (const auto* f = std::get_if<FailureRecord>(&r)) result.failures.push_back(*f);
   }
   return result;

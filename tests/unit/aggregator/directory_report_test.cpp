@@ -1,12 +1,12 @@
 // The directory-mode report from records: groups of physical files, hard links not wasted,
 // order-independent output, path_b64 for names that are not UTF-8, and the extra formats.
-#include "aggregator/local_report.hpp"
+#include "aggregator/directory_report.hpp"
 
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
-#include "aggregator/local_outputs.hpp"
+#include "aggregator/directory_outputs.hpp"
 
 namespace dupipe::aggregator {
 namespace {
@@ -15,8 +15,8 @@ DigestRecord digest(const std::string& path, std::uint64_t size, const std::stri
   return DigestRecord{"id" + path, "", path, size, "sha256", hex};
 }
 
-LocalReport sample(bool reversed = false) {
-  LocalReportBuilder builder("sha256");
+DirectoryReport sample(bool reversed = false) {
+  DirectoryReportBuilder builder("sha256");
   std::vector<DigestRecord> records{digest("/b", 5, "d1"), digest("/a", 5, "d1"), digest("/c", 9, "d2"),
                                     digest("/x\xff", 9, "d2"), digest("/u", 9, "d3")};
   if (reversed) std::reverse(records.begin(), records.end());
@@ -27,8 +27,8 @@ LocalReport sample(bool reversed = false) {
   return builder.build(builder.candidate_groups(), {});
 }
 
-TEST(LocalReport, GroupsPhysicalFilesAndDoesNotCountHardLinksAsWaste) {
-  const LocalReport r = sample();
+TEST(DirectoryReport, GroupsPhysicalFilesAndDoesNotCountHardLinksAsWaste) {
+  const DirectoryReport r = sample();
   ASSERT_EQ(r.groups.size(), 2u);
   EXPECT_EQ(r.groups[0].paths, (std::vector<std::string>{"/c", "/x\xff"}));  // 9 bytes wasted first
   EXPECT_EQ(r.groups[1].paths, (std::vector<std::string>{"/a", "/b"}));
@@ -40,9 +40,9 @@ TEST(LocalReport, GroupsPhysicalFilesAndDoesNotCountHardLinksAsWaste) {
   EXPECT_EQ(r.summary.failed, 1u);
 }
 
-TEST(LocalReport, DoesNotDependOnRecordOrder) { EXPECT_EQ(to_json(sample()), to_json(sample(true))); }
+TEST(DirectoryReport, DoesNotDependOnRecordOrder) { EXPECT_EQ(to_json(sample()), to_json(sample(true))); }
 
-TEST(LocalReport, AddsPathB64ForNamesThatAreNotUtf8) {
+TEST(DirectoryReport, AddsPathB64ForNamesThatAreNotUtf8) {
   const auto json = nlohmann::json::parse(to_json(sample()));
   EXPECT_EQ(json["mode"], "dir");
   EXPECT_EQ(json["complete"], true);
@@ -52,23 +52,23 @@ TEST(LocalReport, AddsPathB64ForNamesThatAreNotUtf8) {
   EXPECT_EQ(json["failures"][0]["path"], "/gone");
 }
 
-TEST(LocalReport, RejectsAMixOfAlgorithms) {
-  LocalReportBuilder builder("sha256");
+TEST(DirectoryReport, RejectsAMixOfAlgorithms) {
+  DirectoryReportBuilder builder("sha256");
   EXPECT_TRUE(builder.add(digest("/a", 1, "x")).has_value());
   DigestRecord other = digest("/b", 1, "x");
   other.algorithm = "md5";
   EXPECT_FALSE(builder.add(other).has_value());
 }
 
-TEST(LocalOutputs, RendersNulFdupesAndCsv) {
-  const LocalReport r = sample();
+TEST(DirectoryOutputs, RendersNulFdupesAndCsv) {
+  const DirectoryReport r = sample();
   EXPECT_EQ(to_nul(r), std::string("/c\0/x\xff\0\0/a\0/b\0\0", 15));
   EXPECT_EQ(to_fdupes(r), "/c\n/x\xff\n\n/a\n/b\n");
   EXPECT_EQ(to_csv(r), "group,size,digest,path\r\n1,9,d2,/c\r\n1,9,d2,/x\xff\r\n2,5,d1,/a\r\n2,5,d1,/b\r\n");
 }
 
-TEST(LocalOutputs, ActionsKeepTheFirstFileAndTreatEveryNameOfTheOthers) {
-  LocalReport r = sample();
+TEST(DirectoryOutputs, ActionsKeepTheFirstFileAndTreatEveryNameOfTheOthers) {
+  DirectoryReport r = sample();
   r.hardlinks.push_back(HardlinkSet{5, {"/b", "/b-link"}});
   const std::string script = to_actions(r, Action::kDelete);
   EXPECT_NE(script.find("delete_copy '/a' '/b'\n"), std::string::npos) << script;

@@ -6,24 +6,24 @@
 #include <string>
 #include <vector>
 
-#include "aggregator/local_outputs.hpp"
-#include "aggregator/local_report.hpp"
+#include "aggregator/directory_outputs.hpp"
+#include "aggregator/directory_report.hpp"
 #include "common/endpoint.hpp"
 #include "common/logger.hpp"
 
 namespace dupipe::aggregator {
 
-struct LocalOptions {
+struct DirectoryOptions {
   bool verify = false;
   std::vector<std::string> formats;  // extra outputs: nul, fdupes, csv (json and text always)
   Action action = Action::kLink;     // what actions.sh would do
 };
 
 // Throws FatalError(kProtocol) on records other than H, L, S and F.
-[[nodiscard]] LocalReport collect_local(RecordReader& input, const std::string& default_algorithm,
-                                        const LocalOptions& options, const Logger& logger);
+[[nodiscard]] DirectoryReport collect_directory(RecordReader& input, const std::string& default_algorithm,
+                                        const DirectoryOptions& options, const Logger& logger);
 
 // Throws FatalError naming the file when an output cannot be written.
-void write_local_outputs(const LocalReport& report, const LocalOptions& options, const std::string& out_dir);
+void write_directory_outputs(const DirectoryReport& report, const DirectoryOptions& options, const std::string& out_dir);
 
 }  // namespace dupipe::aggregator

@@ -1,4 +1,4 @@
-#include "aggregator/local_outputs.hpp"
+#include "aggregator/directory_outputs.hpp"
 
 #include <map>
 
@@ -42,28 +42,28 @@ std::vector<std::string> names_of(const std::string& path, const std::map<std::s
 
 }  // namespace
 
-std::string to_nul(const LocalReport& report) {
+std::string to_nul(const DirectoryReport& report) {
   std::string out;
-  for (const LocalGroup& group : report.groups) {
+  for (const DirectoryGroup& group : report.groups) {
     for (const std::string& path : group.paths) out += path + '\0';
     out += '\0';
   }
   return out;
 }
 
-std::string to_fdupes(const LocalReport& report) {
+std::string to_fdupes(const DirectoryReport& report) {
   std::string out;
-  for (const LocalGroup& group : report.groups) {
+  for (const DirectoryGroup& group : report.groups) {
     if (!out.empty()) out += '\n';
     for (const std::string& path : group.paths) out += escape_field(path) + '\n';
   }
   return out;
 }
 
-std::string to_csv(const LocalReport& report) {
+std::string to_csv(const DirectoryReport& report) {
   std::string out = "group,size,digest,path\r\n";
   std::size_t number = 0;
-  for (const LocalGroup& group : report.groups) {
+  for (const DirectoryGroup& group : report.groups) {
     ++number;
     for (const std::string& path : group.paths) {
       out += std::to_string(number) + "," + std::to_string(group.size) + "," + group.digest + "," +
@@ -73,13 +73,13 @@ std::string to_csv(const LocalReport& report) {
   return out;
 }
 
-std::string to_actions(const LocalReport& report, Action action) {
+std::string to_actions(const DirectoryReport& report, Action action) {
   std::map<std::string, const HardlinkSet*> links;
   for (const HardlinkSet& set : report.hardlinks) links[set.paths.front()] = &set;
   const std::string command = action == Action::kLink ? "replace_with_link" : "delete_copy";
   std::string out = kActionsPrologue;
   std::size_t number = 0;
-  for (const LocalGroup& group : report.groups) {
+  for (const DirectoryGroup& group : report.groups) {
     out += "\n# group " + std::to_string(++number) + ": " + std::to_string(group.paths.size()) + " files of " +
            std::to_string(group.size) + " bytes, " + report.algorithm + " " + group.digest + "\n";
     const std::string keep = shell_quote(group.paths.front());

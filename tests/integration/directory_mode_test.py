@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Directory mode end to end: the launcher with --dir over corpora built here, exact groups
-expected for each case. Usage: dir_mode_test.py CASE (see CASES at the bottom)."""
+expected for each case. Usage: directory_mode_test.py CASE (see CASES at the bottom)."""
 import hashlib, os, shutil, stat, subprocess, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dir_support import *  # noqa: E402,F403
+from directory_support import *  # noqa: E402,F403
 
 BIG = 100000  # above kWholeFileBytes (64 KiB): its edges are compared before it is read on
 
@@ -300,8 +300,8 @@ def case_unopened():
         expect(b'"' + root_b + b'/d1"' in opened, "the trace does not show candidate files being opened")
 
 
-WHOLE = 64 * 1024  # hasher/local_file_hasher.hpp kWholeFileBytes: read whole on arrival
-EDGE = 4096        # hasher/local_file_hasher.hpp kEdgeBytes: the first and last bytes compared
+WHOLE = 64 * 1024  # hasher/directory_file_hasher.hpp kWholeFileBytes: read whole on arrival
+EDGE = 4096        # hasher/directory_file_hasher.hpp kEdgeBytes: the first and last bytes compared
 BUFFER = 64 << 10  # hasher/digest.hpp kReadBufferBytes: bytes per read(2) of a full pass
 
 
@@ -575,6 +575,6 @@ CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case
 
 if __name__ == "__main__":
     if len(sys.argv) != 2 or sys.argv[1] not in CASES:
-        raise SystemExit(f"usage: dir_mode_test.py {'|'.join(CASES)}")
+        raise SystemExit(f"usage: directory_mode_test.py {'|'.join(CASES)}")
     CASES[sys.argv[1]]()
     finish()

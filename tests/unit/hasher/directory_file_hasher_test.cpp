@@ -1,6 +1,6 @@
 // Directory-mode hashing of one W record from its first byte, files that changed since the walk
 // (size, mtime, inode) as failures; and the stage loop over size groups.
-#include "hasher/local_file_hasher.hpp"
+#include "hasher/directory_file_hasher.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -16,11 +16,11 @@ using testing::TempDir;
 using testing::walked;
 using testing::write_file;
 
-TEST(LocalFileHasher, DigestsAWalkedFileInFull) {
+TEST(DirectoryFileHasher, DigestsAWalkedFileInFull) {
   const TempDir dir;
   write_file(dir.file("a"), "abc");
   FileDigester digester("sha256");
-  const Record r = hash_local_file(walked(dir.file("a")), digester, "sha256");
+  const Record r = hash_directory_file(walked(dir.file("a")), digester, "sha256");
   const auto* h = std::get_if<DigestRecord>(&r);
   ASSERT_NE(h, nullptr);
   EXPECT_EQ(h->digest, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
@@ -28,36 +28,36 @@ TEST(LocalFileHasher, DigestsAWalkedFileInFull) {
   EXPECT_EQ(h->path, dir.file("a"));
 }
 
-TEST(LocalFileHasher, ReportsAFileChangedSinceTheWalk) {
+TEST(DirectoryFileHasher, ReportsAFileChangedSinceTheWalk) {
   const TempDir dir;
   write_file(dir.file("a"), "abc");
   FileDigester digester("sha256");
-  LocalFileRecord record = walked(dir.file("a"));
+  DirectoryFileRecord record = walked(dir.file("a"));
   record.mtime_ns += 1;
-  Record r = hash_local_file(record, digester, "sha256");
+  Record r = hash_directory_file(record, digester, "sha256");
   ASSERT_TRUE(std::holds_alternative<FailureRecord>(r));
   EXPECT_EQ(std::get<FailureRecord>(r).error, dir.file("a") + ": changed since the walk: modification time differs");
   EXPECT_EQ(std::get<FailureRecord>(r).url, dir.file("a"));
 
   record = walked(dir.file("a"));
   write_file(dir.file("a"), "abcd");
-  r = hash_local_file(record, digester, "sha256");
+  r = hash_directory_file(record, digester, "sha256");
   ASSERT_TRUE(std::holds_alternative<FailureRecord>(r));
   EXPECT_NE(std::get<FailureRecord>(r).error.find("size 3 -> 4"), std::string::npos);
 
   record = walked(dir.file("a"));
   write_file(dir.file("b"), "abcd");
   ASSERT_EQ(::rename(dir.file("b").c_str(), dir.file("a").c_str()), 0);
-  r = hash_local_file(record, digester, "sha256");
+  r = hash_directory_file(record, digester, "sha256");
   ASSERT_TRUE(std::holds_alternative<FailureRecord>(r));
   EXPECT_NE(std::get<FailureRecord>(r).error.find("replaced since the walk"), std::string::npos);
 }
 
-TEST(LocalFileHasher, ReportsAMissingFileNamingItsPath) {
+TEST(DirectoryFileHasher, ReportsAMissingFileNamingItsPath) {
   const TempDir dir;
   FileDigester digester("sha256");
-  LocalFileRecord record{"id", dir.file("gone"), 1, 1, 1, 1};
-  const Record r = hash_local_file(record, digester, "sha256");
+  DirectoryFileRecord record{"id", dir.file("gone"), 1, 1, 1, 1};
+  const Record r = hash_directory_file(record, digester, "sha256");
   EXPECT_EQ(std::get<FailureRecord>(r).error, dir.file("gone") + ": cannot open: No such file or directory");
 }
 
@@ -72,7 +72,7 @@ TEST(LocalFileHasher, ReportsAMissingFileNamingItsPath) {
 namespace dupipe::hasher {
 namespace {
 
-TEST(LocalHasherStage, HashesSizeGroupsAndCountsBytes) {
+TEST(DirectoryHasherStage, HashesSizeGroupsAndCountsBytes) {
   const TempDir dir;
   write_file(dir.file("s1"), "abc");
   write_file(dir.file("s2"), "abd");
@@ -100,7 +100,7 @@ TEST(LocalHasherStage, HashesSizeGroupsAndCountsBytes) {
   EXPECT_EQ(output.lines[8], "S\thasher\tunique_partial\t1");
 }
 
-TEST(LocalHasherStage, RefusesWRecordsOutsideAGroupAndAnInputEndingInsideOne) {
+TEST(DirectoryHasherStage, RefusesWRecordsOutsideAGroupAndAnInputEndingInsideOne) {
   testing::CapturedLog log("hasher");
   for (const auto& lines : {std::vector<std::string>{"W\tid\t/a\t1\t1\t1\t1"},
                             std::vector<std::string>{"G\t1\t2", "W\tid\t/a\t1\t1\t1\t1"},
@@ -118,7 +118,7 @@ TEST(LocalHasherStage, RefusesWRecordsOutsideAGroupAndAnInputEndingInsideOne) {
   }
 }
 
-TEST(LocalHasherStage, RefusesWRecordsInUrlMode) {
+TEST(DirectoryHasherStage, RefusesWRecordsInUrlMode) {
   MemoryReader input({"W\tid\t/a\t1\t1\t1\t1"});
   MemoryWriter output;
   testing::CapturedLog log("hasher");

@@ -14,7 +14,7 @@
 
 namespace dupipe::aggregator {
 
-struct LocalGroup {
+struct DirectoryGroup {
   std::string digest;
   std::uint64_t size = 0;
   std::vector<std::string> paths;  // one name per physical file, sorted bytewise
@@ -26,7 +26,7 @@ struct HardlinkSet {
   std::vector<std::string> paths;  // sorted; the first is the name that stood for the file
 };
 
-struct LocalSummary {
+struct DirectorySummary {
   std::uint64_t files = 0;           // distinct names of regular files found by the walk
   std::uint64_t hashed = 0;          // physical files hashed in full
   std::uint64_t failed = 0;          // entries in failures
@@ -42,17 +42,17 @@ struct LocalSummary {
   std::uint64_t bytes_partial = 0;  // read for partial digests (first and last 4 KiB)
 };
 
-struct LocalReport {
+struct DirectoryReport {
   std::string algorithm;
-  LocalSummary summary;
-  std::vector<LocalGroup> groups;      // by wasted bytes descending, then digest
+  DirectorySummary summary;
+  std::vector<DirectoryGroup> groups;      // by wasted bytes descending, then digest
   std::vector<HardlinkSet> hardlinks;  // by first path
   std::vector<FailureRecord> failures; // by stage, path (the url field), error
 };
 
-class LocalReportBuilder {
+class DirectoryReportBuilder {
  public:
-  explicit LocalReportBuilder(std::string default_algorithm) : algorithm_(std::move(default_algorithm)) {}
+  explicit DirectoryReportBuilder(std::string default_algorithm) : algorithm_(std::move(default_algorithm)) {}
 
   // Fails when the record's algorithm differs from the run's; a repeated id is ignored.
   [[nodiscard]] Expected<void> add(const DigestRecord& record);
@@ -61,10 +61,10 @@ class LocalReportBuilder {
   void add(const StatRecord& record);
 
   // Files of equal size and digest, two or more, sorted as in the report.
-  [[nodiscard]] std::vector<LocalGroup> candidate_groups() const;
+  [[nodiscard]] std::vector<DirectoryGroup> candidate_groups() const;
 
   // The report with these groups (after --verify, if any) and extra failures (from --verify).
-  [[nodiscard]] LocalReport build(std::vector<LocalGroup> groups, std::vector<FailureRecord> extra) const;
+  [[nodiscard]] DirectoryReport build(std::vector<DirectoryGroup> groups, std::vector<FailureRecord> extra) const;
 
  private:
   std::string algorithm_;
@@ -77,9 +77,9 @@ class LocalReportBuilder {
 };
 
 // Sorts groups as the report lists them (wasted bytes descending, then digest, size).
-void sort_groups(std::vector<LocalGroup>& groups);
+void sort_groups(std::vector<DirectoryGroup>& groups);
 
-[[nodiscard]] std::string to_json(const LocalReport& report);
-[[nodiscard]] std::string to_text(const LocalReport& report);
+[[nodiscard]] std::string to_json(const DirectoryReport& report);
+[[nodiscard]] std::string to_text(const DirectoryReport& report);
 
 }  // namespace dupipe::aggregator

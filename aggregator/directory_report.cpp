@@ -1,4 +1,4 @@
-#include "aggregator/local_report.hpp"
+#include "aggregator/directory_report.hpp"
 
 #include <algorithm>
 #include <tuple>
@@ -32,7 +32,7 @@ Json names_json(const std::vector<std::string>& paths) {
   return files;
 }
 
-Json summary_json(const LocalSummary& s) {
+Json summary_json(const DirectorySummary& s) {
   return Json{{"files", s.files},           {"hashed", s.hashed},
               {"failed", s.failed},         {"unique_size", s.unique_size},
               {"unique_partial", s.unique_partial}, {"empty", s.empty},
@@ -49,8 +49,8 @@ Json failure_json(const FailureRecord& failure) {
   return object;
 }
 
-std::string summary_line(const LocalReport& report) {
-  const LocalSummary& s = report.summary;
+std::string summary_line(const DirectoryReport& report) {
+  const DirectorySummary& s = report.summary;
   return std::to_string(s.files) + " files: " + std::to_string(s.hashed) + " hashed, " +
          std::to_string(s.unique_size) + " of unique size never read, " + std::to_string(s.failed) +
          " failed. " + std::to_string(s.duplicate_groups) + " duplicate groups (" + report.algorithm +
@@ -60,7 +60,7 @@ std::string summary_line(const LocalReport& report) {
 
 }  // namespace
 
-Expected<void> LocalReportBuilder::add(const DigestRecord& record) {
+Expected<void> DirectoryReportBuilder::add(const DigestRecord& record) {
   if (has_digests_ && record.algorithm != algorithm_) {
     return fail("record " + record.id + " uses " + record.algorithm + ", the run uses " + algorithm_);
   }
@@ -70,36 +70,36 @@ Expected<void> LocalReportBuilder::add(const DigestRecord& record) {
   return {};
 }
 
-void LocalReportBuilder::add(FailureRecord record) { failures_.push_back(std::move(record)); }
+void DirectoryReportBuilder::add(FailureRecord record) { failures_.push_back(std::move(record)); }
 
-void LocalReportBuilder::add(const LinkRecord& record) {
+void DirectoryReportBuilder::add(const LinkRecord& record) {
   HardlinkSet& set = links_by_target_[record.target];
   if (set.paths.empty()) set.paths.push_back(record.target);
   set.size = record.size;
   set.paths.push_back(record.path);
 }
 
-void LocalReportBuilder::add(const StatRecord& record) { stats_[record.name] += record.value; }
+void DirectoryReportBuilder::add(const StatRecord& record) { stats_[record.name] += record.value; }
 
-void sort_groups(std::vector<LocalGroup>& groups) {
-  for (LocalGroup& group : groups) std::sort(group.paths.begin(), group.paths.end());
-  std::sort(groups.begin(), groups.end(), [](const LocalGroup& a, const LocalGroup& b) {
+void sort_groups(std::vector<DirectoryGroup>& groups) {
+  for (DirectoryGroup& group : groups) std::sort(group.paths.begin(), group.paths.end());
+  std::sort(groups.begin(), groups.end(), [](const DirectoryGroup& a, const DirectoryGroup& b) {
     if (a.wasted_bytes() != b.wasted_bytes()) return a.wasted_bytes() > b.wasted_bytes();
     return std::tie(a.digest, a.size, a.paths) < std::tie(b.digest, b.size, b.paths);
   });
 }
 
-std::vector<LocalGroup> LocalReportBuilder::candidate_groups() const {
-  std::vector<LocalGroup> groups;
+std::vector<DirectoryGroup> DirectoryReportBuilder::candidate_groups() const {
+  std::vector<DirectoryGroup> groups;
   for (const auto& [key, paths] : paths_by_key_) {
-    if (paths.size() >= 2) groups.push_back(LocalGroup{key.second, key.first, paths});
+    if (paths.size() >= 2) groups.push_back(DirectoryGroup{key.second, key.first, paths});
   }
   sort_groups(groups);
   return groups;
 }
 
-LocalReport LocalReportBuilder::build(std::vector<LocalGroup> groups, std::vector<FailureRecord> extra) const {
-  LocalReport report{algorithm_, {}, std::move(groups), {}, failures_};
+DirectoryReport DirectoryReportBuilder::build(std::vector<DirectoryGroup> groups, std::vector<FailureRecord> extra) const {
+  DirectoryReport report{algorithm_, {}, std::move(groups), {}, failures_};
   sort_groups(report.groups);
   for (const auto& [target, set] : links_by_target_) {
     report.hardlinks.push_back(set);
@@ -109,7 +109,7 @@ LocalReport LocalReportBuilder::build(std::vector<LocalGroup> groups, std::vecto
   std::sort(report.failures.begin(), report.failures.end(), [](const auto& a, const auto& b) {
     return std::tie(a.stage, a.url, a.error, a.id) < std::tie(b.stage, b.url, b.error, b.id);
   });
-  LocalSummary& s = report.summary;
+  DirectorySummary& s = report.summary;
   const auto stat = [&](const char* name) { return stats_.contains(name) ? stats_.at(name) : 0; };
   s.files = stat("files");
   s.unique_size = stat("unique_size");
@@ -121,7 +121,7 @@ LocalReport LocalReportBuilder::build(std::vector<LocalGroup> groups, std::vecto
   s.hashed = seen_ids_.size();
   s.failed = report.failures.size();
   s.duplicate_groups = report.groups.size();
-  for (const LocalGroup& group : report.groups) {
+  for (const DirectoryGroup& group : report.groups) {
     s.duplicate_files += group.paths.size() - 1;
     s.wasted_bytes += group.wasted_bytes();
   }
@@ -129,9 +129,9 @@ LocalReport LocalReportBuilder::build(std::vector<LocalGroup> groups, std::vecto
   return report;
 }
 
-std::string to_json(const LocalReport& report) {
+std::string to_json(const DirectoryReport& report) {
   Json groups = Json::array();
-  for (const LocalGroup& g : report.groups) {
+  for (const DirectoryGroup& g : report.groups) {
     groups.push_back({{"digest", g.digest}, {"size", g.size}, {"files", names_json(g.paths)}});
   }
   Json hardlinks = Json::array();
@@ -148,10 +148,10 @@ std::string to_json(const LocalReport& report) {
   return json.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
-std::string to_text(const LocalReport& report) {
+std::string to_text(const DirectoryReport& report) {
   std::string text = "dupipe report (directory mode)\n" + summary_line(report);
   std::size_t number = 0;
-  for (const LocalGroup& g : report.groups) {
+  for (const DirectoryGroup& g : report.groups) {
     text += "\nGroup " + std::to_string(++number) + ": " + std::to_string(g.paths.size()) + " files of " +
             std::to_string(g.size) + " bytes, " + std::to_string(g.wasted_bytes()) + " bytes wasted, " +
             report.algorithm + " " + g.digest + "\n";

@@ -1,4 +1,4 @@
-#include "aggregator/local_aggregator.hpp"
+#include "aggregator/directory_aggregator.hpp"
 
 #include <utility>
 
@@ -9,7 +9,7 @@
 namespace dupipe::aggregator {
 namespace {
 
-void add_record(LocalReportBuilder& builder, Record& record, const std::string& source) {
+void add_record(DirectoryReportBuilder& builder, Record& record, const std::string& source) {
   if (const auto* digest = std::get_if<DigestRecord>(&record)) {
     if (auto ok = builder.add(*digest); !ok) throw FatalError(source + ": " + ok.error().message, ExitCode::kProtocol);
   } else if (auto* failure = std::get_if<FailureRecord>(&record)) {
@@ -23,7 +23,7 @@ void add_record(LocalReportBuilder& builder, Record& record, const std::string& 
   }
 }
 
-std::string render(const LocalReport& report, const std::string& format) {
+std::string render(const DirectoryReport& report, const std::string& format) {
   if (format == "nul") return to_nul(report);
   if (format == "fdupes") return to_fdupes(report);
   if (format == "csv") return to_csv(report);
@@ -36,9 +36,9 @@ void write_output(const std::string& path, const std::string& contents) {
 
 }  // namespace
 
-LocalReport collect_local(RecordReader& input, const std::string& default_algorithm,
-                          const LocalOptions& options, const Logger& logger) {
-  LocalReportBuilder builder(default_algorithm);
+DirectoryReport collect_directory(RecordReader& input, const std::string& default_algorithm,
+                          const DirectoryOptions& options, const Logger& logger) {
+  DirectoryReportBuilder builder(default_algorithm);
   while (const auto delivery = input.read()) {
     throw_if_stopped();
     auto record = parse_record(delivery->line);
@@ -47,12 +47,12 @@ LocalReport collect_local(RecordReader& input, const std::string& default_algori
     input.acknowledge(delivery->tag);  // the builder keeps it: what the report derives from
   }
   std::vector<FailureRecord> extra;
-  std::vector<LocalGroup> groups = builder.candidate_groups();
+  std::vector<DirectoryGroup> groups = builder.candidate_groups();
   if (options.verify) groups = verify_groups(groups, extra, logger);
   return builder.build(std::move(groups), std::move(extra));
 }
 
-void write_local_outputs(const LocalReport& report, const LocalOptions& options, const std::string& out_dir) {
+void write_directory_outputs(const DirectoryReport& report, const DirectoryOptions& options, const std::string& out_dir) {
   value_or_fatal(sys::make_directories(out_dir));
   write_output(out_dir + "/report.json", to_json(report));
   write_output(out_dir + "/report.txt", to_text(report));
