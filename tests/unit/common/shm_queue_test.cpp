@@ -803,12 +803,16 @@ TEST_F(ShmQueueTest, AReaderKilledTakingItsSecondRecordKeepsTheFirstListed) {
     ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 42) << status;
     ShmQueueReader in = reader();
     const bool is_committed = point == ShmFaultPoint::kReaderAfterCommit;
-    if (!is_committed) EXPECT_EQ(expect_record(in), "second");
+    if (!is_committed) {
+      EXPECT_EQ(expect_record(in), "second");
+    }
     expect_end(in);
     const auto orphans = queue.orphaned_records();
     ASSERT_EQ(orphans.size(), is_committed ? 2u : 1u);
     EXPECT_EQ(orphans[0].bytes, "first");
-    if (is_committed) EXPECT_EQ(orphans[1].bytes, "second");
+    if (is_committed) {
+      EXPECT_EQ(orphans[1].bytes, "second");
+    }
     EXPECT_EQ(queue.stats().records_taken, 2u);
     EXPECT_EQ(queue.stats().repairs, 1u);
   }
