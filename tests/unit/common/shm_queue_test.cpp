@@ -302,7 +302,7 @@ TEST_F(ShmQueueTest, OpenRejectsAnotherFormatVersion) {
     std::memcpy(static_cast<char*>(region.get_address()) + 8, &version, sizeof version);
   }
   const std::string message = thrown_message<ShmQueue>([&] { return ShmQueue::open(name_); });
-  EXPECT_NE(message.find("queue format version 99, this build reads 3"), std::string::npos)
+  EXPECT_NE(message.find("queue format version 99, this build reads 4"), std::string::npos)
       << message;
 }
 
