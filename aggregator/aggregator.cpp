@@ -3,9 +3,9 @@
 #include <optional>
 #include <unordered_set>
 
-#include "common/record_journal.hpp"
-#include "common/signals.hpp"
-#include "common/sys.hpp"
+#include "common/os/signals.hpp"
+#include "common/os/sys.hpp"
+#include "common/protocol/record_journal.hpp"
 
 namespace dupipe::aggregator {
 namespace {
@@ -26,8 +26,9 @@ class Accountant {
     } else if (auto* failure = std::get_if<FailureRecord>(&*record)) {
       builder_.add(std::move(*failure));
     } else {
-      throw FatalError(input_name_ + ": the aggregator takes H and F records only (is a stage missing?)",
-                       ExitCode::kProtocol);
+      throw FatalError(
+          input_name_ + ": the aggregator takes H and F records only (is a stage missing?)",
+          ExitCode::kProtocol);
     }
     settled_.insert(accounting_key(line));
   }
@@ -82,7 +83,8 @@ Outcome aggregate(RecordReader& input, const Config& config, const Logger& logge
       accountant.add(line);
       ++replayed;
     });
-    if (replayed > 0) logger.info("replayed " + std::to_string(replayed) + " records of " + config.journal);
+    if (replayed > 0)
+      logger.info("replayed " + std::to_string(replayed) + " records of " + config.journal);
   }
   Outcome outcome;
   try {
@@ -109,8 +111,8 @@ Outcome aggregate(RecordReader& input, const Config& config, const Logger& logge
 
 void write_report(const Report& report, const std::string& out_dir) {
   value_or_fatal(sys::make_directories(out_dir));
-  for (const auto& [name, contents] : {std::pair{"/report.json", to_json(report)},
-                                       std::pair{"/report.txt", to_text(report)}}) {
+  for (const auto& [name, contents] :
+       {std::pair{"/report.json", to_json(report)}, std::pair{"/report.txt", to_text(report)}}) {
     value_or_fatal(sys::write_file_atomically(out_dir + name, contents));
   }
 }

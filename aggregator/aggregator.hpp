@@ -9,8 +9,8 @@
 #include <string>
 
 #include "aggregator/report.hpp"
-#include "common/endpoint.hpp"
-#include "common/logger.hpp"
+#include "common/base/logger.hpp"
+#include "common/transport/endpoint.hpp"
 
 namespace dupipe::aggregator {
 

@@ -8,8 +8,8 @@
 
 #include "aggregator/directory_outputs.hpp"
 #include "aggregator/directory_report.hpp"
-#include "common/endpoint.hpp"
-#include "common/logger.hpp"
+#include "common/base/logger.hpp"
+#include "common/transport/endpoint.hpp"
 
 namespace dupipe::aggregator {
 
@@ -20,10 +20,13 @@ struct DirectoryOptions {
 };
 
 // Throws FatalError(kProtocol) on records other than H, L, S and F.
-[[nodiscard]] DirectoryReport collect_directory(RecordReader& input, const std::string& default_algorithm,
-                                        const DirectoryOptions& options, const Logger& logger);
+[[nodiscard]] DirectoryReport collect_directory(RecordReader& input,
+                                                const std::string& default_algorithm,
+                                                const DirectoryOptions& options,
+                                                const Logger& logger);
 
 // Throws FatalError naming the file when an output cannot be written.
-void write_directory_outputs(const DirectoryReport& report, const DirectoryOptions& options, const std::string& out_dir);
+void write_directory_outputs(const DirectoryReport& report, const DirectoryOptions& options,
+                             const std::string& out_dir);
 
 }  // namespace dupipe::aggregator

@@ -3,7 +3,7 @@
 #include <map>
 
 #include "aggregator/name_encoding.hpp"
-#include "common/record_codec.hpp"
+#include "common/protocol/record_codec.hpp"
 
 namespace dupipe::aggregator {
 namespace {
@@ -35,7 +35,8 @@ delete_copy() {  # delete_copy KEEP DUP
 )";
 
 // Every name of the physical file `path` stands for: itself and its hard links.
-std::vector<std::string> names_of(const std::string& path, const std::map<std::string, const HardlinkSet*>& links) {
+std::vector<std::string> names_of(const std::string& path,
+                                  const std::map<std::string, const HardlinkSet*>& links) {
   const auto it = links.find(path);
   return it == links.end() ? std::vector<std::string>{path} : it->second->paths;
 }
@@ -80,8 +81,9 @@ std::string to_actions(const DirectoryReport& report, Action action) {
   std::string out = kActionsPrologue;
   std::size_t number = 0;
   for (const DirectoryGroup& group : report.groups) {
-    out += "\n# group " + std::to_string(++number) + ": " + std::to_string(group.paths.size()) + " files of " +
-           std::to_string(group.size) + " bytes, " + report.algorithm + " " + group.digest + "\n";
+    out += "\n# group " + std::to_string(++number) + ": " + std::to_string(group.paths.size()) +
+           " files of " + std::to_string(group.size) + " bytes, " + report.algorithm + " " +
+           group.digest + "\n";
     const std::string keep = shell_quote(group.paths.front());
     for (std::size_t i = 1; i < group.paths.size(); ++i) {
       for (const std::string& name : names_of(group.paths[i], links)) {

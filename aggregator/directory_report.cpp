@@ -1,12 +1,11 @@
 #include "aggregator/directory_report.hpp"
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <tuple>
 
-#include <nlohmann/json.hpp>
-
 #include "aggregator/name_encoding.hpp"
-#include "common/record_codec.hpp"
+#include "common/protocol/record_codec.hpp"
 
 namespace dupipe::aggregator {
 namespace {
@@ -33,12 +32,18 @@ Json names_json(const std::vector<std::string>& paths) {
 }
 
 Json summary_json(const DirectorySummary& s) {
-  return Json{{"files", s.files},           {"hashed", s.hashed},
-              {"failed", s.failed},         {"unique_size", s.unique_size},
-              {"unique_partial", s.unique_partial}, {"empty", s.empty},
-              {"skipped", s.skipped},       {"duplicate_groups", s.duplicate_groups},
-              {"duplicate_files", s.duplicate_files}, {"wasted_bytes", s.wasted_bytes},
-              {"hardlink_sets", s.hardlink_sets}, {"bytes_hashed", s.bytes_hashed},
+  return Json{{"files", s.files},
+              {"hashed", s.hashed},
+              {"failed", s.failed},
+              {"unique_size", s.unique_size},
+              {"unique_partial", s.unique_partial},
+              {"empty", s.empty},
+              {"skipped", s.skipped},
+              {"duplicate_groups", s.duplicate_groups},
+              {"duplicate_files", s.duplicate_files},
+              {"wasted_bytes", s.wasted_bytes},
+              {"hardlink_sets", s.hardlink_sets},
+              {"bytes_hashed", s.bytes_hashed},
               {"bytes_partial", s.bytes_partial}};
 }
 
@@ -53,20 +58,23 @@ std::string summary_line(const DirectoryReport& report) {
   const DirectorySummary& s = report.summary;
   return std::to_string(s.files) + " files: " + std::to_string(s.hashed) + " hashed, " +
          std::to_string(s.unique_size) + " of unique size never read, " + std::to_string(s.failed) +
-         " failed. " + std::to_string(s.duplicate_groups) + " duplicate groups (" + report.algorithm +
-         "): " + std::to_string(s.duplicate_files) + " redundant files, " + std::to_string(s.wasted_bytes) +
-         " bytes wasted; " + std::to_string(s.hardlink_sets) + " hard-link sets.\n";
+         " failed. " + std::to_string(s.duplicate_groups) + " duplicate groups (" +
+         report.algorithm + "): " + std::to_string(s.duplicate_files) + " redundant files, " +
+         std::to_string(s.wasted_bytes) + " bytes wasted; " + std::to_string(s.hardlink_sets) +
+         " hard-link sets.\n";
 }
 
 }  // namespace
 
 Expected<void> DirectoryReportBuilder::add(const DigestRecord& record) {
   if (has_digests_ && record.algorithm != algorithm_) {
-    return fail("record " + record.id + " uses " + record.algorithm + ", the run uses " + algorithm_);
+    return fail("record " + record.id + " uses " + record.algorithm + ", the run uses " +
+                algorithm_);
   }
   algorithm_ = record.algorithm;
   has_digests_ = true;
-  if (seen_ids_.insert(record.id).second) paths_by_key_[{record.size, record.digest}].push_back(record.path);
+  if (seen_ids_.insert(record.id).second)
+    paths_by_key_[{record.size, record.digest}].push_back(record.path);
   return {};
 }
 
@@ -98,7 +106,8 @@ std::vector<DirectoryGroup> DirectoryReportBuilder::candidate_groups() const {
   return groups;
 }
 
-DirectoryReport DirectoryReportBuilder::build(std::vector<DirectoryGroup> groups, std::vector<FailureRecord> extra) const {
+DirectoryReport DirectoryReportBuilder::build(std::vector<DirectoryGroup> groups,
+                                              std::vector<FailureRecord> extra) const {
   DirectoryReport report{algorithm_, {}, std::move(groups), {}, failures_};
   sort_groups(report.groups);
   for (const auto& [target, set] : links_by_target_) {
@@ -140,10 +149,14 @@ std::string to_json(const DirectoryReport& report) {
   }
   Json failures = Json::array();
   for (const FailureRecord& failure : report.failures) failures.push_back(failure_json(failure));
-  const Json json{{"version", 1}, {"mode", "dir"}, {"complete", true},
+  const Json json{{"version", 1},
+                  {"mode", "dir"},
+                  {"complete", true},
                   {"algorithm", report.algorithm},
-                  {"summary", summary_json(report.summary)}, {"groups", std::move(groups)},
-                  {"hardlinks", std::move(hardlinks)}, {"failures", std::move(failures)}};
+                  {"summary", summary_json(report.summary)},
+                  {"groups", std::move(groups)},
+                  {"hardlinks", std::move(hardlinks)},
+                  {"failures", std::move(failures)}};
   // Names that are not UTF-8 carry a _b64 twin; the error texts quoting them get U+FFFD.
   return json.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
@@ -152,9 +165,9 @@ std::string to_text(const DirectoryReport& report) {
   std::string text = "dupipe report (directory mode)\n" + summary_line(report);
   std::size_t number = 0;
   for (const DirectoryGroup& g : report.groups) {
-    text += "\nGroup " + std::to_string(++number) + ": " + std::to_string(g.paths.size()) + " files of " +
-            std::to_string(g.size) + " bytes, " + std::to_string(g.wasted_bytes()) + " bytes wasted, " +
-            report.algorithm + " " + g.digest + "\n";
+    text += "\nGroup " + std::to_string(++number) + ": " + std::to_string(g.paths.size()) +
+            " files of " + std::to_string(g.size) + " bytes, " + std::to_string(g.wasted_bytes()) +
+            " bytes wasted, " + report.algorithm + " " + g.digest + "\n";
     for (const std::string& path : g.paths) text += "  " + escape_field(path) + "\n";
   }
   number = 0;

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "common/error.hpp"
-#include "common/records.hpp"
+#include "common/base/error.hpp"
+#include "common/protocol/records.hpp"
 
 namespace dupipe::aggregator {
 
@@ -45,14 +45,15 @@ struct DirectorySummary {
 struct DirectoryReport {
   std::string algorithm;
   DirectorySummary summary;
-  std::vector<DirectoryGroup> groups;      // by wasted bytes descending, then digest
-  std::vector<HardlinkSet> hardlinks;  // by first path
-  std::vector<FailureRecord> failures; // by stage, path (the url field), error
+  std::vector<DirectoryGroup> groups;   // by wasted bytes descending, then digest
+  std::vector<HardlinkSet> hardlinks;   // by first path
+  std::vector<FailureRecord> failures;  // by stage, path (the url field), error
 };
 
 class DirectoryReportBuilder {
  public:
-  explicit DirectoryReportBuilder(std::string default_algorithm) : algorithm_(std::move(default_algorithm)) {}
+  explicit DirectoryReportBuilder(std::string default_algorithm)
+      : algorithm_(std::move(default_algorithm)) {}
 
   // Fails when the record's algorithm differs from the run's; a repeated id is ignored.
   [[nodiscard]] Expected<void> add(const DigestRecord& record);
@@ -64,7 +65,8 @@ class DirectoryReportBuilder {
   [[nodiscard]] std::vector<DirectoryGroup> candidate_groups() const;
 
   // The report with these groups (after --verify, if any) and extra failures (from --verify).
-  [[nodiscard]] DirectoryReport build(std::vector<DirectoryGroup> groups, std::vector<FailureRecord> extra) const;
+  [[nodiscard]] DirectoryReport build(std::vector<DirectoryGroup> groups,
+                                      std::vector<FailureRecord> extra) const;
 
  private:
   std::string algorithm_;

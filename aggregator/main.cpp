@@ -3,8 +3,8 @@
 
 #include "aggregator/aggregator.hpp"
 #include "aggregator/directory_aggregator.hpp"
-#include "common/cli.hpp"
-#include "common/instrumented_endpoint.hpp"
+#include "common/base/cli.hpp"
+#include "common/transport/instrumented_endpoint.hpp"
 
 int main(int argc, char** argv) {
   dupipe::aggregator::Config config;
@@ -31,7 +31,8 @@ int main(int argc, char** argv) {
                "Directory mode: report paths, hard links, actions.sh");
   // The flag's former name, kept for scripts that run the stage by hand; not listed.
   app.add_flag("--local", is_directory_mode)->group("");
-  app.add_flag("--verify", directory.verify, "Directory mode: compare each group byte by byte first");
+  app.add_flag("--verify", directory.verify,
+               "Directory mode: compare each group byte by byte first");
   app.add_option("--format", directory.formats, "Directory mode: extra report.FORMAT files")
       ->delimiter(',')
       ->check(CLI::IsMember({"json", "text", "nul", "fdupes", "csv"}));
@@ -55,9 +56,10 @@ int main(int argc, char** argv) {
     }
     const auto outcome = dupipe::aggregator::aggregate(*input, config, logger);
     dupipe::aggregator::write_report(outcome.report, config.out_dir);
-    logger.info(std::string(outcome.report.complete ? "report" : "partial report (complete: false)") +
-                " written to " + config.out_dir + "/report.json (" +
-                std::to_string(outcome.report.summary.duplicate_groups) + " duplicate groups)");
+    logger.info(
+        std::string(outcome.report.complete ? "report" : "partial report (complete: false)") +
+        " written to " + config.out_dir + "/report.json (" +
+        std::to_string(outcome.report.summary.duplicate_groups) + " duplicate groups)");
     if (outcome.stopped_by) throw dupipe::Interrupted(*outcome.stopped_by);
   });
 }

@@ -1,11 +1,10 @@
 #include "aggregator/report.hpp"
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <tuple>
 
-#include <nlohmann/json.hpp>
-
-#include "common/redaction.hpp"
+#include "common/protocol/redaction.hpp"
 
 namespace dupipe::aggregator {
 namespace {
@@ -33,7 +32,8 @@ Json summary_json(const Summary& s) {
 
 Json group_json(const DuplicateGroup& group) {
   Json files = Json::array();
-  for (const ReportFile& file : group.files) files.push_back({{"url", file.url}, {"path", file.path}});
+  for (const ReportFile& file : group.files)
+    files.push_back({{"url", file.url}, {"path", file.path}});
   return Json{{"digest", group.digest}, {"size", group.size}, {"files", std::move(files)}};
 }
 
@@ -45,8 +45,8 @@ std::string summary_paragraph(const Report& report) {
   const Summary& s = report.summary;
   return std::to_string(s.urls) + " URLs: " + std::to_string(s.fetched) + " fetched, " +
          std::to_string(s.failed) + " failed, " + std::to_string(s.rejected) + " rejected. " +
-         std::to_string(s.duplicate_groups) + " duplicate groups (" + report.algorithm + "): " +
-         std::to_string(s.duplicate_files) + " redundant files, " +
+         std::to_string(s.duplicate_groups) + " duplicate groups (" + report.algorithm +
+         "): " + std::to_string(s.duplicate_files) + " redundant files, " +
          std::to_string(s.wasted_bytes) + " bytes wasted.\n";
 }
 
@@ -54,14 +54,16 @@ std::string summary_paragraph(const Report& report) {
 
 Expected<void> ReportBuilder::add(const DigestRecord& record) {
   if (has_digests_ && record.algorithm != algorithm_) {
-    return fail("record " + record.id + " uses " + record.algorithm + ", the run uses " + algorithm_);
+    return fail("record " + record.id + " uses " + record.algorithm + ", the run uses " +
+                algorithm_);
   }
   algorithm_ = record.algorithm;
   has_digests_ = true;
   if (!seen_ids_.insert(record.id).second) return {};
   ++fetched_;
   // The report is shared and kept: passwords in URLs are masked (docs/SECURITY.md).
-  files_by_key_[{record.size, record.digest}].push_back({redact_credentials(record.url), record.path});
+  files_by_key_[{record.size, record.digest}].push_back(
+      {redact_credentials(record.url), record.path});
   return {};
 }
 
@@ -123,8 +125,9 @@ std::string to_json(const Report& report) {
 std::string to_text(const Report& report) {
   std::string text = "dupipe report\n" + summary_paragraph(report);
   if (!report.complete) {
-    text += "INCOMPLETE: the run stopped before every URL was accounted; continue it with "
-            "scripts/run_pipeline.sh --resume --out OUT.\n";
+    text +=
+        "INCOMPLETE: the run stopped before every URL was accounted; continue it with "
+        "scripts/run_pipeline.sh --resume --out OUT.\n";
   }
   std::size_t number = 0;
   for (const DuplicateGroup& group : report.groups) {
@@ -132,7 +135,8 @@ std::string to_text(const Report& report) {
             " files of " + std::to_string(group.size) + " bytes, " +
             std::to_string(group.wasted_bytes()) + " bytes wasted, " + report.algorithm + " " +
             group.digest + "\n";
-    for (const ReportFile& file : group.files) text += "  " + file.url + "  ->  " + file.path + "\n";
+    for (const ReportFile& file : group.files)
+      text += "  " + file.url + "  ->  " + file.path + "\n";
   }
   if (!report.failures.empty()) {
     text += "\nFailures (" + std::to_string(report.failures.size()) + "):\n";

@@ -9,9 +9,9 @@
 #include <utility>
 #include <vector>
 
-#include "common/error.hpp"
-#include "common/report_model.hpp"
-#include "common/records.hpp"
+#include "common/base/error.hpp"
+#include "common/protocol/records.hpp"
+#include "common/protocol/report_model.hpp"
 
 namespace dupipe::aggregator {
 
@@ -19,13 +19,14 @@ struct Report {
   std::string algorithm;
   bool complete = true;  // false: stopped early, or records the producer sent never arrived
   Summary summary;
-  std::vector<DuplicateGroup> groups;    // by wasted bytes descending, then digest
-  std::vector<FailureRecord> failures;   // by stage, url, error
+  std::vector<DuplicateGroup> groups;   // by wasted bytes descending, then digest
+  std::vector<FailureRecord> failures;  // by stage, url, error
 };
 
 class ReportBuilder {
  public:
-  explicit ReportBuilder(std::string default_algorithm) : algorithm_(std::move(default_algorithm)) {}
+  explicit ReportBuilder(std::string default_algorithm)
+      : algorithm_(std::move(default_algorithm)) {}
 
   // A second H record for an id already seen is ignored (processing is idempotent). Fails when
   // the record's algorithm differs from the run's.

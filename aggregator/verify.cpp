@@ -5,8 +5,8 @@
 #include <cstring>
 #include <vector>
 
-#include "common/sys.hpp"
-#include "common/record_id.hpp"
+#include "common/os/sys.hpp"
+#include "common/protocol/record_id.hpp"
 
 namespace dupipe::aggregator {
 namespace {
@@ -53,8 +53,8 @@ namespace {
 
 // Adds `path` to the first class whose file holds the same bytes, or starts a new class; a file
 // that cannot be compared is a failure and joins no class.
-void place(const std::string& path, const DirectoryGroup& group, std::vector<DirectoryGroup>& classes,
-           std::vector<FailureRecord>& failures) {
+void place(const std::string& path, const DirectoryGroup& group,
+           std::vector<DirectoryGroup>& classes, std::vector<FailureRecord>& failures) {
   for (DirectoryGroup& cls : classes) {
     auto same = same_contents(cls.paths.front(), path);
     if (!same) {
@@ -72,7 +72,8 @@ void place(const std::string& path, const DirectoryGroup& group, std::vector<Dir
 }  // namespace
 
 std::vector<DirectoryGroup> verify_groups(const std::vector<DirectoryGroup>& groups,
-                                      std::vector<FailureRecord>& failures, const Logger& logger) {
+                                          std::vector<FailureRecord>& failures,
+                                          const Logger& logger) {
   std::vector<DirectoryGroup> verified;
   for (const DirectoryGroup& group : groups) {
     std::vector<DirectoryGroup> classes;  // each class: files equal to its first one
@@ -83,8 +84,9 @@ std::vector<DirectoryGroup> verify_groups(const std::vector<DirectoryGroup>& gro
         continue;
       }
       logger.warning(cls.paths.front() + ": same " + group.digest + " digest but different bytes");
-      failures.push_back(verify_failure(cls.paths.front(),
-                                        "--verify: same digest as another file of its group, different bytes"));
+      failures.push_back(
+          verify_failure(cls.paths.front(),
+                         "--verify: same digest as another file of its group, different bytes"));
     }
   }
   return verified;

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "aggregator/directory_report.hpp"
-#include "common/error.hpp"
-#include "common/logger.hpp"
+#include "common/base/error.hpp"
+#include "common/base/logger.hpp"
 
 namespace dupipe::aggregator {
 
@@ -17,7 +17,7 @@ namespace dupipe::aggregator {
 
 // Splits each group into classes of byte-identical files; classes of two or more stay groups.
 [[nodiscard]] std::vector<DirectoryGroup> verify_groups(const std::vector<DirectoryGroup>& groups,
-                                                    std::vector<FailureRecord>& failures,
-                                                    const Logger& logger);
+                                                        std::vector<FailureRecord>& failures,
+                                                        const Logger& logger);
 
 }  // namespace dupipe::aggregator

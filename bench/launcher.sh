@@ -11,12 +11,15 @@
 # JSON has no per-run CPU times), files/s, and new/old for each with the goal beside it: fixed
 # cost at most a third of the old launcher's, directory mode not slower. Talks only to loopback.
 # Not a timed test. Usage:
-#   bench/launcher.sh --old DIR [--bin-dir DIR] [--runs N] [--warmup W] [--files N]
-#     [--total-mib M] [--corpus DIR] [--tree DIR]
+#   bench/launcher.sh --old DIR [--bin-dir DIR] [--runs N] [--fixed-runs F] [--warmup W]
+#     [--files N] [--total-mib M] [--corpus DIR] [--tree DIR] [--case-timeout S] [--keep]
 # --old: a checkout whose scripts/run_pipeline.sh is the bash launcher, e.g.
 #   git worktree add /work/old-launcher 0da9bd8   (the last commit with it; do not build it)
-# Defaults: --bin-dir build/bin of this checkout, 30 runs after 2 warm-up runs per command, a
-# corpus of 5000 files and about 512 MiB in the work directory, --tree /usr/share.
+# Defaults: --bin-dir build/bin of this checkout, 30 runs after 2 warm-up runs per command (F =
+# 100 runs for the two fixed-cost cases, which take well under a second each), a
+# corpus of 5000 files and about 512 MiB in the work directory, --tree /usr/share; a case (one
+# hyperfine invocation) that takes over S = 1800 s fails the benchmark (a hung run); --keep keeps
+# the work directory (hyperfine JSON, the last run's reports) instead of removing it.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 # shellcheck source=../scripts/lib/urls.sh
@@ -25,22 +28,28 @@ source "$root/scripts/lib/urls.sh"
 old=""
 bin_dir=$root/build/bin
 runs=30
+fixed_runs=100
 warmup=2
 files=5000
 total_mib=512
 corpus=""
 tree=/usr/share
+case_timeout=1800
+keep=0
 while [[ $# -gt 0 ]]; do
   case $1 in
     --old) old=$2; shift 2 ;;
     --bin-dir) bin_dir=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
+    --fixed-runs) fixed_runs=$2; shift 2 ;;
     --warmup) warmup=$2; shift 2 ;;
     --files) files=$2; shift 2 ;;
     --total-mib) total_mib=$2; shift 2 ;;
     --corpus) corpus=$2; shift 2 ;;
     --tree) tree=$2; shift 2 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    --case-timeout) case_timeout=$2; shift 2 ;;
+    --keep) keep=1; shift ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "launcher.sh: unknown option '$1'" >&2; exit 2 ;;
   esac
 done
@@ -57,10 +66,10 @@ bin_dir=$(cd "$bin_dir" && pwd -P)
 for exe in dupipe-supervise dupipe-testserver dupipe-shm dupipe-top dupipe-html producer fetcher grouper hasher aggregator; do
   [[ -x $bin_dir/$exe ]] || die "$bin_dir/$exe is missing: build first"
 done
-for n in "$runs" "$warmup" "$files" "$total_mib"; do
+for n in "$runs" "$fixed_runs" "$warmup" "$files" "$total_mib" "$case_timeout"; do
   [[ $n =~ ^[0-9]+$ ]] || die "'$n' is not a number"
 done
-((runs >= 2)) || die "--runs must be at least 2 (a standard deviation needs two runs)"
+((runs >= 2 && fixed_runs >= 2)) || die "--runs and --fixed-runs must be at least 2 (a standard deviation needs two runs)"
 [[ -d $tree ]] || die "--tree $tree is not a directory"
 tree=$(cd "$tree" && pwd -P)
 for tool in hyperfine python3 timeout; do
@@ -74,7 +83,7 @@ export no_proxy=127.0.0.1,localhost NO_PROXY=127.0.0.1,localhost
 work=$(mktemp -d "${TMPDIR:-/tmp}/dupipe-bench-launcher.XXXXXX")
 cleanup() {
   stop_test_server
-  rm -rf -- "$work"
+  if [[ $keep -eq 1 ]]; then echo "launcher.sh: kept $work" >&2; else rm -rf -- "$work"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -101,28 +110,32 @@ words() {
   printf '%s' "$out"
 }
 
-# bench CASE ARG...: hyperfine -N over `old --bin-dir B --out OUT.old ARG...` and the same with
+# bench CASE RUNS ARG...: hyperfine -N, RUNS runs of each, over `old --bin-dir B --out OUT.old ARG...` and the same with
 # the new launcher, each run in a fresh OUT (removed before each run; the last run's is kept).
-# At most an hour per case: a hung run must not hang the benchmark.
+# At most --case-timeout seconds per case: a hung run must not hang the benchmark.
 bench() {
-  local name=$1 load
-  shift
+  local name=$1 case_runs=$2 load
+  shift 2
   local out_old=$work/out/$name.old out_new=$work/out/$name.new
   load=$(cut -d' ' -f1-3 /proc/loadavg)
   echo "== $name (load average before: $load)" >&2
-  timeout --kill-after=10 3600 hyperfine -N --runs "$runs" --warmup "$warmup" \
+  if ! timeout --kill-after=10 "$case_timeout" hyperfine -N --runs "$case_runs" --warmup "$warmup" \
     --export-json "$work/$name.json" -n old -n new \
     --prepare "$(words rm -rf -- "$out_old")" --prepare "$(words rm -rf -- "$out_new")" \
     "$(words "$old_launcher" --bin-dir "$bin_dir" --out "$out_old" "$@")" \
-    "$(words "$new_launcher" --bin-dir "$bin_dir" --out "$out_new" "$@")" >&2
+    "$(words "$new_launcher" --bin-dir "$bin_dir" --out "$out_new" "$@")" >&2; then
+    echo "launcher.sh: case '$name' failed: a run exited non-zero, or the case took over" \
+      "$case_timeout s (a hung run: hyperfine's output above names the launcher)" >&2
+    exit 1
+  fi
   printf '%s\t%s\t%s\n' "$name" "$load" "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$work/loads.tsv"
 }
 
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
-bench empty --hashers 2 --dir "$work/empty"
-bench url --no-progress --fetchers 1 --hashers 1 "$work/urls.txt"
-bench corpus --hashers 2 --dir "$corpus"
-bench tree --hashers 2 --dir "$tree"
+bench empty "$fixed_runs" --hashers 2 --dir "$work/empty"
+bench url "$fixed_runs" --no-progress --fetchers 1 --hashers 1 "$work/urls.txt"
+bench corpus "$runs" --hashers 2 --dir "$corpus"
+bench tree "$runs" --hashers 2 --dir "$tree"
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # Old and new must have done the same work: the same summaries, and the same groups in directory
@@ -150,10 +163,10 @@ for name in corpus tree; do
     "$name-old=json:$work/out/$name.old/report.json" >>"$work/groups.txt" || checks=1
 done
 
-python3 - "$work" "$runs" "$warmup" "$corpus" "$tree" "$load_start" "$load_end" "$(nproc)" <<'PY'
+python3 - "$work" "$runs" "$warmup" "$corpus" "$tree" "$load_start" "$load_end" "$(nproc)" "$fixed_runs" <<'PY'
 import json, math, os, stat, sys
 
-work, runs, warmup, corpus, tree, load_start, load_end, cores = sys.argv[1:]
+work, runs, warmup, corpus, tree, load_start, load_end, cores, fixed_runs = sys.argv[1:]
 THIRD = 1 / 3
 cases = [  # name, label, goal (bound on new/old), goal text, does the goal bind CPU time too?
     ("empty", "empty dir (--hashers 2)", THIRD, "≤ 1/3 (fixed cost)", True),
@@ -171,7 +184,8 @@ def verdict(ratio, goal):
     return "met" if ratio <= goal else "NOT met"
 
 
-print(f"launcher benchmark: hyperfine -N, {runs} runs after {warmup} warm-up runs per command, "
+print(f"launcher benchmark: hyperfine -N, {fixed_runs} runs (empty, one URL) or {runs} runs (directory "
+      f"trees) after {warmup} warm-up runs per command, "
       f"{cores} cores; load average {load_start} before, {load_end} after")
 print()
 print("| case | launcher | wall ms (mean ± σ) | user ms | system ms | files/s | goal (new/old) |")

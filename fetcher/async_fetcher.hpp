@@ -7,9 +7,9 @@
 #include <mutex>
 #include <vector>
 
-#include "common/endpoint.hpp"
-#include "common/error.hpp"
-#include "common/records.hpp"
+#include "common/base/error.hpp"
+#include "common/protocol/records.hpp"
+#include "common/transport/endpoint.hpp"
 #include "fetcher/job.hpp"
 
 namespace dupipe::fetcher {

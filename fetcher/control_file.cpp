@@ -8,7 +8,7 @@
 #include <charconv>
 #include <sstream>
 
-#include "common/sys.hpp"
+#include "common/os/sys.hpp"
 
 namespace dupipe::fetcher {
 namespace {

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "common/error.hpp"
+#include "common/base/error.hpp"
 #include "fetcher/segment_plan.hpp"
 
 namespace dupipe::fetcher {
@@ -19,8 +19,8 @@ namespace dupipe::fetcher {
 struct ControlState {
   std::string url;
   std::uint64_t length = 0;
-  std::string etag;           // empty: the server sent none
-  std::string last_modified;  // empty: the server sent none
+  std::string etag;               // empty: the server sent none
+  std::string last_modified;      // empty: the server sent none
   std::vector<Segment> segments;  // states are not stored: on load every segment is pending
 };
 

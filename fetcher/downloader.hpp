@@ -5,7 +5,7 @@
 
 #include <iostream>
 
-#include "common/logger.hpp"
+#include "common/base/logger.hpp"
 #include "fetcher/async_fetcher.hpp"
 #include "fetcher/engine.hpp"
 

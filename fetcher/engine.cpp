@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "common/signals.hpp"
+#include "common/os/signals.hpp"
 
 namespace dupipe::fetcher {
 namespace {
@@ -24,8 +24,10 @@ Engine::Engine(DownloadOptions options, const Logger& logger)
   options_.transfers = std::max(options_.transfers, 1);
   options_.per_host = std::max(options_.per_host, 1);
   // libcurl queues a transfer beyond these caps instead of opening another connection.
-  curl_multi_setopt(multi_.get(), CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(options_.per_host));
-  curl_multi_setopt(multi_.get(), CURLMOPT_MAX_TOTAL_CONNECTIONS, static_cast<long>(options_.transfers));
+  curl_multi_setopt(multi_.get(), CURLMOPT_MAX_HOST_CONNECTIONS,
+                    static_cast<long>(options_.per_host));
+  curl_multi_setopt(multi_.get(), CURLMOPT_MAX_TOTAL_CONNECTIONS,
+                    static_cast<long>(options_.transfers));
   next_save_ = Clock::now() + std::chrono::milliseconds(options_.save_interval_ms);
 }
 
@@ -42,7 +44,8 @@ std::size_t Engine::free_slots() const {
 }
 
 void Engine::start(UrlRecord record, DeliveryTag tag) {
-  jobs_.push_back(std::make_unique<Job>(std::move(record), options_, logger_, saver_, next_serial_++));
+  jobs_.push_back(
+      std::make_unique<Job>(std::move(record), options_, logger_, saver_, next_serial_++));
   tags_.emplace(jobs_.back().get(), tag);
 }
 
@@ -55,7 +58,8 @@ void Engine::progress(int wait_ms) {
   fill_slots(Clock::now());
   int running = 0;
   const CURLMcode code = curl_multi_perform(multi_.get(), &running);
-  if (code != CURLM_OK) throw FatalError(std::string("curl_multi_perform: ") + curl_multi_strerror(code));
+  if (code != CURLM_OK)
+    throw FatalError(std::string("curl_multi_perform: ") + curl_multi_strerror(code));
   drain_messages();
   drop_abandoned_transfers();
   collect_finished_jobs();
@@ -69,7 +73,8 @@ void Engine::progress(int wait_ms) {
   const unsigned stop_count = stop.fd >= 0 ? 1 : 0;
   const CURLMcode polled = curl_multi_poll(multi_.get(), stop_count > 0 ? &stop : nullptr,
                                            stop_count, poll_timeout_ms(wait_ms, now), nullptr);
-  if (polled != CURLM_OK) throw FatalError(std::string("curl_multi_poll: ") + curl_multi_strerror(polled));
+  if (polled != CURLM_OK)
+    throw FatalError(std::string("curl_multi_poll: ") + curl_multi_strerror(polled));
   throw_if_stopped();
 }
 
@@ -98,7 +103,8 @@ bool Engine::start_one(Job& job, Clock::time_point now, bool may_steal) {
                                              job.record().url);
   CURL* handle = transfer->handle();
   const CURLMcode code = curl_multi_add_handle(multi_.get(), handle);
-  if (code != CURLM_OK) throw FatalError(std::string("curl_multi_add_handle: ") + curl_multi_strerror(code));
+  if (code != CURLM_OK)
+    throw FatalError(std::string("curl_multi_add_handle: ") + curl_multi_strerror(code));
   transfers_.emplace(handle, std::move(transfer));
   ++per_host_[host];
   ++per_job_[&job];

@@ -10,8 +10,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "common/c_handles.hpp"
-#include "common/logger.hpp"
+#include "common/base/logger.hpp"
+#include "common/os/c_handles.hpp"
 #include "fetcher/async_fetcher.hpp"
 #include "fetcher/job.hpp"
 
@@ -45,7 +45,7 @@ class Engine final : public AsyncFetcher {
 
   DownloadOptions options_;
   const Logger& logger_;
-  CurlMulti multi_;  // declared first: destroyed after every transfer has been removed from it
+  CurlMulti multi_;      // declared first: destroyed after every transfer has been removed from it
   ProgressSaver saver_;  // before jobs_: outlives every Job that refers to it
   std::vector<std::unique_ptr<Job>> jobs_;  // in arrival order
   std::unordered_map<CURL*, std::unique_ptr<Transfer>> transfers_;

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <functional>
 
-#include "common/record_id.hpp"
-#include "common/signals.hpp"
+#include "common/os/signals.hpp"
+#include "common/protocol/record_id.hpp"
 #include "fetcher/input_pump.hpp"
 
 namespace dupipe::fetcher {
@@ -102,8 +102,8 @@ class Loop {
 
 Counts run(RecordReader& input, RecordWriter& output, AsyncFetcher& fetcher,
            const UrlPolicy& policy, const Logger& logger) {
-  InputPump pump(input, [&fetcher] { fetcher.wake(); },
-                 std::max(kMinReadAheadLines, fetcher.free_slots()));
+  InputPump pump(
+      input, [&fetcher] { fetcher.wake(); }, std::max(kMinReadAheadLines, fetcher.free_slots()));
   Loop loop(output, fetcher, policy, logger, [&pump](DeliveryTag tag) { pump.acknowledge(tag); });
   try {
     while (true) {
@@ -124,8 +124,8 @@ Counts run(RecordReader& input, RecordWriter& output, AsyncFetcher& fetcher,
   return loop.counts();
 }
 
-Counts run(RecordReader& input, RecordWriter& output, UrlFetcher& fetcher,
-           const UrlPolicy& policy, const Logger& logger) {
+Counts run(RecordReader& input, RecordWriter& output, UrlFetcher& fetcher, const UrlPolicy& policy,
+           const Logger& logger) {
   SerialFetcher serial(fetcher);
   return run(input, output, serial, policy, logger);
 }

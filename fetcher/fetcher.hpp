@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <string>
 
-#include "common/endpoint.hpp"
-#include "common/logger.hpp"
-#include "common/url_intake.hpp"
+#include "common/base/logger.hpp"
+#include "common/protocol/url_intake.hpp"
+#include "common/transport/endpoint.hpp"
 #include "fetcher/async_fetcher.hpp"
 #include "fetcher/download_options.hpp"
 

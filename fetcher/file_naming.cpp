@@ -5,7 +5,7 @@
 #include <cctype>
 #include <utility>
 
-#include "common/hex.hpp"
+#include "common/base/hex.hpp"
 
 namespace dupipe::fetcher {
 namespace {
@@ -26,18 +26,33 @@ bool has_extension(std::string_view name) {
   const std::size_t dot = name.rfind('.');
   if (dot == std::string_view::npos || dot == 0) return false;
   const std::string_view ext = name.substr(dot + 1);
-  return !ext.empty() && ext.size() <= 8 &&
-         std::all_of(ext.begin(), ext.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
+  return !ext.empty() && ext.size() <= 8 && std::all_of(ext.begin(), ext.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c));
+  });
 }
 
 constexpr std::array<std::pair<std::string_view, std::string_view>, 22> kExtensions{{
-    {"image/jpeg", ".jpg"},        {"image/png", ".png"},         {"image/gif", ".gif"},
-    {"image/tiff", ".tiff"},       {"image/svg+xml", ".svg"},     {"image/webp", ".webp"},
-    {"application/postscript", ".eps"}, {"application/pdf", ".pdf"}, {"text/html", ".html"},
-    {"text/plain", ".txt"},        {"text/css", ".css"},          {"text/csv", ".csv"},
-    {"application/json", ".json"}, {"application/xml", ".xml"},   {"text/xml", ".xml"},
-    {"application/zip", ".zip"},   {"application/gzip", ".gz"},   {"application/x-tar", ".tar"},
-    {"application/javascript", ".js"}, {"text/javascript", ".js"}, {"video/mp4", ".mp4"},
+    {"image/jpeg", ".jpg"},
+    {"image/png", ".png"},
+    {"image/gif", ".gif"},
+    {"image/tiff", ".tiff"},
+    {"image/svg+xml", ".svg"},
+    {"image/webp", ".webp"},
+    {"application/postscript", ".eps"},
+    {"application/pdf", ".pdf"},
+    {"text/html", ".html"},
+    {"text/plain", ".txt"},
+    {"text/css", ".css"},
+    {"text/csv", ".csv"},
+    {"application/json", ".json"},
+    {"application/xml", ".xml"},
+    {"text/xml", ".xml"},
+    {"application/zip", ".zip"},
+    {"application/gzip", ".gz"},
+    {"application/x-tar", ".tar"},
+    {"application/javascript", ".js"},
+    {"text/javascript", ".js"},
+    {"video/mp4", ".mp4"},
     {"audio/mpeg", ".mp3"},
 }};
 
@@ -93,12 +108,12 @@ std::string extension_for_content_type(std::string_view content_type) {
 }
 
 std::string build_file_name(std::string_view id, std::string_view url,
-                             std::string_view content_type) {
+                            std::string_view content_type) {
   return build_file_name(id, url, content_type, "");
 }
 
 std::string build_file_name(std::string_view id, std::string_view url,
-                             std::string_view content_type, std::string_view suggested_name) {
+                            std::string_view content_type, std::string_view suggested_name) {
   std::string segment = sanitize_segment(suggested_name);
   if (segment.empty()) segment = sanitize_segment(last_path_segment(url));
   // The id arrives over the wire too: a hostile upstream must not smuggle "../" through it.

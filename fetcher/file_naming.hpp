@@ -1,6 +1,6 @@
 // Builds the local name of a downloaded file. Nothing from the server or the URL is used
-// unsanitised: the name is "<id>-<last path segment>", both parts reduced to [A-Za-z0-9._-], with an
-// extension from the URL or, failing that, from the Content-Type (as the seed's
+// unsanitised: the name is "<id>-<last path segment>", both parts reduced to [A-Za-z0-9._-], with
+// an extension from the URL or, failing that, from the Content-Type (as the seed's
 // find_image_format guessed one). It never contains '/', never starts with '.', and is short.
 #pragma once
 

@@ -3,7 +3,7 @@
 #include <chrono>
 #include <csignal>
 
-#include "common/signals.hpp"
+#include "common/os/signals.hpp"
 
 namespace dupipe::fetcher {
 namespace {

@@ -16,7 +16,7 @@
 #include <string>
 #include <thread>
 
-#include "common/endpoint.hpp"
+#include "common/transport/endpoint.hpp"
 
 namespace dupipe::fetcher {
 

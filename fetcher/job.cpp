@@ -1,16 +1,15 @@
 #include "fetcher/job.hpp"
 
-#include <algorithm>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include "fetcher/content_disposition.hpp"
 #include "fetcher/content_range.hpp"
 #include "fetcher/file_naming.hpp"
 
 namespace dupipe::fetcher {
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 Job::Job(UrlRecord record, const DownloadOptions& options, const Logger& logger,
          ProgressSaver& saver, std::uint64_t serial)
@@ -66,12 +65,14 @@ std::optional<Request> Job::gate_request() {
   }
   const bool may_range = !is_file_url_ && !options_.compressed && options_.segments > 1;
   if (!may_range) return Request{};
-  return Request{0, 0, std::max<std::uint64_t>(options_.segment_threshold_bytes, 1), true, false, ""};
+  return Request{0,    0,     std::max<std::uint64_t>(options_.segment_threshold_bytes, 1),
+                 true, false, ""};
 }
 
 std::optional<Request> Job::segment_request(Clock::time_point now, bool may_steal) {
   for (std::size_t i = 0; i < segments_.size(); ++i) {
-    if (segments_[i].state == SegmentState::kPending && now >= ready_at_[i]) return range_request(i, now);
+    if (segments_[i].state == SegmentState::kPending && now >= ready_at_[i])
+      return range_request(i, now);
   }
   if (!may_steal) return std::nullopt;
   const auto victim = pick_steal_victim(segments_, options_.min_steal_bytes, now);
@@ -84,7 +85,8 @@ std::optional<Request> Job::segment_request(Clock::time_point now, bool may_stea
 Request Job::range_request(std::size_t index, Clock::time_point now) {
   Segment& segment = segments_[index];
   activate(segment, now);
-  return Request{index, segment.next, segment.end, true, false, etag_.empty() ? last_modified_ : etag_};
+  return Request{index, segment.next, segment.end,
+                 true,  false,        etag_.empty() ? last_modified_ : etag_};
 }
 
 void Job::load_resume_state() {
@@ -104,12 +106,14 @@ void Job::on_done(Transfer& transfer, CURLcode code, Clock::time_point now) {
     transfer.error = check_response(transfer);
     if (transfer.generation != generation_ || is_finished()) return;  // restarted or failed
   }
-  const bool ended_well = code == CURLE_OK || (code == CURLE_WRITE_ERROR && transfer.is_stopped_at_end);
+  const bool ended_well =
+      code == CURLE_OK || (code == CURLE_WRITE_ERROR && transfer.is_stopped_at_end);
   if (transfer.error || !ended_well) {
     TransferError error = transfer.error.value_or(
         TransferError{transfer.curl_message(code), is_transient_curl_error(code)});
     if (code == CURLE_FILESIZE_EXCEEDED && !transfer.error) {  // libcurl saw the Content-Length
-      error.message = "body exceeds --max-filesize (" + std::to_string(options_.max_filesize_bytes) + " bytes)";
+      error.message =
+          "body exceeds --max-filesize (" + std::to_string(options_.max_filesize_bytes) + " bytes)";
     }
     failed(error, parse_retry_after(transfer.headers().retry_after), transfer.segment, now);
     return;
@@ -180,7 +184,8 @@ void Job::restart(const std::string& reason, Clock::time_point now) {
   ready_at_.clear();
   forget_control_file();
   if (auto ok = file_->truncate(0); !ok) return finish_with_error(ok.error().message);
-  if (++restarts_ > kMaxRestarts) finish_with_error(reason + " (" + std::to_string(kMaxRestarts) + " restarts)");
+  if (++restarts_ > kMaxRestarts)
+    finish_with_error(reason + " (" + std::to_string(kMaxRestarts) + " restarts)");
 }
 
 void Job::finish() {

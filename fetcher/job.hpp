@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "common/error.hpp"
-#include "common/logger.hpp"
-#include "common/records.hpp"
+#include "common/base/error.hpp"
+#include "common/base/logger.hpp"
+#include "common/protocol/records.hpp"
 #include "fetcher/control_file.hpp"
 #include "fetcher/download_options.hpp"
 #include "fetcher/part_file.hpp"
@@ -66,7 +66,8 @@ class Job {
   [[nodiscard]] std::optional<TransferError> check_response(Transfer& transfer);
   [[nodiscard]] std::optional<TransferError> check_complete(Transfer& transfer);
   [[nodiscard]] std::optional<TransferError> check_partial(Transfer& transfer);
-  [[nodiscard]] std::optional<TransferError> start_segments(Transfer& transfer, std::uint64_t total);
+  [[nodiscard]] std::optional<TransferError> start_segments(Transfer& transfer,
+                                                            std::uint64_t total);
   [[nodiscard]] std::optional<TransferError> adopt_as_stream(Transfer& transfer);
   [[nodiscard]] std::optional<TransferError> too_large(std::uint64_t length) const;
   void adopt_resumed(Transfer& transfer);

@@ -29,7 +29,8 @@ bool is_encoded(const ResponseHeaders& headers) {
 }  // namespace
 
 std::optional<TransferError> Job::too_large(std::uint64_t length) const {
-  if (options_.max_filesize_bytes == 0 || length <= options_.max_filesize_bytes) return std::nullopt;
+  if (options_.max_filesize_bytes == 0 || length <= options_.max_filesize_bytes)
+    return std::nullopt;
   return TransferError{"body of " + std::to_string(length) + " bytes exceeds --max-filesize (" +
                            std::to_string(options_.max_filesize_bytes) + " bytes)",
                        false};
@@ -65,8 +66,8 @@ std::optional<TransferError> Job::check_partial(Transfer& transfer) {
   const ResponseHeaders& headers = transfer.headers();
   const auto range = parse_content_range(headers.content_range);
   if (!range || !range->total) {
-    return TransferError{"206 response without a usable Content-Range ('" + headers.content_range + "')",
-                         false};
+    return TransferError{
+        "206 response without a usable Content-Range ('" + headers.content_range + "')", false};
   }
   if (state_ == State::kGated && !resumed_) {
     if (auto error = start_segments(transfer, *range->total)) return error;
@@ -120,8 +121,9 @@ std::optional<TransferError> Job::start_segments(Transfer& transfer, std::uint64
   segments_ = {Segment{0, 0, probe_end, SegmentState::kPending}};
   activate(segments_[0], Clock::now());  // its rate counts from the answer, not the request
   if (is_segmented_) {
-    const auto rest = plan_segments(probe_end, total, static_cast<std::uint64_t>(options_.segments - 1),
-                                    options_.min_steal_bytes);
+    const auto rest =
+        plan_segments(probe_end, total, static_cast<std::uint64_t>(options_.segments - 1),
+                      options_.min_steal_bytes);
     segments_.insert(segments_.end(), rest.begin(), rest.end());
   }
   ready_at_.assign(segments_.size(), Clock::now());
@@ -142,7 +144,8 @@ void Job::adopt_resumed(Transfer& transfer) {
   content_type_ = transfer.content_type();
   disposition_ = transfer.headers().content_disposition;
   segments_ = resumed_->segments;
-  for (Segment& s : segments_) s.state = s.next == s.end ? SegmentState::kDone : SegmentState::kPending;
+  for (Segment& s : segments_)
+    s.state = s.next == s.end ? SegmentState::kDone : SegmentState::kPending;
   if (!transfer.request().expects_complete) activate(segments_[transfer.segment], Clock::now());
   ready_at_.assign(segments_.size(), Clock::now());
   is_segmented_ = true;
@@ -160,7 +163,8 @@ std::optional<TransferError> Job::adopt_as_stream(Transfer& transfer) {
     return std::nullopt;
   }
   if (transfer.request().is_ranged && (is_segmented_ || resumed_)) {
-    logger_.warning(record_.url + ": server answered 200 to a range request; one stream from the start");
+    logger_.warning(record_.url +
+                    ": server answered 200 to a range request; one stream from the start");
   }
   transfer.generation = ++generation_;
   resumed_.reset();
@@ -201,19 +205,21 @@ bool Job::on_body(Transfer& transfer, std::string_view bytes) {
   const std::uint64_t offset = transfer.body_offset + transfer.received;
   transfer.received += bytes.size();
   if (offset > segment.next) {
-    transfer.error = TransferError{"body skipped bytes " + std::to_string(segment.next) + "..", true};
+    transfer.error =
+        TransferError{"body skipped bytes " + std::to_string(segment.next) + "..", true};
     return false;
   }
   const std::uint64_t stop = std::min<std::uint64_t>(offset + bytes.size(), segment.end);
   // libcurl 7.88 does not enforce CURLOPT_MAXFILESIZE on bodies of unannounced size: count here.
   if (!total_ && options_.max_filesize_bytes != 0 && stop > options_.max_filesize_bytes) {
-    transfer.error = TransferError{"body exceeds --max-filesize (" +
-                                       std::to_string(options_.max_filesize_bytes) + " bytes)",
-                                   false};
+    transfer.error = TransferError{
+        "body exceeds --max-filesize (" + std::to_string(options_.max_filesize_bytes) + " bytes)",
+        false};
     return false;
   }
   if (stop > segment.next) {
-    const auto written = file_->write_at(segment.next, bytes.substr(segment.next - offset, stop - segment.next));
+    const auto written =
+        file_->write_at(segment.next, bytes.substr(segment.next - offset, stop - segment.next));
     if (!written) {
       transfer.error = TransferError{written.error().message, false};
       return false;

@@ -1,10 +1,10 @@
 // fetcher: downloads the URLs of U records into a files directory and emits P records.
 #include <filesystem>
 
-#include "common/cli.hpp"
-#include "common/record_journal.hpp"
-#include "common/instrumented_endpoint.hpp"
-#include "common/sys.hpp"
+#include "common/base/cli.hpp"
+#include "common/os/sys.hpp"
+#include "common/protocol/record_journal.hpp"
+#include "common/transport/instrumented_endpoint.hpp"
 #include "fetcher/engine.hpp"
 #include "fetcher/fetcher.hpp"
 

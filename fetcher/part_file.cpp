@@ -7,7 +7,7 @@
 
 #include <cerrno>
 
-#include "common/sys.hpp"
+#include "common/os/sys.hpp"
 
 namespace dupipe::fetcher {
 namespace {

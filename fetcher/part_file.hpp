@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
-#include "common/error.hpp"
-#include "common/unique_fd.hpp"
+#include "common/base/error.hpp"
+#include "common/os/unique_fd.hpp"
 
 namespace dupipe::fetcher {
 

@@ -4,7 +4,7 @@
 
 #include <cerrno>
 
-#include "common/error.hpp"
+#include "common/base/error.hpp"
 
 namespace dupipe::fetcher {
 
@@ -55,7 +55,8 @@ void ProgressSaver::save(const std::string& control_path, Snapshot& snapshot) {
     logger_.warning(errno_message("fdatasync for " + control_path, errno));
     return;
   }
-  if (auto ok = save_control(control_path, snapshot.state); !ok) logger_.warning(ok.error().message);
+  if (auto ok = save_control(control_path, snapshot.state); !ok)
+    logger_.warning(ok.error().message);
 }
 
 }  // namespace dupipe::fetcher

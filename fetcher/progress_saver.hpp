@@ -12,8 +12,8 @@
 #include <string>
 #include <thread>
 
-#include "common/logger.hpp"
-#include "common/unique_fd.hpp"
+#include "common/base/logger.hpp"
+#include "common/os/unique_fd.hpp"
 #include "fetcher/control_file.hpp"
 
 namespace dupipe::fetcher {

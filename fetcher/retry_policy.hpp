@@ -14,7 +14,7 @@
 namespace dupipe::fetcher {
 
 struct RetryOptions {
-  int retries = 3;                    // attempts after the first
+  int retries = 3;                     // attempts after the first
   std::uint64_t base_delay_ms = 1000;  // first wait; doubles per attempt
   std::uint64_t max_delay_ms = 60000;  // cap, also for Retry-After
 };

@@ -9,7 +9,8 @@ std::vector<Segment> plan_segments(std::uint64_t begin, std::uint64_t end, std::
   std::vector<Segment> segments;
   if (end <= begin) return segments;
   const std::uint64_t length = end - begin;
-  const std::uint64_t by_size = min_bytes == 0 ? length : std::max<std::uint64_t>(1, length / min_bytes);
+  const std::uint64_t by_size =
+      min_bytes == 0 ? length : std::max<std::uint64_t>(1, length / min_bytes);
   const std::uint64_t pieces = std::clamp<std::uint64_t>(std::min(count, by_size), 1, length);
   for (std::uint64_t i = 0; i < pieces; ++i) {
     const std::uint64_t from = begin + length * i / pieces;
@@ -47,7 +48,8 @@ std::optional<std::size_t> pick_steal_victim(const std::vector<Segment>& segment
   double best_seconds = 0;
   for (std::size_t i = 0; i < segments.size(); ++i) {
     const Segment& s = segments[i];
-    if (s.state != SegmentState::kActive || s.remaining() < 2 * std::max<std::uint64_t>(min_bytes, 1)) {
+    if (s.state != SegmentState::kActive ||
+        s.remaining() < 2 * std::max<std::uint64_t>(min_bytes, 1)) {
       continue;
     }
     const auto seconds = expected_seconds_left(s, now);

@@ -3,7 +3,7 @@
 #include <cctype>
 #include <exception>
 
-#include "common/error.hpp"
+#include "common/base/error.hpp"
 #include "fetcher/content_range.hpp"
 #include "fetcher/job.hpp"
 
@@ -52,7 +52,10 @@ extern "C" std::size_t on_header(char* data, std::size_t size, std::size_t count
 
 Transfer::Transfer(Job& job, std::uint64_t generation_, Request request,
                    const DownloadOptions& options, const std::string& url)
-    : generation(generation_), segment(request.segment), job_(job), request_(std::move(request)),
+    : generation(generation_),
+      segment(request.segment),
+      job_(job),
+      request_(std::move(request)),
       easy_(curl_easy_init()) {
   if (!easy_) throw FatalError("curl_easy_init failed");
   set_options(options, url);
@@ -61,7 +64,8 @@ Transfer::Transfer(Job& job, std::uint64_t generation_, Request request,
 void Transfer::set_options(const DownloadOptions& options, const std::string& url) {
   CURL* curl = easy_.get();
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, options.allow_file ? "http,https,file" : "http,https");
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR,
+                   options.allow_file ? "http,https,file" : "http,https");
   // A redirect to file:// would read local files; only http and https are followed.
   curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
@@ -73,7 +77,8 @@ void Transfer::set_options(const DownloadOptions& options, const std::string& ur
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, options.low_speed_time_s);
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, options.insecure ? 0L : 1L);
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, options.insecure ? 0L : 2L);
-  curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options.max_filesize_bytes));
+  curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
+                   static_cast<curl_off_t>(options.max_filesize_bytes));
   // Without --compressed no Accept-Encoding is sent and nothing is decoded: the stored bytes are
   // the body as served. With it, the write callback counts decoded bytes against the limit.
   if (options.compressed) curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
@@ -96,7 +101,8 @@ void Transfer::set_options(const DownloadOptions& options, const std::string& ur
   if (!request_.if_range.empty()) {
     // Validators come from the server; a CR or LF must not end up as a header of our own.
     if (request_.if_range.find_first_of("\r\n") == std::string::npos) {
-      request_headers_.reset(curl_slist_append(nullptr, ("If-Range: " + request_.if_range).c_str()));
+      request_headers_.reset(
+          curl_slist_append(nullptr, ("If-Range: " + request_.if_range).c_str()));
       curl_easy_setopt(curl, CURLOPT_HTTPHEADER, request_headers_.get());
     }
   }

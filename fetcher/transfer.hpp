@@ -10,7 +10,7 @@
 #include <optional>
 #include <string>
 
-#include "common/c_handles.hpp"
+#include "common/os/c_handles.hpp"
 #include "fetcher/download_options.hpp"
 
 namespace dupipe::fetcher {
@@ -63,7 +63,7 @@ class Transfer {
   std::size_t segment = 0;
   std::uint64_t body_offset = 0;  // file offset of the body's first byte (206: its Content-Range)
   std::uint64_t received = 0;
-  bool is_checked = false;        // the response was validated (at the first body byte)
+  bool is_checked = false;         // the response was validated (at the first body byte)
   bool is_stopped_at_end = false;  // we ended it on purpose: its range was done
   std::optional<TransferError> error;
 

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "common/batching_writer.hpp"
-#include "common/endpoint.hpp"
-#include "common/logger.hpp"
+#include "common/base/logger.hpp"
+#include "common/transport/batching_writer.hpp"
+#include "common/transport/endpoint.hpp"
 #include "grouper/size_grouping.hpp"
 
 namespace dupipe::grouper {
@@ -28,13 +28,13 @@ struct Config {
 };
 
 struct Counts {
-  std::uint64_t received = 0;      // W records read
-  std::uint64_t candidates = 0;    // W records written
+  std::uint64_t received = 0;    // W records read
+  std::uint64_t candidates = 0;  // W records written
   std::uint64_t passed_through = 0;
 };
 
 // Flushes every output at the end. `outputs` is not empty; the first takes what is not a group.
-[[nodiscard]] Counts run(RecordReader& input, const std::vector<BatchingWriter*>& outputs, const Config& config,
-                         const Logger& logger);
+[[nodiscard]] Counts run(RecordReader& input, const std::vector<BatchingWriter*>& outputs,
+                         const Config& config, const Logger& logger);
 
 }  // namespace dupipe::grouper

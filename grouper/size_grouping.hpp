@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "common/records.hpp"
+#include "common/protocol/records.hpp"
 
 namespace dupipe::grouper {
 
@@ -21,14 +21,15 @@ struct SizeOptions {
 
 struct SizeGrouping {
   std::vector<DirectoryFileRecord> candidates;  // sorted by size (largest first), then path
-  std::vector<LinkRecord> links;            // every other name of a file with several names
-  std::uint64_t files = 0;                  // distinct names received
-  std::uint64_t repeated_names = 0;         // the same path received again (same root twice)
-  std::uint64_t unique_size = 0;            // physical files dropped unread: their size is unique
-  std::uint64_t empty = 0;                  // physical zero-length files dropped (no --include-empty)
+  std::vector<LinkRecord> links;                // every other name of a file with several names
+  std::uint64_t files = 0;                      // distinct names received
+  std::uint64_t repeated_names = 0;             // the same path received again (same root twice)
+  std::uint64_t unique_size = 0;  // physical files dropped unread: their size is unique
+  std::uint64_t empty = 0;        // physical zero-length files dropped (no --include-empty)
 };
 
-[[nodiscard]] SizeGrouping group_by_size(std::vector<DirectoryFileRecord> files, const SizeOptions& options);
+[[nodiscard]] SizeGrouping group_by_size(std::vector<DirectoryFileRecord> files,
+                                         const SizeOptions& options);
 
 // What opening a file costs beside reading it, in bytes read from the page cache in the same
 // time (open, fstat, close and its records: about 10 us, 32 KiB at 3 GB/s).
@@ -48,7 +49,7 @@ struct PlannedGroup {
 
 // `candidates` as group_by_size sorts them, split into size groups over `links` (>= 1) links;
 // in the order to write them: most work first, ties by size (largest first).
-[[nodiscard]] std::vector<PlannedGroup> plan_links(const std::vector<DirectoryFileRecord>& candidates,
-                                                   std::size_t links);
+[[nodiscard]] std::vector<PlannedGroup> plan_links(
+    const std::vector<DirectoryFileRecord>& candidates, std::size_t links);
 
 }  // namespace dupipe::grouper

@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "common/signals.hpp"
-#include "common/sys.hpp"
+#include "common/os/signals.hpp"
+#include "common/os/sys.hpp"
 
 namespace dupipe::hasher {
 
@@ -50,9 +50,11 @@ Expected<FileDigest> FileDigester::digest_file(const std::string& path) {
   return digest_open(file->fd.get(), path);
 }
 
-Expected<FileDigest> FileDigester::digest_open(int fd, std::string_view what, std::uint64_t size_hint) {
+Expected<FileDigest> FileDigester::digest_open(int fd, std::string_view what,
+                                               std::uint64_t size_hint) {
   // Tell the kernel we read front to back once: larger read-ahead, pages dropped sooner.
-  if (size_hint == 0 || size_hint > buffer_.size()) ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  if (size_hint == 0 || size_hint > buffer_.size())
+    ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   hash_.reset();
   FileDigest result;
   while (true) {

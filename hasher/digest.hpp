@@ -11,8 +11,8 @@
 #include <string_view>
 #include <vector>
 
-#include "common/error.hpp"
-#include "common/unique_fd.hpp"
+#include "common/base/error.hpp"
+#include "common/os/unique_fd.hpp"
 #include "hasher/hash_function.hpp"
 
 namespace dupipe::hasher {
@@ -48,7 +48,8 @@ struct OpenedFile {
 [[nodiscard]] Expected<void> read_exactly(int fd, std::span<char> bytes, off_t offset);
 
 // Hex digest of a byte string (used by tests against published vectors).
-[[nodiscard]] Expected<std::string> digest_bytes(std::string_view algorithm, std::string_view bytes);
+[[nodiscard]] Expected<std::string> digest_bytes(std::string_view algorithm,
+                                                 std::string_view bytes);
 
 // Bytes one read(2) asks for. Small enough that the buffer stays in a core's cache while the
 // kernel copies a file's pages into it and the hash reads them back: on the 5,000-file corpus
@@ -66,7 +67,8 @@ class FileDigester {
 
   // The whole of an open file, from offset 0 to its end. `size_hint` (0: unknown) skips the
   // read-ahead advice for a file that one read takes whole.
-  [[nodiscard]] Expected<FileDigest> digest_open(int fd, std::string_view what, std::uint64_t size_hint = 0);
+  [[nodiscard]] Expected<FileDigest> digest_open(int fd, std::string_view what,
+                                                 std::uint64_t size_hint = 0);
 
   // Bytes one read(2) asks for.
   [[nodiscard]] std::size_t buffer_bytes() const { return buffer_.size(); }

@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <string>
 
-#include "common/records.hpp"
+#include "common/protocol/records.hpp"
 #include "hasher/digest.hpp"
 
 namespace dupipe::hasher {
@@ -21,15 +21,17 @@ inline constexpr std::size_t kEdgeBytes = 4096;
 inline constexpr std::size_t kWholeFileBytes = 64 * 1024;
 
 // An F record of directory mode: the url field carries the path (docs/PROTOCOL.md).
-[[nodiscard]] FailureRecord directory_failure(const DirectoryFileRecord& file, const std::string& cause);
+[[nodiscard]] FailureRecord directory_failure(const DirectoryFileRecord& file,
+                                              const std::string& cause);
 
 // Empty when `now` is still the file the walk saw, else the reason.
-[[nodiscard]] std::string change_since_walk(const FileIdentity& now, const DirectoryFileRecord& file);
+[[nodiscard]] std::string change_since_walk(const FileIdentity& now,
+                                            const DirectoryFileRecord& file);
 // The same for an open descriptor (fstat now).
 [[nodiscard]] std::string change_since_walk(int fd, const DirectoryFileRecord& file);
 
 // Opens, checks, reads front to back and checks again: an H record or an F record.
 [[nodiscard]] Record hash_directory_file(const DirectoryFileRecord& file, FileDigester& digester,
-                                     const std::string& algorithm);
+                                         const std::string& algorithm);
 
 }  // namespace dupipe::hasher

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "common/records.hpp"
+#include "common/protocol/records.hpp"
 #include "hasher/digest.hpp"
 #include "hasher/group_member.hpp"
 #include "hasher/hash_function.hpp"

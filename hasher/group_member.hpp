@@ -12,8 +12,8 @@
 #include <string>
 #include <string_view>
 
-#include "common/records.hpp"
-#include "common/unique_fd.hpp"
+#include "common/os/unique_fd.hpp"
+#include "common/protocol/records.hpp"
 #include "hasher/digest.hpp"
 #include "hasher/hash_function.hpp"
 

@@ -4,8 +4,8 @@
 
 #include <array>
 
-#include "common/error.hpp"
-#include "common/hex.hpp"
+#include "common/base/error.hpp"
+#include "common/base/hex.hpp"
 
 namespace dupipe::hasher {
 namespace {
@@ -36,7 +36,9 @@ HashFunction::HashFunction(std::string_view algorithm) {
   } else {
     const char* name = openssl_name(algorithm);
     md_.reset(name ? EVP_MD_fetch(nullptr, name, nullptr) : nullptr);
-    if (!md_) throw FatalError("unsupported digest algorithm '" + std::string(algorithm) + "'", ExitCode::kUsage);
+    if (!md_)
+      throw FatalError("unsupported digest algorithm '" + std::string(algorithm) + "'",
+                       ExitCode::kUsage);
     context_.reset(EVP_MD_CTX_new());
     if (!context_) throw FatalError("EVP_MD_CTX_new failed");
   }

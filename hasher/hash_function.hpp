@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "common/c_handles.hpp"
+#include "common/os/c_handles.hpp"
 
 struct XXH3_state_s;
 

@@ -2,22 +2,25 @@
 
 #include <vector>
 
-#include "common/pending_acknowledgements.hpp"
-#include "common/signals.hpp"
-#include "common/stage_stats.hpp"
+#include "common/observe/stage_stats.hpp"
+#include "common/os/signals.hpp"
+#include "common/transport/pending_acknowledgements.hpp"
 
 namespace dupipe::hasher {
 namespace {
 
 Record hash_one(const FileRecord& file, FileDigester& digester, const std::string& algorithm) {
   auto digest = digester.digest_file(file.path);
-  if (!digest) return FailureRecord{file.id, file.url, Stage::kHasher, file.path + ": " + digest.error().message};
+  if (!digest)
+    return FailureRecord{file.id, file.url, Stage::kHasher,
+                         file.path + ": " + digest.error().message};
   if (digest->size != file.size) {
     return FailureRecord{file.id, file.url, Stage::kHasher,
                          file.path + ": size changed: expected " + std::to_string(file.size) +
                              " bytes, read " + std::to_string(digest->size)};
   }
-  return DigestRecord{file.id, file.url, file.path, digest->size, algorithm, std::move(digest->hex)};
+  return DigestRecord{file.id,      file.url,  file.path,
+                      digest->size, algorithm, std::move(digest->hex)};
 }
 
 void count_result(const Record& result, Counts& counts, const Logger& logger) {
@@ -32,7 +35,8 @@ void count_result(const Record& result, Counts& counts, const Logger& logger) {
 // What later stages need from earlier ones: hard links, counts, failures (and H records, which
 // no stage before the hashers makes today but a stand-in may).
 bool is_passed_through_in_groups(const Record& record) {
-  return std::holds_alternative<FailureRecord>(record) || std::holds_alternative<DigestRecord>(record) ||
+  return std::holds_alternative<FailureRecord>(record) ||
+         std::holds_alternative<DigestRecord>(record) ||
          std::holds_alternative<LinkRecord>(record) || std::holds_alternative<StatRecord>(record);
 }
 
@@ -50,7 +54,8 @@ Counts run(RecordReader& input, RecordWriter& output, FileDigester& digester,
   while (const auto delivery = input.read()) {
     throw_if_stopped();
     auto record = parse_record(delivery->line);
-    if (!record) throw FatalError(input.name() + ": " + record.error().message, ExitCode::kProtocol);
+    if (!record)
+      throw FatalError(input.name() + ": " + record.error().message, ExitCode::kProtocol);
     if (const auto* file = std::get_if<FileRecord>(&*record)) {
       const Record result = hash_one(*file, digester, algorithm);
       count_result(result, counts, logger);
@@ -67,7 +72,8 @@ Counts run(RecordReader& input, RecordWriter& output, FileDigester& digester,
   return counts;
 }
 
-Counts run_groups(RecordReader& input, RecordWriter& output, GroupHasher& hasher, const Logger& logger) {
+Counts run_groups(RecordReader& input, RecordWriter& output, GroupHasher& hasher,
+                  const Logger& logger) {
   Counts counts;
   std::vector<Record> results;
   // A group's G and L records are acknowledged once the group's results are out: the hasher
@@ -76,7 +82,8 @@ Counts run_groups(RecordReader& input, RecordWriter& output, GroupHasher& hasher
   while (const auto delivery = input.read()) {
     throw_if_stopped();
     auto record = parse_record(delivery->line);
-    if (!record) throw FatalError(input.name() + ": " + record.error().message, ExitCode::kProtocol);
+    if (!record)
+      throw FatalError(input.name() + ": " + record.error().message, ExitCode::kProtocol);
     if (const auto* group = std::get_if<GroupRecord>(&*record)) {
       if (counts.first_file_ns == 0) counts.first_file_ns = monotonic_ns();
       hasher.begin(*group);
@@ -96,11 +103,13 @@ Counts run_groups(RecordReader& input, RecordWriter& output, GroupHasher& hasher
       write_record(output, *record);
       input.acknowledge(delivery->tag);
     } else {
-      throw FatalError(input.name() + ": a directory-mode hasher takes G, W, H, L, S and F records only",
-                       ExitCode::kProtocol);
+      throw FatalError(
+          input.name() + ": a directory-mode hasher takes G, W, H, L, S and F records only",
+          ExitCode::kProtocol);
     }
   }
-  if (hasher.is_inside_group()) throw FatalError(input.name() + ": input ended inside a group", ExitCode::kProtocol);
+  if (hasher.is_inside_group())
+    throw FatalError(input.name() + ": input ended inside a group", ExitCode::kProtocol);
   counts.end_ns = monotonic_ns();
   counts.group = hasher.counts();
   write_group_stats(output, counts.group);

@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <string>
 
-#include "common/endpoint.hpp"
-#include "common/logger.hpp"
+#include "common/base/logger.hpp"
+#include "common/transport/endpoint.hpp"
 #include "hasher/digest.hpp"
 #include "hasher/group_hasher.hpp"
 

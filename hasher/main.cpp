@@ -3,25 +3,29 @@
 #include <map>
 #include <memory>
 
-#include "common/batching_writer.hpp"
-#include "common/cli.hpp"
-#include "common/instrumented_endpoint.hpp"
+#include "common/base/cli.hpp"
+#include "common/transport/batching_writer.hpp"
+#include "common/transport/instrumented_endpoint.hpp"
 #include "hasher/hasher.hpp"
 
 namespace {
 
 // Directory mode passes tens of thousands of small records: batch them (docs/PROTOCOL.md).
-dupipe::hasher::Counts run_groups(const dupipe::hasher::Config& config, const dupipe::Logger& logger,
-                                  std::unique_ptr<dupipe::RecordReader> input, dupipe::StageStats* stats) {
+dupipe::hasher::Counts run_groups(const dupipe::hasher::Config& config,
+                                  const dupipe::Logger& logger,
+                                  std::unique_ptr<dupipe::RecordReader> input,
+                                  dupipe::StageStats* stats) {
   dupipe::BatchingWriter output(dupipe::instrument(dupipe::open_writer(config.out), stats),
                                 dupipe::wants_batching(config.out));
-  dupipe::hasher::GroupHasher hasher(config.algorithm, dupipe::hasher::open_file_budget(config.max_open_files));
+  dupipe::hasher::GroupHasher hasher(config.algorithm,
+                                     dupipe::hasher::open_file_budget(config.max_open_files));
   const auto counts = dupipe::hasher::run_groups(*input, output, hasher, logger);
   output.flush();
   if (counts.first_file_ns != 0) {  // read by bench/dedup.sh to time the hashing phase
-    logger.info("group pass: " + std::to_string(counts.group.full_bytes) + " bytes hashed in full, " +
-                std::to_string(counts.group.reopened) + " reopened, monotonic ns " +
-                std::to_string(counts.first_file_ns) + " to " + std::to_string(counts.end_ns));
+    logger.info("group pass: " + std::to_string(counts.group.full_bytes) +
+                " bytes hashed in full, " + std::to_string(counts.group.reopened) +
+                " reopened, monotonic ns " + std::to_string(counts.first_file_ns) + " to " +
+                std::to_string(counts.end_ns));
   }
   return counts;
 }
@@ -60,9 +64,11 @@ int main(int argc, char** argv) {
       counts = run_groups(config, logger, std::move(input), stats.get());
     } else {
       dupipe::hasher::FileDigester digester(config.algorithm);
-      dupipe::BatchingWriter output(dupipe::instrument(dupipe::open_writer(config.out), stats.get()), false);
+      dupipe::BatchingWriter output(
+          dupipe::instrument(dupipe::open_writer(config.out), stats.get()), false);
       counts = dupipe::hasher::run(*input, output, digester, config.algorithm, logger);
     }
-    logger.info(std::to_string(counts.hashed) + " hashed, " + std::to_string(counts.failed) + " failed");
+    logger.info(std::to_string(counts.hashed) + " hashed, " + std::to_string(counts.failed) +
+                " failed");
   });
 }

@@ -4,8 +4,8 @@
 #include <fstream>
 #include <iostream>
 
-#include "common/exit_code.hpp"
-#include "common/sys.hpp"
+#include "common/base/exit_code.hpp"
+#include "common/os/sys.hpp"
 #include "htmlreport/report_page.hpp"
 
 namespace {
@@ -32,12 +32,14 @@ std::string make_page(const std::string& out_dir) {
 
 int main(int argc, char** argv) {
   std::string out_dir = "dupipe-out";
-  CLI::App app{"dupipe-html: writes OUT/report.html (summary, duplicate groups, failures, a\n"
-               "timeline of each process) from OUT/report.json and OUT/timeline.jsonl."};
+  CLI::App app{
+      "dupipe-html: writes OUT/report.html (summary, duplicate groups, failures, a\n"
+      "timeline of each process) from OUT/report.json and OUT/timeline.jsonl."};
   app.set_version_flag("--version", std::string("dupipe ") + DUPIPE_VERSION);
   app.add_option("-o,--out", out_dir, "The run's output directory")->capture_default_str();
-  app.footer("\nExit codes: 0 written, 1 the report could not be read or the page written, "
-             "2 bad usage.");
+  app.footer(
+      "\nExit codes: 0 written, 1 the report could not be read or the page written, "
+      "2 bad usage.");
   CLI11_PARSE(app, argc, argv);
   try {
     const std::string page = make_page(out_dir);

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "common/error.hpp"
+#include "common/base/error.hpp"
 #include "htmlreport/html_text.hpp"
 
 namespace dupipe::htmlreport {
@@ -55,19 +55,23 @@ std::string text_of(const json& object, const char* key) {
 std::uint64_t number_of(const json& object, const char* key) {
   const auto it = object.find(key);
   if (it == object.end() || !it->is_number_integer()) return 0;
-  return it->is_number_unsigned() ? it->get<std::uint64_t>()
-                                  : static_cast<std::uint64_t>(std::max<std::int64_t>(0, it->get<std::int64_t>()));
+  return it->is_number_unsigned()
+             ? it->get<std::uint64_t>()
+             : static_cast<std::uint64_t>(std::max<std::int64_t>(0, it->get<std::int64_t>()));
 }
 
 std::string cell(const std::string& text) { return "<td>" + html_escape(text) + "</td>"; }
-std::string number_cell(std::uint64_t n) { return "<td class=\"n\">" + std::to_string(n) + "</td>"; }
+std::string number_cell(std::uint64_t n) {
+  return "<td class=\"n\">" + std::to_string(n) + "</td>";
+}
 
 std::string summary_section(const json& report) {
   const json summary = report.value("summary", json::object());
   std::string html = "<h1>dupipe report</h1><h2>Summary</h2><table id=\"summary\">";
-  for (const char* key : {"urls", "fetched", "failed", "rejected", "duplicate_groups",
-                          "duplicate_files"}) {
-    html += "<tr><th>" + std::string(key) + "</th>" + number_cell(number_of(summary, key)) + "</tr>";
+  for (const char* key :
+       {"urls", "fetched", "failed", "rejected", "duplicate_groups", "duplicate_files"}) {
+    html +=
+        "<tr><th>" + std::string(key) + "</th>" + number_cell(number_of(summary, key)) + "</tr>";
   }
   const std::uint64_t wasted = number_of(summary, "wasted_bytes");
   html += "<tr><th>wasted_bytes</th><td class=\"n\">" + std::to_string(wasted) + " (" +
@@ -91,18 +95,19 @@ std::string group_row(const json& group) {
          std::to_string(size) + "\" data-copies=\"" + std::to_string(copies) + "\">" +
          "<td class=\"n\" title=\"" + std::to_string(wasted) + " bytes\">" + human_bytes(wasted) +
          "</td><td class=\"n\">" + std::to_string(size) + "</td>" + number_cell(copies) +
-         "<td><code class=\"digest\">" + html_escape(text_of(group, "digest")) + "</code></td><td>" +
-         list + "</ul></td></tr>";
+         "<td><code class=\"digest\">" + html_escape(text_of(group, "digest")) +
+         "</code></td><td>" + list + "</ul></td></tr>";
 }
 
 std::string groups_section(const json& report) {
   const json groups = report.value("groups", json::array());
   std::string html = "<h2>Duplicate groups (" + std::to_string(groups.size()) + ")</h2>";
   if (groups.empty()) return html + "<p>No duplicates.</p>";
-  html += "<p>Click a column with a dotted underline to sort by it.</p><table id=\"groups\">"
-          "<thead><tr><th data-sort=\"wasted\" data-order=\"desc\">wasted bytes</th>"
-          "<th data-sort=\"size\">size</th><th data-sort=\"copies\">copies</th><th>digest</th>"
-          "<th>files</th></tr></thead><tbody>";
+  html +=
+      "<p>Click a column with a dotted underline to sort by it.</p><table id=\"groups\">"
+      "<thead><tr><th data-sort=\"wasted\" data-order=\"desc\">wasted bytes</th>"
+      "<th data-sort=\"size\">size</th><th data-sort=\"copies\">copies</th><th>digest</th>"
+      "<th>files</th></tr></thead><tbody>";
   for (const json& group : groups) html += group_row(group);
   return html + "</tbody></table>";
 }
@@ -111,8 +116,9 @@ std::string failures_section(const json& report) {
   const json failures = report.value("failures", json::array());
   std::string html = "<h2>Failures (" + std::to_string(failures.size()) + ")</h2>";
   if (failures.empty()) return html + "<p>None.</p>";
-  html += "<table id=\"failures\"><thead><tr><th>stage</th><th>url or line</th><th>error</th>"
-          "</tr></thead><tbody>";
+  html +=
+      "<table id=\"failures\"><thead><tr><th>stage</th><th>url or line</th><th>error</th>"
+      "</tr></thead><tbody>";
   for (const json& f : failures) {
     html += "<tr class=\"failure\">" + cell(text_of(f, "stage")) + cell(text_of(f, "url")) +
             cell(text_of(f, "error")) + "</tr>";

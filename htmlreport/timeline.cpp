@@ -41,7 +41,8 @@ std::optional<double> fill_of(const json& link) {
 }
 
 // A line per sample: every process present gets the state of this moment until the next.
-void add_sample(Timeline& t, const json& sample, double at_s, std::map<std::int64_t, std::size_t>& lane_of) {
+void add_sample(Timeline& t, const json& sample, double at_s,
+                std::map<std::int64_t, std::size_t>& lane_of) {
   for (const json& stage : sample.value("stages", json::array())) {
     const std::int64_t pid = stage.value("pid", std::int64_t{0});
     auto [it, is_new] = lane_of.try_emplace(pid, t.processes.size());
@@ -126,8 +127,8 @@ std::string lane_svg(const ProcessLane& lane, double y, double scale) {
     svg += "<rect x=\"" + fixed(kLabelWidth + s.begin_s * scale, 2) + "\" y=\"" + fixed(y + 3, 1) +
            "\" width=\"" + fixed(width, 2) + "\" height=\"" + fixed(kRowHeight - 6, 1) +
            "\" fill=\"" + color_of(s.state) + "\"><title>" +
-           html_escape(lane.role + " " + std::to_string(lane.pid) + ": " + name_of(s.state) +
-                       ", " + fixed(s.begin_s, 1) + "-" + fixed(s.end_s, 1) + " s") +
+           html_escape(lane.role + " " + std::to_string(lane.pid) + ": " + name_of(s.state) + ", " +
+                       fixed(s.begin_s, 1) + "-" + fixed(s.end_s, 1) + " s") +
            "</title></rect>";
   }
   return svg;
@@ -189,9 +190,8 @@ std::string timeline_svg(const Timeline& t) {
   const double scale = kPlotWidth / duration;
   const auto rows = static_cast<double>(t.processes.size() + t.links.size());
   const double legend_y = kTop + rows * kRowHeight + 10;
-  std::string svg = "<svg id=\"timeline\" width=\"" +
-                    fixed(kLabelWidth + kPlotWidth + 10, 0) + "\" height=\"" +
-                    fixed(legend_y + 24, 0) + "\" font-family=\"sans-serif\">";
+  std::string svg = "<svg id=\"timeline\" width=\"" + fixed(kLabelWidth + kPlotWidth + 10, 0) +
+                    "\" height=\"" + fixed(legend_y + 24, 0) + "\" font-family=\"sans-serif\">";
   svg += axis(duration, kTop + rows * kRowHeight);
   double y = kTop;
   for (const ProcessLane& lane : t.processes) {

@@ -1,7 +1,7 @@
 // producer: reads a URL list and writes one record per accepted URL (docs/PROTOCOL.md).
-#include "common/batching_writer.hpp"
-#include "common/cli.hpp"
-#include "common/instrumented_endpoint.hpp"
+#include "common/base/cli.hpp"
+#include "common/transport/batching_writer.hpp"
+#include "common/transport/instrumented_endpoint.hpp"
 #include "producer/producer.hpp"
 #include "producer/recovery_ledger.hpp"
 #include "producer/tree_walker.hpp"
@@ -36,7 +36,8 @@ int main(int argc, char** argv) {
 
   if (!dirs.empty()) {
     return dupipe::cli::run_stage("producer", verbose, [&](const dupipe::Logger& logger) {
-      dupipe::BatchingWriter output(dupipe::open_writer(config.out), dupipe::wants_batching(config.out));
+      dupipe::BatchingWriter output(dupipe::open_writer(config.out),
+                                    dupipe::wants_batching(config.out));
       const auto counts = dupipe::producer::walk_trees(dirs, walk, output, logger);
       output.flush();
       logger.info(std::to_string(counts.files) + " files, " + std::to_string(counts.skipped) +
@@ -46,7 +47,8 @@ int main(int argc, char** argv) {
 
   return dupipe::cli::run_stage("producer", verbose, [&](const dupipe::Logger& logger) {
     const auto stats = dupipe::cli::stage_stats("producer", logger);
-    const auto input = dupipe::instrument(dupipe::producer::open_url_list(config.input), stats.get());
+    const auto input =
+        dupipe::instrument(dupipe::producer::open_url_list(config.input), stats.get());
     auto output = dupipe::instrument(dupipe::open_writer(config.out), stats.get());
     if (!ledger.any()) {
       const auto counts = dupipe::producer::run(*input, *output, config.policy, logger);
@@ -57,10 +59,10 @@ int main(int argc, char** argv) {
     dupipe::producer::LedgerWriter ledger_output(std::move(output), ledger);
     const auto counts = dupipe::producer::run(*input, ledger_output, config.policy, logger);
     const auto& skipped = ledger_output.counts();
-    logger.info(std::to_string(counts.accepted) + " URLs accepted, " +
-                std::to_string(counts.rejected) + " rejected; not sent again: " +
-                std::to_string(skipped.already_done) + " already accounted, " +
-                std::to_string(skipped.already_sent) + " sent before a restart; " +
-                std::to_string(skipped.downloads_reused) + " finished downloads passed on");
+    logger.info(
+        std::to_string(counts.accepted) + " URLs accepted, " + std::to_string(counts.rejected) +
+        " rejected; not sent again: " + std::to_string(skipped.already_done) +
+        " already accounted, " + std::to_string(skipped.already_sent) + " sent before a restart; " +
+        std::to_string(skipped.downloads_reused) + " finished downloads passed on");
   });
 }

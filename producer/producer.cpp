@@ -1,8 +1,8 @@
 #include "producer/producer.hpp"
 
-#include "common/record_id.hpp"
-#include "common/redaction.hpp"
-#include "common/signals.hpp"
+#include "common/os/signals.hpp"
+#include "common/protocol/record_id.hpp"
+#include "common/protocol/redaction.hpp"
 #include "producer/seen_urls.hpp"
 
 namespace dupipe::producer {
@@ -16,9 +16,15 @@ class Intake {
   void take(std::string_view raw, std::uint64_t line_number) {
     ClassifiedLine line = classify_line(raw, policy_);
     switch (line.verdict) {
-      case LineVerdict::kSkip: ++counts_.skipped; return;
-      case LineVerdict::kReject: reject(line.text, line_number, line.reason); return;
-      case LineVerdict::kAccept: accept(std::move(line.text), line_number); return;
+      case LineVerdict::kSkip:
+        ++counts_.skipped;
+        return;
+      case LineVerdict::kReject:
+        reject(line.text, line_number, line.reason);
+        return;
+      case LineVerdict::kAccept:
+        accept(std::move(line.text), line_number);
+        return;
     }
   }
 

@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <string>
 
-#include "common/endpoint.hpp"
-#include "common/logger.hpp"
-#include "common/url_intake.hpp"
+#include "common/base/logger.hpp"
+#include "common/protocol/url_intake.hpp"
+#include "common/transport/endpoint.hpp"
 
 namespace dupipe::producer {
 

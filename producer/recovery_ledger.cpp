@@ -5,7 +5,7 @@
 #include <utility>
 #include <variant>
 
-#include "common/records.hpp"
+#include "common/protocol/records.hpp"
 
 namespace dupipe::producer {
 namespace {
@@ -27,13 +27,13 @@ LedgerWriter::LedgerWriter(std::unique_ptr<RecordWriter> output, const LedgerFil
   if (!files.done.empty()) done_ = journal_keys(files.done);
   if (!files.fetched.empty()) {
     read_journal(files.fetched, [&](std::string_view line) {
-      if (line.starts_with("P\t")) fetched_by_id_.insert_or_assign(std::string(record_id_of(line)), line);
+      if (line.starts_with("P\t"))
+        fetched_by_id_.insert_or_assign(std::string(record_id_of(line)), line);
     });
   }
   if (!files.manifest.empty()) {
-    manifest_ = RecordJournal::open(files.manifest, [&](std::string_view line) {
-      sent_.insert(accounting_key(line));
-    });
+    manifest_ = RecordJournal::open(
+        files.manifest, [&](std::string_view line) { sent_.insert(accounting_key(line)); });
   }
 }
 

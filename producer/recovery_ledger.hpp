@@ -16,8 +16,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "common/endpoint.hpp"
-#include "common/record_journal.hpp"
+#include "common/protocol/record_journal.hpp"
+#include "common/transport/endpoint.hpp"
 
 namespace dupipe::producer {
 

@@ -11,15 +11,15 @@
 #include <set>
 #include <utility>
 
-#include "common/record_id.hpp"
-#include "common/signals.hpp"
+#include "common/os/signals.hpp"
+#include "common/protocol/record_id.hpp"
 
 namespace dupipe::producer {
 namespace {
 
 // Owner of a DIR* stream (closedir also closes its descriptor).
 struct DirCloser {
-  void operator()(DIR* dir) const { ::closedir(dir); }
+  void operator()(DIR* dir) const { ::closedir(dir); }  // owner
 };
 using DirStream = std::unique_ptr<DIR, DirCloser>;
 
@@ -42,7 +42,8 @@ class Walker {
     const std::filesystem::path canonical = std::filesystem::canonical(root, ec);
     if (ec) return failure(root, "cannot open: " + ec.message());
     struct stat st {};
-    if (::stat(canonical.c_str(), &st) != 0) return failure(canonical, errno_message("cannot stat", errno));
+    if (::stat(canonical.c_str(), &st) != 0)
+      return failure(canonical, errno_message("cannot stat", errno));
     visit(canonical.string(), st);
     while (!pending_.empty()) {
       throw_if_stopped();
@@ -79,7 +80,8 @@ class Walker {
     }
     if (S_ISLNK(st.st_mode)) {
       if (!options_.follow_links) return skip(path, "symbolic link not followed");
-      if (::stat(path.c_str(), &st) != 0) return failure(path, errno_message("cannot follow symbolic link", errno));
+      if (::stat(path.c_str(), &st) != 0)
+        return failure(path, errno_message("cannot follow symbolic link", errno));
     }
     visit(path, st);
   }
@@ -88,11 +90,12 @@ class Walker {
     if (S_ISDIR(st.st_mode)) {
       // Entered once per (device, inode): stops symlink loops and roots given twice or nested.
       // Not counted as skipped: nothing under it is missed, it was walked under another name.
-      if (!entered_.emplace(st.st_dev, st.st_ino).second) return logger_.debug(path + ": directory already walked");
+      if (!entered_.emplace(st.st_dev, st.st_ino).second)
+        return logger_.debug(path + ": directory already walked");
       pending_.push_back(path);
     } else if (S_ISREG(st.st_mode)) {
-      emit(DirectoryFileRecord{make_record_id(path), path, static_cast<std::uint64_t>(st.st_size), st.st_dev,
-                           st.st_ino, mtime_ns(st)});
+      emit(DirectoryFileRecord{make_record_id(path), path, static_cast<std::uint64_t>(st.st_size),
+                               st.st_dev, st.st_ino, mtime_ns(st)});
     } else {
       skip(path, "not a regular file");
     }
@@ -105,9 +108,10 @@ class Walker {
       // Cause first: the F record is shortened to fit, which cuts the end of a long error.
       ++counts_.failed;
       logger_.warning(file.path + ": name too long to pass on");
-      write_record(output_, FailureRecord{file.id, file.path, Stage::kProducer,
-                                          "name too long to pass on (" + std::to_string(file.path.size()) +
-                                              " bytes): " + file.path});
+      write_record(output_,
+                   FailureRecord{file.id, file.path, Stage::kProducer,
+                                 "name too long to pass on (" + std::to_string(file.path.size()) +
+                                     " bytes): " + file.path});
       return;
     }
     ++counts_.files;
@@ -122,7 +126,8 @@ class Walker {
   void failure(const std::string& path, const std::string& cause) {
     ++counts_.failed;
     logger_.warning(path + ": " + cause);
-    write_record(output_, FailureRecord{make_record_id(path), path, Stage::kProducer, path + ": " + cause});
+    write_record(output_,
+                 FailureRecord{make_record_id(path), path, Stage::kProducer, path + ": " + cause});
   }
 
   const WalkOptions& options_;

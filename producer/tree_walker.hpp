@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "common/endpoint.hpp"
-#include "common/logger.hpp"
+#include "common/base/logger.hpp"
+#include "common/transport/endpoint.hpp"
 
 namespace dupipe::producer {
 
@@ -26,7 +26,8 @@ struct WalkCounts {
 
 // Roots are made absolute and canonical first, so a root given twice, or one inside another,
 // is walked once: every directory (device, inode) is entered at most once.
-[[nodiscard]] WalkCounts walk_trees(const std::vector<std::string>& roots, const WalkOptions& options,
-                                    RecordWriter& output, const Logger& logger);
+[[nodiscard]] WalkCounts walk_trees(const std::vector<std::string>& roots,
+                                    const WalkOptions& options, RecordWriter& output,
+                                    const Logger& logger);
 
 }  // namespace dupipe::producer

@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <array>
 
-#include "common/sys.hpp"
-#include "common/url_intake.hpp"
+#include "common/os/sys.hpp"
+#include "common/protocol/url_intake.hpp"
 
 namespace dupipe::producer {
 namespace {
@@ -90,8 +90,8 @@ std::string UrlListReader::take_cut_line() {
 
 std::unique_ptr<RecordReader> open_url_list(const std::string& path) {
   if (path == "-") {
-    return std::make_unique<UrlListReader>(value_or_fatal(sys::duplicate_fd(STDIN_FILENO, "stdin")), "stdin",
-                                           kMaxListLineBytes);
+    return std::make_unique<UrlListReader>(value_or_fatal(sys::duplicate_fd(STDIN_FILENO, "stdin")),
+                                           "stdin", kMaxListLineBytes);
   }
   auto fd = sys::open_file(path, O_RDONLY);
   if (!fd) throw FatalError(Error{"URL list " + fd.error().message, fd.error().errnum});

@@ -10,8 +10,8 @@
 #include <optional>
 #include <string>
 
-#include "common/endpoint.hpp"
-#include "common/unique_fd.hpp"
+#include "common/os/unique_fd.hpp"
+#include "common/transport/endpoint.hpp"
 
 namespace dupipe::producer {
 

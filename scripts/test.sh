@@ -11,7 +11,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 # shellcheck source=lib/setup.sh
 source "$root/scripts/lib/setup.sh"
 
-packages=("${DUPIPE_PACKAGES[@]}" python3 shellcheck util-linux procps tmux strace chromium openssl time)
+packages=("${DUPIPE_PACKAGES[@]}" clang-format git python3 shellcheck util-linux procps tmux strace chromium openssl time)
 flavour=sanitize
 case ${1:-} in
   --sanitize) shift ;;

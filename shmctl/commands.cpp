@@ -2,10 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/error.hpp"
-#include "common/exit_code.hpp"
-#include "common/shm_queue.hpp"
-#include "common/stage_stats.hpp"
+#include "common/base/error.hpp"
+#include "common/base/exit_code.hpp"
+#include "common/observe/stage_stats.hpp"
+#include "common/shm/shm_queue.hpp"
 #include "shmctl/segment_inventory.hpp"
 
 namespace dupipe::shmctl {

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "common/logger.hpp"
+#include "common/base/logger.hpp"
 
 namespace dupipe::shmctl {
 
@@ -19,7 +19,7 @@ struct CreateOptions {
   std::string name;
   std::uint32_t writers = 1;
   std::size_t capacity_bytes = 1 << 20;
-  pid_t owner_pid = 0;  // 0: this process (the segment is stale as soon as dupipe-shm exits)
+  pid_t owner_pid = 0;     // 0: this process (the segment is stale as soon as dupipe-shm exits)
   bool held_open = false;  // end of stream only after `release` (a supervisor restarts stages)
 };
 
@@ -32,7 +32,7 @@ void release_segment(const std::string& name);
 // One line per segment (or one JSON object per line with `as_json`).
 void print_stats(const std::vector<std::string>& names, bool as_json, std::ostream& out);
 
-// Creates a run's live-counter area (common/stage_stats.hpp) exclusively.
+// Creates a run's live-counter area (common/observe/stage_stats.hpp) exclusively.
 void create_stats_area(const std::string& name, std::uint32_t slots, pid_t owner_pid);
 
 // One line (or JSON object) per stage that claimed a slot of the stats area.

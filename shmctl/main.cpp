@@ -1,8 +1,8 @@
 // dupipe-shm: creates, inspects and removes the shared-memory queues of dupipe's shm: links.
 #include <iostream>
 
-#include "common/cli.hpp"
-#include "common/exit_code.hpp"
+#include "common/base/cli.hpp"
+#include "common/base/exit_code.hpp"
 #include "shmctl/commands.hpp"
 
 int main(int argc, char** argv) {

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <charconv>
 
-#include "common/error.hpp"
-#include "common/shm_queue.hpp"
-#include "common/stage_stats.hpp"
+#include "common/base/error.hpp"
+#include "common/observe/stage_stats.hpp"
+#include "common/shm/shm_queue.hpp"
 
 namespace dupipe::shmctl {
 namespace {

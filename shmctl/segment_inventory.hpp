@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "common/process_liveness.hpp"
+#include "common/os/process_liveness.hpp"
 
 namespace dupipe::shmctl {
 

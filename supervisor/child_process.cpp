@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "common/error.hpp"
+#include "common/base/error.hpp"
 
 namespace dupipe::supervisor {
 namespace {

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <iostream>
 
-#include "common/error.hpp"
+#include "common/base/error.hpp"
 #include "supervisor/launch.hpp"
 #include "supervisor/mode_topologies.hpp"
 #include "supervisor/pass_runner.hpp"

@@ -6,7 +6,7 @@
 
 #include <iostream>
 
-#include "common/error.hpp"
+#include "common/base/error.hpp"
 #include "shmctl/commands.hpp"
 #include "supervisor/launch.hpp"
 #include "supervisor/options.hpp"

@@ -13,7 +13,7 @@
 #include <iostream>
 #include <vector>
 
-#include "common/error.hpp"
+#include "common/base/error.hpp"
 #include "shmctl/commands.hpp"
 #include "supervisor/child_process.hpp"
 

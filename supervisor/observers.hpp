@@ -10,7 +10,7 @@
 
 #include <string>
 
-#include "common/unique_fd.hpp"
+#include "common/os/unique_fd.hpp"
 #include "supervisor/options.hpp"
 #include "supervisor/run_directory.hpp"
 #include "supervisor/say.hpp"

@@ -9,8 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "common/error.hpp"
-#include "common/unique_fd.hpp"
+#include "common/base/error.hpp"
+#include "common/os/unique_fd.hpp"
 #include "supervisor/child_process.hpp"
 
 namespace dupipe::supervisor {

@@ -2,8 +2,8 @@
 
 #include <cstdlib>
 
-#include "common/error.hpp"
-#include "common/stage_stats.hpp"
+#include "common/base/error.hpp"
+#include "common/observe/stage_stats.hpp"
 #include "supervisor/pass_plan.hpp"
 
 namespace dupipe::supervisor {

@@ -11,8 +11,8 @@
 #include <string>
 #include <utility>
 
-#include "common/error.hpp"
-#include "common/unique_fd.hpp"
+#include "common/base/error.hpp"
+#include "common/os/unique_fd.hpp"
 
 namespace dupipe::supervisor {
 

@@ -1,8 +1,8 @@
 #include "supervisor/shm_links.hpp"
 
-#include "common/process_liveness.hpp"
-#include "common/shm_queue.hpp"
-#include "common/stage_stats.hpp"
+#include "common/observe/stage_stats.hpp"
+#include "common/os/process_liveness.hpp"
+#include "common/shm/shm_queue.hpp"
 
 namespace dupipe::supervisor {
 

@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <ctime>
 
-#include "common/error.hpp"
+#include "common/base/error.hpp"
 
 namespace dupipe::supervisor {
 

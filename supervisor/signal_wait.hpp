@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "common/unique_fd.hpp"
+#include "common/os/unique_fd.hpp"
 
 namespace dupipe::supervisor {
 

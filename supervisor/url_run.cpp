@@ -14,8 +14,8 @@
 #include <fstream>
 #include <iostream>
 
-#include "common/error.hpp"
-#include "common/report_reader.hpp"
+#include "common/base/error.hpp"
+#include "common/protocol/report_reader.hpp"
 #include "supervisor/child_process.hpp"
 #include "supervisor/launch.hpp"
 #include "supervisor/mode_topologies.hpp"

@@ -8,8 +8,8 @@
 #include <iostream>
 #include <map>
 
-#include "common/exit_code.hpp"
-#include "common/signals.hpp"
+#include "common/base/exit_code.hpp"
+#include "common/os/signals.hpp"
 #include "top/monitor.hpp"
 #include "top/rate_window.hpp"
 #include "top/recorder.hpp"

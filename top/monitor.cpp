@@ -11,10 +11,10 @@
 #include <map>
 #include <sstream>
 
-#include "common/error.hpp"
-#include "common/process_liveness.hpp"
-#include "common/shm_queue.hpp"
-#include "common/unique_fd.hpp"
+#include "common/base/error.hpp"
+#include "common/os/process_liveness.hpp"
+#include "common/os/unique_fd.hpp"
+#include "common/shm/shm_queue.hpp"
 
 namespace dupipe::top {
 namespace {

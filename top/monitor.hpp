@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "common/stage_stats.hpp"
+#include "common/observe/stage_stats.hpp"
 
 namespace dupipe::top {
 
@@ -50,9 +50,9 @@ struct RunSample {
 // Counted once each over re-feed passes: what earlier passes accounted, plus what this pass's
 // producer sent and this pass's aggregator took in (a re-fed URL was sent by two producers).
 struct UrlCounts {
-  std::uint64_t total = 0;     // records the producer emitted so far
-  std::uint64_t done = 0;      // records the aggregator took in
-  bool is_total_known = false; // this pass's producer has finished
+  std::uint64_t total = 0;      // records the producer emitted so far
+  std::uint64_t done = 0;       // records the aggregator took in
+  bool is_total_known = false;  // this pass's producer has finished
 };
 
 [[nodiscard]] UrlCounts count_urls(const RunSample& sample);

@@ -22,7 +22,8 @@ std::string duration_text(double seconds) {
 }
 
 std::string bar(double fraction, std::size_t width) {
-  const auto filled = static_cast<std::size_t>(std::clamp(fraction, 0.0, 1.0) * static_cast<double>(width) + 0.5);
+  const auto filled =
+      static_cast<std::size_t>(std::clamp(fraction, 0.0, 1.0) * static_cast<double>(width) + 0.5);
   std::string text(1, '[');  // appends: GCC 12 warns (-Wrestrict, a false alarm) on "[" + string
   text.append(filled, '#');
   text.append(width - filled, '.');
@@ -53,7 +54,8 @@ Progress progress_of(const RunSample& now, const RunSample& first) {
   for (const StageSnapshot& stage : now.stages) {
     if (stage.role == "fetcher") p.bytes += stage.payload_bytes;
   }
-  // What a resumed run found accounted is not this run's work: the rate counts from the first sample.
+  // What a resumed run found accounted is not this run's work: the rate counts from the first
+  // sample.
   const std::uint64_t done_at_first = std::min(count_urls(first).done, p.done);
   p.seconds = std::chrono::duration<double>(now.taken_at - first.taken_at).count();
   p.rate = p.seconds > 0 ? static_cast<double>(p.done - done_at_first) / p.seconds : 0;
@@ -67,7 +69,7 @@ std::string progress_line(const Progress& p, std::size_t width) {
   const double fraction =
       p.total > 0 ? static_cast<double>(p.done) / static_cast<double>(p.total) : 0;
   std::array<char, 160> counts{};
-  std::snprintf(counts.data(), counts.size(), " %llu/%llu%s URLs", 
+  std::snprintf(counts.data(), counts.size(), " %llu/%llu%s URLs",
                 static_cast<unsigned long long>(p.done), static_cast<unsigned long long>(p.total),
                 p.is_total_known ? "" : "+");
   std::string text = bar(fraction, 20);

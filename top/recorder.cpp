@@ -7,8 +7,8 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "common/exit_code.hpp"
-#include "common/signals.hpp"
+#include "common/base/exit_code.hpp"
+#include "common/os/signals.hpp"
 #include "top/progress.hpp"
 
 namespace dupipe::top {

@@ -13,9 +13,9 @@ namespace dupipe::top {
 
 struct RecorderOptions {
   std::string run_dir;
-  std::string timeline_path;  // empty: no timeline
-  bool show_progress = false; // on `progress_out`
-  int interval_ms = 100;      // at least 100: the progress line changes at most 10 times a second
+  std::string timeline_path;   // empty: no timeline
+  bool show_progress = false;  // on `progress_out`
+  int interval_ms = 100;       // at least 100: the progress line changes at most 10 times a second
 };
 
 // {"t_ns":..,"stages":[{"pid","role","activity","since_ns","in","out","failures","payload",

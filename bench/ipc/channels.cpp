@@ -6,14 +6,14 @@
 
 #include <array>
 #include <boost/interprocess/ipc/message_queue.hpp>
-#include <span>
 #include <cerrno>
+#include <span>
 #include <stdexcept>
 
-#include "common/endpoint.hpp"
-#include "common/shm_queue.hpp"
-#include "common/sys.hpp"
-#include "common/unique_fd.hpp"
+#include "common/os/sys.hpp"
+#include "common/os/unique_fd.hpp"
+#include "common/shm/shm_queue.hpp"
+#include "common/transport/endpoint.hpp"
 
 namespace dupipe::bench {
 namespace {
@@ -28,7 +28,9 @@ constexpr std::size_t kQueueBytes = 1 << 20;  // message_queue and shm ring: 1 M
 class FdSender final : public Sender {
  public:
   explicit FdSender(UniqueFd fd) : fd_(std::move(fd)) {}
-  void send(std::string_view record) override { value_or_fatal(sys::write_all(fd_.get(), record, "bench")); }
+  void send(std::string_view record) override {
+    value_or_fatal(sys::write_all(fd_.get(), record, "bench"));
+  }
 
  private:
   UniqueFd fd_;
@@ -39,7 +41,8 @@ class FdReceiver final : public Receiver {
   explicit FdReceiver(UniqueFd fd) : fd_(std::move(fd)) {}
   std::size_t receive(std::string& buffer) override {
     buffer.resize(kChunkBytes);
-    return value_or_fatal(sys::read_some(fd_.get(), std::span<char>(buffer.data(), buffer.size()), "bench"));
+    return value_or_fatal(
+        sys::read_some(fd_.get(), std::span<char>(buffer.data(), buffer.size()), "bench"));
   }
 
  private:

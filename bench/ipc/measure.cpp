@@ -11,49 +11,50 @@
 #include <stdexcept>
 #include <vector>
 
+#include "common/os/unique_fd.hpp"
+
 namespace dupipe::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+void make_pipe(UniqueFd (&ends)[2]) {
+  int fds[2];
+  if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
+  ends[0].reset(fds[0]);
+  ends[1].reset(fds[1]);
+}
 
 // The start line: children report ready on one pipe and wait on another until the parent closes
 // it, so that set-up (opens, attaches) is not timed and everybody starts at once.
 class StartLine {
  public:
   StartLine() {
-    if (::pipe(ready_) != 0 || ::pipe(go_) != 0) throw std::runtime_error("pipe failed");
-  }
-  ~StartLine() {
-    for (int fd : {ready_[0], ready_[1], go_[0], go_[1]})
-      if (fd >= 0) ::close(fd);
+    make_pipe(ready_);
+    make_pipe(go_);
   }
   void child_ready_and_wait() {
-    ::close(go_[1]);
-    go_[1] = -1;
+    go_[1].reset();
     const char byte = 1;
-    if (::write(ready_[1], &byte, 1) != 1) ::_exit(3);
+    if (::write(ready_[1].get(), &byte, 1) != 1) ::_exit(3);
     char ignored;
-    while (::read(go_[0], &ignored, 1) < 0 && errno == EINTR) {
+    while (::read(go_[0].get(), &ignored, 1) < 0 && errno == EINTR) {
     }
   }
   void wait_ready_then_go(int children) {
     char byte;
     for (int got = 0; got < children;) {
-      const ssize_t n = ::read(ready_[0], &byte, 1);
+      const ssize_t n = ::read(ready_[0].get(), &byte, 1);
       if (n == 1) ++got;
       if (n == 0) throw std::runtime_error("a child exited before it was ready");
     }
-    ::close(go_[1]);
-    go_[1] = -1;
+    go_[1].reset();
   }
-  void parent_closes_child_ends() {
-    ::close(ready_[1]);
-    ready_[1] = -1;
-  }
+  void parent_closes_child_ends() { ready_[1].reset(); }
 
  private:
-  int ready_[2] = {-1, -1};
-  int go_[2] = {-1, -1};
+  UniqueFd ready_[2];
+  UniqueFd go_[2];
 };
 
 pid_t fork_child(const std::function<int()>& body) {
@@ -91,8 +92,8 @@ Throughput measure_throughput(const ChannelKind& kind, const std::string& scratc
                               int receivers, std::size_t record_bytes, std::uint64_t records) {
   const auto channel = kind.make(fresh_dir(scratch, "tp"), senders, record_bytes);
   StartLine start;
-  int counts[2];
-  if (::pipe(counts) != 0) throw std::runtime_error("pipe failed");
+  UniqueFd counts[2];
+  make_pipe(counts);
   const std::uint64_t share = records / static_cast<std::uint64_t>(senders);
   std::vector<pid_t> sender_pids;
   std::vector<pid_t> receiver_pids;
@@ -103,7 +104,7 @@ Throughput measure_throughput(const ChannelKind& kind, const std::string& scratc
       std::string buffer;
       std::uint64_t bytes = 0;
       while (const std::size_t n = receiver->receive(buffer)) bytes += n;
-      return ::write(counts[1], &bytes, sizeof bytes) == sizeof bytes ? 0 : 1;
+      return ::write(counts[1].get(), &bytes, sizeof bytes) == sizeof bytes ? 0 : 1;
     }));
   }
   for (int s = 0; s < senders; ++s) {
@@ -118,7 +119,7 @@ Throughput measure_throughput(const ChannelKind& kind, const std::string& scratc
   }
   channel->release_parent_ends();
   start.parent_closes_child_ends();
-  ::close(counts[1]);
+  counts[1].reset();
   start.wait_ready_then_go(senders + receivers);
   const auto begin = Clock::now();
   for (pid_t pid : sender_pids) reap(pid);
@@ -126,12 +127,12 @@ Throughput measure_throughput(const ChannelKind& kind, const std::string& scratc
   std::uint64_t received = 0;
   for (int r = 0; r < receivers; ++r) {
     std::uint64_t bytes = 0;
-    if (::read(counts[0], &bytes, sizeof bytes) != sizeof bytes) break;
+    if (::read(counts[0].get(), &bytes, sizeof bytes) != sizeof bytes) break;
     received += bytes;
   }
   for (pid_t pid : receiver_pids) reap(pid);
   const double seconds = std::chrono::duration<double>(Clock::now() - begin).count();
-  ::close(counts[0]);
+  counts[0].reset();
   const std::uint64_t sent = share * static_cast<std::uint64_t>(senders) * record_bytes;
   if (received != sent) {
     throw std::runtime_error(kind.name + ": received " + std::to_string(received) + " bytes of " +

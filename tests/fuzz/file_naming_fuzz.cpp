@@ -23,7 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   parts.push_back(input);
   const std::string suggested = dupipe::fetcher::disposition_filename(parts[3]);
-  const std::string name = dupipe::fetcher::build_file_name(parts[0], parts[1], parts[2], suggested);
+  const std::string name =
+      dupipe::fetcher::build_file_name(parts[0], parts[1], parts[2], suggested);
 
   check(!name.empty() && name.size() <= 255, "the name is 1-255 bytes");
   check(name.front() != '.', "the name is not hidden, '.' or '..'");

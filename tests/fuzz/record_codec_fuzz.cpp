@@ -5,8 +5,8 @@
 #include <string>
 #include <string_view>
 
-#include "common/record_codec.hpp"
-#include "common/records.hpp"
+#include "common/protocol/record_codec.hpp"
+#include "common/protocol/records.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
 using dupipe::fuzz::check;

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "common/report_reader.hpp"
+#include "common/protocol/report_reader.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
 using dupipe::fuzz::check;

@@ -6,10 +6,10 @@
 #include <string>
 #include <string_view>
 
-#include "common/record_id.hpp"
-#include "common/records.hpp"
-#include "common/redaction.hpp"
-#include "common/url_intake.hpp"
+#include "common/protocol/record_id.hpp"
+#include "common/protocol/records.hpp"
+#include "common/protocol/redaction.hpp"
+#include "common/protocol/url_intake.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
 using dupipe::fuzz::check;
@@ -37,8 +37,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (line.verdict == dupipe::LineVerdict::kAccept) {
     check(is_clean_ascii(line.text), "an accepted URL is printable ASCII without space or '\\'");
     check(line.text.size() <= policy.max_url_bytes, "an accepted URL is within the limit");
-    const auto record = dupipe::format_record(
-        dupipe::UrlRecord{dupipe::make_record_id(line.text), line.text});
+    const auto record =
+        dupipe::format_record(dupipe::UrlRecord{dupipe::make_record_id(line.text), line.text});
     check(record.has_value(), "an accepted URL fits a U record");
   }
   if (line.verdict == dupipe::LineVerdict::kReject) {

@@ -194,14 +194,11 @@ class OpenFile {
   static std::shared_ptr<OpenFile> open(const fs::path& path) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return nullptr;
-    struct stat info {};
-    if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
-      ::close(fd);
-      return nullptr;
-    }
-    return std::shared_ptr<OpenFile>(new OpenFile(fd, info));
+    std::shared_ptr<OpenFile> file(new OpenFile(fd));  // owns fd from here on
+    if (::fstat(fd, &file->info_) != 0 || !S_ISREG(file->info_.st_mode)) return nullptr;
+    return file;
   }
-  ~OpenFile() { ::close(fd_); }
+  ~OpenFile() { ::close(fd_); }  // owner
   OpenFile(const OpenFile&) = delete;
   OpenFile& operator=(const OpenFile&) = delete;
 
@@ -232,10 +229,10 @@ class OpenFile {
   }
 
  private:
-  OpenFile(int fd, const struct stat& info) : fd_(fd), info_(info) {}
+  explicit OpenFile(int fd) : fd_(fd) {}
 
   int fd_;
-  struct stat info_;
+  struct stat info_ {};
 };
 
 // Lets waits inside handlers (/_slow, /_drip) end early on shutdown, so a
@@ -521,8 +518,7 @@ class BodyStreamer {
     // Returning false makes httplib close the connection mid-body.
     if (reset_after_ && offset >= *reset_after_) return false;
     if (drip_rate_ && !stop_.sleep_until(drip_deadline(offset))) return false;
-    if (tarpit_ms_ &&
-        !stop_.sleep_until(Clock::now() + std::chrono::milliseconds(*tarpit_ms_))) {
+    if (tarpit_ms_ && !stop_.sleep_until(Clock::now() + std::chrono::milliseconds(*tarpit_ms_))) {
       return false;
     }
     const std::uint64_t length = next_write_size(offset);
@@ -858,8 +854,8 @@ void Server::Impl::serve_file(const httplib::Request& request, httplib::Response
   ByteRange body{0, size};
   response.status = 200;
   if (plan.content_range_on_200 && size > 0) {
-    response.set_header("Content-Range", "bytes 0-" + std::to_string(size - 1) + "/" +
-                                             std::to_string(size));
+    response.set_header("Content-Range",
+                        "bytes 0-" + std::to_string(size - 1) + "/" + std::to_string(size));
   }
   if (const ByteRange* part = std::get_if<ByteRange>(&range)) {
     body = *part;
@@ -879,7 +875,8 @@ void Server::Impl::serve_file(const httplib::Request& request, httplib::Response
 void Server::Impl::set_body(httplib::Response& response, const Plan& plan,
                             std::shared_ptr<const OpenFile> file, ByteRange range,
                             const std::string& type) {
-  auto streamer = std::make_shared<BodyStreamer>(std::move(file), range, plan, stop_signal_, stats_);
+  auto streamer =
+      std::make_shared<BodyStreamer>(std::move(file), range, plan, stop_signal_, stats_);
   if (plan.chunked) {
     response.set_chunked_content_provider(type.c_str(),
                                           [streamer](std::size_t offset, httplib::DataSink& sink) {

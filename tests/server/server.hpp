@@ -28,9 +28,9 @@ namespace dupipe::testserver {
 //   /_norange/<file path>            ignore Range, always 200 + full body
 //   /_nolength/<file path>           chunked body without Content-Length
 //   /_cr200, /_early/<n>, /_short206/<n>, /_tarpit/<ms>, /_endless, /_gzip,
-//   /_disposition (?cd=VALUE), /_fail/<n>/<code>, /_slownth/<k>/<rate>: lying, hostile and slow servers
-//   for the fetcher's tests; /_stats and /_stats/reset: server-side counters.
-//   usage_notes() describes each.
+//   /_disposition (?cd=VALUE), /_fail/<n>/<code>, /_slownth/<k>/<rate>: lying, hostile and slow
+//   servers for the fetcher's tests; /_stats and /_stats/reset: server-side counters. usage_notes()
+//   describes each.
 // Paths containing ".." or resolving (via symlinks) outside the root get 403.
 
 inline constexpr int kExitOk = 0;

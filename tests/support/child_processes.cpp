@@ -12,8 +12,8 @@
 #include <initializer_list>
 #include <iostream>
 
-#include "common/error.hpp"
-#include "common/exit_code.hpp"
+#include "common/base/error.hpp"
+#include "common/base/exit_code.hpp"
 
 namespace dupipe::testing {
 namespace {

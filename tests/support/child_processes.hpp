@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "common/logger.hpp"
+#include "common/base/logger.hpp"
 
 namespace dupipe::testing {
 

@@ -17,8 +17,8 @@
 #include <string_view>
 #include <vector>
 
-#include "common/logger.hpp"
-#include "common/records.hpp"
+#include "common/base/logger.hpp"
+#include "common/protocol/records.hpp"
 
 namespace dupipe::testing {
 
@@ -106,10 +106,13 @@ inline std::string formatted(const Record& record) {
 inline DirectoryFileRecord walked(const std::string& path) {
   struct stat st {};
   EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
-  return DirectoryFileRecord{"id-" + path, path, static_cast<std::uint64_t>(st.st_size), st.st_dev,
-                         st.st_ino,
-                         static_cast<std::uint64_t>(st.st_mtim.tv_sec) * 1'000'000'000u +
-                             static_cast<std::uint64_t>(st.st_mtim.tv_nsec)};
+  return DirectoryFileRecord{"id-" + path,
+                             path,
+                             static_cast<std::uint64_t>(st.st_size),
+                             st.st_dev,
+                             st.st_ino,
+                             static_cast<std::uint64_t>(st.st_mtim.tv_sec) * 1'000'000'000u +
+                                 static_cast<std::uint64_t>(st.st_mtim.tv_nsec)};
 }
 
 }  // namespace dupipe::testing

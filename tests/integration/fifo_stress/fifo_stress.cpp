@@ -21,10 +21,10 @@
 #include <string>
 #include <vector>
 
-#include "common/error.hpp"
-#include "common/exit_code.hpp"
-#include "common/logger.hpp"
-#include "common/sys.hpp"
+#include "common/base/error.hpp"
+#include "common/base/exit_code.hpp"
+#include "common/base/logger.hpp"
+#include "common/os/sys.hpp"
 #include "tests/integration/fifo_stress/delivery_check.hpp"
 #include "tests/integration/fifo_stress/stress_data.hpp"
 #include "tests/integration/fifo_stress/stress_roles.hpp"

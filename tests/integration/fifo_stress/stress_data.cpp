@@ -4,8 +4,8 @@
 #include <functional>
 #include <vector>
 
-#include "common/error.hpp"
-#include "common/record_codec.hpp"
+#include "common/base/error.hpp"
+#include "common/protocol/record_codec.hpp"
 
 namespace dupipe::fifo_stress {
 namespace {

@@ -5,11 +5,11 @@
 #include <charconv>
 #include <memory>
 
-#include "common/endpoint.hpp"
-#include "common/exit_code.hpp"
-#include "common/fd_endpoint.hpp"
-#include "common/record_codec.hpp"
-#include "common/sys.hpp"
+#include "common/base/exit_code.hpp"
+#include "common/os/sys.hpp"
+#include "common/protocol/record_codec.hpp"
+#include "common/transport/endpoint.hpp"
+#include "common/transport/fd_endpoint.hpp"
 
 namespace dupipe::fifo_stress {
 namespace {
@@ -58,7 +58,8 @@ int write_chunks(const Workload& workload, const std::string& fifo, int writer) 
     }
     pending.erase(0, pending.size() - unsent.size());
   }
-  value_or_fatal(sys::write_all(out.get(), pending, fifo));  // the tail is shorter than `chunk`, so one write
+  value_or_fatal(
+      sys::write_all(out.get(), pending, fifo));  // the tail is shorter than `chunk`, so one write
   return to_int(ExitCode::kOk);
 }
 

@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
-#include "common/logger.hpp"
-#include "common/unique_fd.hpp"
+#include "common/base/logger.hpp"
+#include "common/os/unique_fd.hpp"
 #include "tests/integration/fifo_stress/stress_data.hpp"
 
 namespace dupipe::fifo_stress {

@@ -1,4 +1,4 @@
-// shm_stress: W writer and R reader processes share ONE shared-memory queue (common/shm_queue);
+// shm_stress: W writer and R reader processes share ONE shared-memory queue (common/shm/shm_queue);
 // the parent checks that the multiset of records received equals the multiset sent, every record
 // intact. --mode kill-reader / kill-writer SIGKILLs one reader / writer mid-stream and checks that
 // the others still finish and that nothing sent is lost except what the dead reader held in flight
@@ -21,10 +21,10 @@
 #include <string>
 #include <vector>
 
-#include "common/error.hpp"
-#include "common/exit_code.hpp"
-#include "common/logger.hpp"
-#include "common/shm_queue.hpp"
+#include "common/base/error.hpp"
+#include "common/base/exit_code.hpp"
+#include "common/base/logger.hpp"
+#include "common/shm/shm_queue.hpp"
 #include "tests/integration/shm_stress/stress_records.hpp"
 #include "tests/support/child_processes.hpp"
 

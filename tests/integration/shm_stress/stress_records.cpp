@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "common/error.hpp"
+#include "common/base/error.hpp"
 
 namespace dupipe::shm_stress {
 namespace {
@@ -82,7 +82,7 @@ Board::Board(std::uint64_t records, std::uint32_t writers, std::uint32_t readers
   if (base_ == MAP_FAILED) throw_errno("mmap result board", errno);
 }
 
-Board::~Board() { ::munmap(base_, bytes_); }
+Board::~Board() { ::munmap(base_, bytes_); }  // owner
 
 std::atomic<std::uint32_t>& Board::delivered(std::uint64_t index) const {
   return static_cast<std::atomic<std::uint32_t>*>(base_)[index];

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "common/memory_endpoint.hpp"
+#include "tests/support/memory_endpoint.hpp"
 #include "tests/unit/test_support.hpp"
 
 namespace dupipe::aggregator {
@@ -98,12 +98,13 @@ TEST(Aggregator, ReplaysItsJournalAndAppendsWhatItTakes) {
   config.journal = dir.file("journal");
   (void)aggregate_lines({digest_line("a", 4, "d1")}, config);
   // A restarted aggregator: the journal brings back "a", the stream adds "b" and "a" again.
-  const Report report = aggregate_lines({digest_line("b", 4, "d1"), digest_line("a", 4, "d1")}, config);
+  const Report report =
+      aggregate_lines({digest_line("b", 4, "d1"), digest_line("a", 4, "d1")}, config);
   EXPECT_EQ(report.summary.fetched, 2U);
   ASSERT_EQ(report.groups.size(), 1U);
-  EXPECT_EQ(read_file(config.journal),
-            digest_line("a", 4, "d1") + "\n" + digest_line("b", 4, "d1") + "\n" +
-                digest_line("a", 4, "d1") + "\n");
+  EXPECT_EQ(read_file(config.journal), digest_line("a", 4, "d1") + "\n" +
+                                           digest_line("b", 4, "d1") + "\n" +
+                                           digest_line("a", 4, "d1") + "\n");
 }
 
 TEST(Aggregator, CutsOffATornLastJournalLine) {
@@ -127,10 +128,10 @@ TEST(Aggregator, IsIncompleteWhileManifestRecordsAreMissing) {
                       url_line("a") + "\n" + url_line("b") + "\n" + rejected + "\n");
   const Report partial = aggregate_lines({digest_line("a", 4, "d1"), rejected}, config);
   EXPECT_FALSE(partial.complete);
-  const Report whole = aggregate_lines(
-      {digest_line("a", 4, "d1"), rejected,
-       formatted(FailureRecord{"b", "http://h/b", Stage::kFetcher, "HTTP 404"})},
-      config);
+  const Report whole =
+      aggregate_lines({digest_line("a", 4, "d1"), rejected,
+                       formatted(FailureRecord{"b", "http://h/b", Stage::kFetcher, "HTTP 404"})},
+                      config);
   EXPECT_TRUE(whole.complete);
 }
 

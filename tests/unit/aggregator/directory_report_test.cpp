@@ -17,13 +17,15 @@ DigestRecord digest(const std::string& path, std::uint64_t size, const std::stri
 
 DirectoryReport sample(bool reversed = false) {
   DirectoryReportBuilder builder("sha256");
-  std::vector<DigestRecord> records{digest("/b", 5, "d1"), digest("/a", 5, "d1"), digest("/c", 9, "d2"),
-                                    digest("/x\xff", 9, "d2"), digest("/u", 9, "d3")};
+  std::vector<DigestRecord> records{digest("/b", 5, "d1"), digest("/a", 5, "d1"),
+                                    digest("/c", 9, "d2"), digest("/x\xff", 9, "d2"),
+                                    digest("/u", 9, "d3")};
   if (reversed) std::reverse(records.begin(), records.end());
   for (const auto& r : records) EXPECT_TRUE(builder.add(r).has_value());
   builder.add(LinkRecord{"l", "/a2", "/a", 5});
   builder.add(StatRecord{"grouper", "files", 7});
-  builder.add(FailureRecord{"f", "/gone", Stage::kHasher, "/gone: cannot open: No such file or directory"});
+  builder.add(
+      FailureRecord{"f", "/gone", Stage::kHasher, "/gone: cannot open: No such file or directory"});
   return builder.build(builder.candidate_groups(), {});
 }
 
@@ -40,7 +42,9 @@ TEST(DirectoryReport, GroupsPhysicalFilesAndDoesNotCountHardLinksAsWaste) {
   EXPECT_EQ(r.summary.failed, 1u);
 }
 
-TEST(DirectoryReport, DoesNotDependOnRecordOrder) { EXPECT_EQ(to_json(sample()), to_json(sample(true))); }
+TEST(DirectoryReport, DoesNotDependOnRecordOrder) {
+  EXPECT_EQ(to_json(sample()), to_json(sample(true)));
+}
 
 TEST(DirectoryReport, AddsPathB64ForNamesThatAreNotUtf8) {
   const auto json = nlohmann::json::parse(to_json(sample()));
@@ -64,7 +68,8 @@ TEST(DirectoryOutputs, RendersNulFdupesAndCsv) {
   const DirectoryReport r = sample();
   EXPECT_EQ(to_nul(r), std::string("/c\0/x\xff\0\0/a\0/b\0\0", 15));
   EXPECT_EQ(to_fdupes(r), "/c\n/x\xff\n\n/a\n/b\n");
-  EXPECT_EQ(to_csv(r), "group,size,digest,path\r\n1,9,d2,/c\r\n1,9,d2,/x\xff\r\n2,5,d1,/a\r\n2,5,d1,/b\r\n");
+  EXPECT_EQ(to_csv(r),
+            "group,size,digest,path\r\n1,9,d2,/c\r\n1,9,d2,/x\xff\r\n2,5,d1,/a\r\n2,5,d1,/b\r\n");
 }
 
 TEST(DirectoryOutputs, ActionsKeepTheFirstFileAndTreatEveryNameOfTheOthers) {
@@ -74,7 +79,8 @@ TEST(DirectoryOutputs, ActionsKeepTheFirstFileAndTreatEveryNameOfTheOthers) {
   EXPECT_NE(script.find("delete_copy '/a' '/b'\n"), std::string::npos) << script;
   EXPECT_NE(script.find("delete_copy '/a' '/b-link'\n"), std::string::npos);
   EXPECT_EQ(script.find("'/a2'"), std::string::npos);  // the kept file's own links stay
-  EXPECT_NE(to_actions(r, Action::kLink).find("replace_with_link '/c' '/x\xff'\n"), std::string::npos);
+  EXPECT_NE(to_actions(r, Action::kLink).find("replace_with_link '/c' '/x\xff'\n"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -48,7 +48,8 @@ TEST(NameEncoding, ShellQuotingExpandsToTheExactBytes) {
   for (int value = 1; value < 256; ++value) every_byte += static_cast<char>(value);
   const testing::TempDir dir;
   const std::string script = dir.file("q.sh");
-  testing::write_file(script, "printf %s " + shell_quote(every_byte) + " > " + shell_quote(dir.file("out")) + "\n");
+  testing::write_file(
+      script, "printf %s " + shell_quote(every_byte) + " > " + shell_quote(dir.file("out")) + "\n");
   ASSERT_EQ(std::system(("bash " + script).c_str()), 0);
   EXPECT_EQ(testing::read_file(dir.file("out")), every_byte);
   EXPECT_EQ(shell_quote("it's"), "'it'\\''s'");

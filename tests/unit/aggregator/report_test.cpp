@@ -45,11 +45,12 @@ TEST(Report, GroupsFilesOfEqualSizeAndDigest) {
 TEST(Report, MasksPasswordsInUrlsOfGroupsAndFailures) {
   DigestRecord with_password = hashed("b", 10, "d1");
   with_password.url = "http://user:secret@h/b";
-  const Report report =
-      build({hashed("a", 10, "d1"), with_password},
-            {FailureRecord{"c", "http://u:pw@h/c", Stage::kFetcher, "HTTP 401 from http://u:pw@h/c"}});
+  const Report report = build(
+      {hashed("a", 10, "d1"), with_password},
+      {FailureRecord{"c", "http://u:pw@h/c", Stage::kFetcher, "HTTP 401 from http://u:pw@h/c"}});
   ASSERT_EQ(report.groups.size(), 1U);
-  EXPECT_EQ(urls_of(report.groups[0]), (std::vector<std::string>{"http://h/a", "http://user:***@h/b"}));
+  EXPECT_EQ(urls_of(report.groups[0]),
+            (std::vector<std::string>{"http://h/a", "http://user:***@h/b"}));
   ASSERT_EQ(report.failures.size(), 1U);
   EXPECT_EQ(report.failures[0].url, "http://u:***@h/c");
   EXPECT_EQ(report.failures[0].error, "HTTP 401 from http://u:***@h/c");
@@ -158,8 +159,8 @@ TEST(Report, RendersJsonWithExactlyTheContractKeys) {
   const Report report = build({hashed("a", 10, "d1"), hashed("b", 10, "d1")},
                               {FailureRecord{"f", "http://h/f", Stage::kFetcher, "HTTP 500"}});
   const Json json = Json::parse(to_json(report));
-  EXPECT_EQ(keys_of(json),
-            (std::set<std::string>{"version", "complete", "algorithm", "summary", "groups", "failures"}));
+  EXPECT_EQ(keys_of(json), (std::set<std::string>{"version", "complete", "algorithm", "summary",
+                                                  "groups", "failures"}));
   EXPECT_EQ(json["version"], 1);
   EXPECT_EQ(json["algorithm"], "sha256");
   EXPECT_EQ(keys_of(json["summary"]),

@@ -1,11 +1,11 @@
 // BatchingWriter: whole records joined into writes of at most kMaxRecordBytes, flushed early by
 // the work they carry, passed through one by one when disabled; which endpoints get batches.
-#include "common/batching_writer.hpp"
+#include "common/transport/batching_writer.hpp"
 
 #include <gtest/gtest.h>
 
-#include "common/memory_endpoint.hpp"
-#include "common/record_codec.hpp"
+#include "common/protocol/record_codec.hpp"
+#include "tests/support/memory_endpoint.hpp"
 
 namespace dupipe {
 namespace {

@@ -14,9 +14,9 @@
 #include <string>
 #include <thread>
 
-#include "common/endpoint.hpp"
-#include "common/memory_endpoint.hpp"
-#include "common/sys.hpp"
+#include "common/os/sys.hpp"
+#include "common/transport/endpoint.hpp"
+#include "tests/support/memory_endpoint.hpp"
 #include "tests/unit/test_support.hpp"
 
 namespace dupipe {

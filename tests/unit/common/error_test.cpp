@@ -1,6 +1,6 @@
 // The error model: Error keeps the errno of a failed system call, FatalError is a
 // std::system_error whose what() reads "<context>: <cause>", and value_or_fatal escalates.
-#include "common/error.hpp"
+#include "common/base/error.hpp"
 
 #include <gtest/gtest.h>
 

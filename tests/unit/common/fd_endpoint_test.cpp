@@ -1,7 +1,7 @@
 // Line transport over descriptors (a pipe(2) in both reader modes, a regular temporary file) and
 // the parsing of --in/--out endpoint strings. Everything written fits in the pipe buffer, so no
 // test needs a second thread.
-#include "common/fd_endpoint.hpp"
+#include "common/transport/fd_endpoint.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "common/endpoint.hpp"
-#include "common/record_codec.hpp"
-#include "common/sys.hpp"
+#include "common/os/sys.hpp"
+#include "common/protocol/record_codec.hpp"
+#include "common/transport/endpoint.hpp"
 #include "tests/unit/test_support.hpp"
 
 namespace dupipe {
@@ -220,9 +220,7 @@ TEST_P(EndpointRejects, SpecNamingNothing) {
 INSTANTIATE_TEST_SUITE_P(FdEndpoint, EndpointRejects,
                          ::testing::Values("fifo:", "packet:", "shm:"));
 
-TEST(FdEndpoint, OpenRefusesAnEmptyTarget) {
-  EXPECT_THROW((void)open_writer("fifo:"), FatalError);
-}
+TEST(FdEndpoint, OpenRefusesAnEmptyTarget) { EXPECT_THROW((void)open_writer("fifo:"), FatalError); }
 
 TEST(FdEndpoint, OpenRefusesARegularFileAsAFifo) {
   const TempDir dir;

@@ -1,5 +1,5 @@
 // The logger: one line per message, prefixed "program[pid]: level: ", debug only when verbose.
-#include "common/logger.hpp"
+#include "common/base/logger.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

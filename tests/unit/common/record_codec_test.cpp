@@ -1,6 +1,6 @@
 // Field escaping and line framing of the wire protocol: every byte value survives a round trip,
 // escaped text never holds a framing byte, malformed escapes and oversized lines are refused.
-#include "common/record_codec.hpp"
+#include "common/protocol/record_codec.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // The recovery journals: replay in order, a torn last line cut off, accounting keys that tell a
 // URL's settlement apart from each rejected input line.
-#include "common/record_journal.hpp"
+#include "common/protocol/record_journal.hpp"
 
 #include <gtest/gtest.h>
 
@@ -61,7 +61,8 @@ TEST(RecordJournal, AccountingKeysSettleUrlsByIdAndRejectionsByLine) {
   EXPECT_EQ(accounting_key("F\tab\thttp://h/a\tfetcher\tHTTP 404"), "ab");
   EXPECT_EQ(accounting_key("F\tab\thttp://h/a\tproducer\tline 2: repeat of line 1"),
             "ab\treject\tline 2: repeat of line 1");
-  EXPECT_NE(accounting_key("F\tab\tu\tproducer\tline 2: x"), accounting_key("F\tab\tu\tproducer\tline 3: x"));
+  EXPECT_NE(accounting_key("F\tab\tu\tproducer\tline 2: x"),
+            accounting_key("F\tab\tu\tproducer\tline 3: x"));
   EXPECT_EQ(record_id_of("http://bare/"), "");
   EXPECT_EQ(journal_keys("/nonexistent/dupipe/journal").size(), 0U);
 }

@@ -1,6 +1,6 @@
 // Typed records <-> protocol lines: every record type round-trips, malformed lines are refused
 // with a reason, and a failure record is always encodable however long its text.
-#include "common/records.hpp"
+#include "common/protocol/records.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <string>
 #include <variant>
 
-#include "common/record_codec.hpp"
+#include "common/protocol/record_codec.hpp"
 #include "tests/unit/test_support.hpp"
 
 namespace dupipe {

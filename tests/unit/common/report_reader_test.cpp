@@ -1,6 +1,6 @@
 // The report reader: what the aggregator writes reads back field for field; each way a report
 // can be wrong is refused with the JSON path of the bad value in the message.
-#include "common/report_reader.hpp"
+#include "common/protocol/report_reader.hpp"
 
 #include <gtest/gtest.h>
 
@@ -23,7 +23,8 @@ std::string aggregator_report() {
   aggregator::ReportBuilder builder("sha256");
   for (const auto& [id, digest, size] :
        {std::tuple{"1", kDigestA, 10}, std::tuple{"2", kDigestA, 10}, std::tuple{"3", kDigestA, 10},
-        std::tuple{"4", kDigestB, 7}, std::tuple{"5", kDigestB, 7}, std::tuple{"6", kDigestA, 11}}) {
+        std::tuple{"4", kDigestB, 7}, std::tuple{"5", kDigestB, 7},
+        std::tuple{"6", kDigestA, 11}}) {
     EXPECT_TRUE(builder.add(DigestRecord{id, std::string("http://h/") + id, std::string("/o/") + id,
                                          static_cast<std::uint64_t>(size), "sha256", digest}));
   }
@@ -91,34 +92,60 @@ INSTANTIATE_TEST_SUITE_P(
         Broken{"VersionText", [](Json& j) { j["version"] = "1"; }, "version: expected an unsigned"},
         Broken{"UnknownKey", [](Json& j) { j["extra"] = 1; }, "extra: unknown key"},
         Broken{"DirMode", [](Json& j) { j["mode"] = "dir"; }, "mode: a directory-mode report"},
-        Broken{"Algorithm", [](Json& j) { j["algorithm"] = "crc32"; }, "algorithm: unknown \"crc32\""},
+        Broken{"Algorithm", [](Json& j) { j["algorithm"] = "crc32"; },
+               "algorithm: unknown \"crc32\""},
         Broken{"Complete", [](Json& j) { j["complete"] = 1; }, "complete: expected true or false"},
-        Broken{"NegativeCount", [](Json& j) { j["summary"]["urls"] = -1; }, "summary.urls: expected an unsigned"},
-        Broken{"FloatCount", [](Json& j) { j["summary"]["fetched"] = 6.0; }, "summary.fetched: expected an unsigned"},
-        Broken{"SummaryKey", [](Json& j) { j["summary"].erase("failed"); }, "summary: missing key \"failed\""},
+        Broken{"NegativeCount", [](Json& j) { j["summary"]["urls"] = -1; },
+               "summary.urls: expected an unsigned"},
+        Broken{"FloatCount", [](Json& j) { j["summary"]["fetched"] = 6.0; },
+               "summary.fetched: expected an unsigned"},
+        Broken{"SummaryKey", [](Json& j) { j["summary"].erase("failed"); },
+               "summary: missing key \"failed\""},
         Broken{"Urls", [](Json& j) { j["summary"]["urls"] = 10; }, "summary.urls: not fetched"},
-        Broken{"Wrap", [](Json& j) {
-                 j["summary"]["fetched"] = UINT64_MAX; j["summary"]["urls"] = 2; }, "summary.urls: not fetched"},
-        Broken{"Rejected", [](Json& j) {
-                 j["summary"]["rejected"] = 2; j["summary"]["urls"] = 10; }, "summary.rejected"},
-        Broken{"Groups", [](Json& j) { j["summary"]["duplicate_groups"] = 3; }, "summary.duplicate_groups"},
+        Broken{"Wrap",
+               [](Json& j) {
+                 j["summary"]["fetched"] = UINT64_MAX;
+                 j["summary"]["urls"] = 2;
+               },
+               "summary.urls: not fetched"},
+        Broken{"Rejected",
+               [](Json& j) {
+                 j["summary"]["rejected"] = 2;
+                 j["summary"]["urls"] = 10;
+               },
+               "summary.rejected"},
+        Broken{"Groups", [](Json& j) { j["summary"]["duplicate_groups"] = 3; },
+               "summary.duplicate_groups"},
         Broken{"Wasted", [](Json& j) { j["summary"]["wasted_bytes"] = 1; }, "summary.wasted_bytes"},
-        Broken{"Fetched", [](Json& j) {
-                 j["summary"]["fetched"] = 2; j["summary"]["urls"] = 5; }, "summary.fetched: fewer"},
-        Broken{"Digest", [](Json& j) { j["groups"][1]["digest"] = "abc"; }, "groups[1].digest: 3 hex digits, sha256 has 64"},
-        Broken{"DigestCase", [](Json& j) { j["groups"][0]["digest"] = std::string(64, 'A'); }, "groups[0].digest: not lowercase hex"},
-        Broken{"OneFile", [](Json& j) { j["groups"][1]["files"].erase(1); }, "groups[1].files: a group has at least 2"},
-        Broken{"FileUrl", [](Json& j) { j["groups"][0]["files"][2]["url"] = 3; }, "groups[0].files[2].url: expected a string"},
-        Broken{"FileKey", [](Json& j) { j["groups"][0]["files"][0]["x"] = ""; }, "groups[0].files[0].x: unknown key"},
-        Broken{"Stage", [](Json& j) { j["failures"][2]["stage"] = "launcher"; }, "failures[2].stage: unknown stage"},
-        Broken{"FailureKey", [](Json& j) { j["failures"][0].erase("error"); }, "failures[0]: missing key \"error\""},
-        Broken{"GroupsType", [](Json& j) { j["groups"] = Json::object(); }, "groups: expected an array"}));
+        Broken{"Fetched",
+               [](Json& j) {
+                 j["summary"]["fetched"] = 2;
+                 j["summary"]["urls"] = 5;
+               },
+               "summary.fetched: fewer"},
+        Broken{"Digest", [](Json& j) { j["groups"][1]["digest"] = "abc"; },
+               "groups[1].digest: 3 hex digits, sha256 has 64"},
+        Broken{"DigestCase", [](Json& j) { j["groups"][0]["digest"] = std::string(64, 'A'); },
+               "groups[0].digest: not lowercase hex"},
+        Broken{"OneFile", [](Json& j) { j["groups"][1]["files"].erase(1); },
+               "groups[1].files: a group has at least 2"},
+        Broken{"FileUrl", [](Json& j) { j["groups"][0]["files"][2]["url"] = 3; },
+               "groups[0].files[2].url: expected a string"},
+        Broken{"FileKey", [](Json& j) { j["groups"][0]["files"][0]["x"] = ""; },
+               "groups[0].files[0].x: unknown key"},
+        Broken{"Stage", [](Json& j) { j["failures"][2]["stage"] = "launcher"; },
+               "failures[2].stage: unknown stage"},
+        Broken{"FailureKey", [](Json& j) { j["failures"][0].erase("error"); },
+               "failures[0]: missing key \"error\""},
+        Broken{"GroupsType", [](Json& j) { j["groups"] = Json::object(); },
+               "groups: expected an array"}));
 
 TEST(ReportReader, RefusesTextThatIsNotJson) {
   for (const std::string text : {"", "{", "{\"version\": 1,}", "\xff", "[1] x"}) {
     const auto report = parse_report(text);
     ASSERT_FALSE(report) << text;
-    EXPECT_TRUE(report.error().message.starts_with("report: not valid JSON")) << report.error().message;
+    EXPECT_TRUE(report.error().message.starts_with("report: not valid JSON"))
+        << report.error().message;
   }
 }
 
@@ -127,8 +154,10 @@ TEST(ReportReader, RefusesTextThatIsNotJson) {
 TEST(ReportReader, RefusesANumberTooLargeForADouble) {
   const auto report = parse_report("{\"version\": 1e332}");
   ASSERT_FALSE(report);
-  EXPECT_TRUE(report.error().message.starts_with("report: not valid JSON")) << report.error().message;
-  EXPECT_NE(report.error().message.find("number overflow"), std::string::npos) << report.error().message;
+  EXPECT_TRUE(report.error().message.starts_with("report: not valid JSON"))
+      << report.error().message;
+  EXPECT_NE(report.error().message.find("number overflow"), std::string::npos)
+      << report.error().message;
 }
 
 TEST(ReportReader, NamesTheFileItReads) {

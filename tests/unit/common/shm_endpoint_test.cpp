@@ -1,4 +1,4 @@
-#include "common/shm_endpoint.hpp"
+#include "common/transport/shm_endpoint.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -11,9 +11,9 @@
 #include <thread>
 #include <vector>
 
-#include "common/endpoint.hpp"
-#include "common/error.hpp"
-#include "common/shm_queue.hpp"
+#include "common/base/error.hpp"
+#include "common/shm/shm_queue.hpp"
+#include "common/transport/endpoint.hpp"
 #include "tests/unit/test_support.hpp"
 
 namespace dupipe {

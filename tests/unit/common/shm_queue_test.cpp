@@ -1,4 +1,4 @@
-#include "common/shm_queue.hpp"
+#include "common/shm/shm_queue.hpp"
 
 #include <gtest/gtest.h>
 #include <pthread.h>
@@ -6,22 +6,22 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <boost/interprocess/mapped_region.hpp>
 #include <boost/interprocess/shared_memory_object.hpp>
-#include <atomic>
 #include <chrono>
-#include <cstring>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <future>
+#include <mutex>
 #include <random>
 #include <string>
 #include <thread>
 
-#include "common/error.hpp"
-#include "common/signals.hpp"
+#include "common/base/error.hpp"
+#include "common/os/signals.hpp"
 #include "tests/unit/test_support.hpp"
 
 namespace dupipe {

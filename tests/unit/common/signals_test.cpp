@@ -1,8 +1,8 @@
-// The stop descriptor and the waits that poll it (common/signals, common/sys). The stop flag is
-// process-global, so every case that raises a stop runs in a forked child. In the "blocked" cases
-// the waiting thread blocks SIGTERM and a sibling thread takes the signal, so no EINTR can end
-// the wait: only the stop descriptor can (before it existed, these waits never ended).
-#include "common/signals.hpp"
+// The stop descriptor and the waits that poll it (common/os/signals, common/os/sys). The stop flag
+// is process-global, so every case that raises a stop runs in a forked child. In the "blocked"
+// cases the waiting thread blocks SIGTERM and a sibling thread takes the signal, so no EINTR can
+// end the wait: only the stop descriptor can (before it existed, these waits never ended).
+#include "common/os/signals.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -22,9 +22,9 @@
 #include <string>
 #include <thread>
 
-#include "common/error.hpp"
-#include "common/fd_endpoint.hpp"
-#include "common/sys.hpp"
+#include "common/base/error.hpp"
+#include "common/os/sys.hpp"
+#include "common/transport/fd_endpoint.hpp"
 #include "tests/unit/test_support.hpp"
 
 namespace dupipe {
@@ -210,7 +210,8 @@ TEST(StopSignals, AFifoReaderReopenedAfterItsLastWriterLeftSeesTheEndOfStream) {
       if (reader.read_line() != "last") return 3;
       return reader.read_line().has_value() ? 4 : kReturnedNormally;
     });
-    EXPECT_EQ(exit_code(wait_bounded(pid)), kReturnedNormally) << "killed after " << kBound.count() << " s";
+    EXPECT_EQ(exit_code(wait_bounded(pid)), kReturnedNormally)
+        << "killed after " << kBound.count() << " s";
   }
 }
 
@@ -231,7 +232,8 @@ TEST(StopSignals, ReadyIoGoesAheadAfterAStopSoAStoppingStageCanWriteItsReport) {
     install_stop_handlers();
     ::raise(SIGTERM);
     Pipe pipe = make_pipe();
-    if (!sys::write_all(pipe.write_end.get(), "report\n", "pipe")) return 1;  // room: no wait, no Interrupted
+    if (!sys::write_all(pipe.write_end.get(), "report\n", "pipe"))
+      return 1;  // room: no wait, no Interrupted
     std::array<char, 16> buffer{};
     if (sys::read_some(pipe.read_end.get(), buffer, "pipe") != std::size_t{7}) return 1;
     try {
@@ -246,7 +248,8 @@ TEST(StopSignals, ReadyIoGoesAheadAfterAStopSoAStoppingStageCanWriteItsReport) {
 
 TEST(StopSignals, ReopenNonblockingLeavesTheCallersDescriptionBlocking) {
   Pipe pipe = make_pipe();
-  const UniqueFd original = value_or_fatal(sys::duplicate_fd(pipe.read_end.get(), "copy"));  // same description
+  const UniqueFd original =
+      value_or_fatal(sys::duplicate_fd(pipe.read_end.get(), "copy"));  // same description
   const UniqueFd reopened = sys::reopen_nonblocking(std::move(pipe.read_end));
   ASSERT_TRUE(reopened.is_open());
   EXPECT_NE(::fcntl(reopened.get(), F_GETFL) & O_NONBLOCK, 0);

@@ -1,12 +1,12 @@
-#include "common/stage_stats.hpp"
+#include "common/observe/stage_stats.hpp"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
-#include "common/error.hpp"
-#include "common/instrumented_endpoint.hpp"
-#include "common/memory_endpoint.hpp"
-#include "common/shm_queue.hpp"
+#include "common/base/error.hpp"
+#include "common/shm/shm_queue.hpp"
+#include "common/transport/instrumented_endpoint.hpp"
+#include "tests/support/memory_endpoint.hpp"
 
 namespace dupipe {
 namespace {

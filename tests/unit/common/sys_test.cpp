@@ -1,10 +1,10 @@
-// The common/sys wrappers report failures as Error values that name the object and keep the
+// The common/os/sys wrappers report failures as Error values that name the object and keep the
 // errno, so that callers decide by cause; none of them throws for a failed system call.
-#include "common/sys.hpp"
+#include "common/os/sys.hpp"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <array>
@@ -57,9 +57,12 @@ TEST(Sys, WriteAllToAReadOnlyDescriptorIsAnErrorWithEbadf) {
 }
 
 TEST(Sys, DuplicateFdAndLockOfAClosedDescriptorAreErrorsWithEbadf) {
-  const int closed = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  ASSERT_GE(closed, 0);
-  ::close(closed);
+  int closed = -1;
+  {
+    const UniqueFd opened(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    ASSERT_TRUE(opened.is_open());
+    closed = opened.get();
+  }  // the number is free now
   const auto copy = duplicate_fd(closed, "probe");
   ASSERT_FALSE(copy);
   EXPECT_EQ(copy.error().errnum, EBADF);

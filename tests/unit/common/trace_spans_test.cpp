@@ -1,4 +1,4 @@
-#include "common/trace_spans.hpp"
+#include "common/observe/trace_spans.hpp"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -8,16 +8,16 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "common/instrumented_endpoint.hpp"
-#include "common/memory_endpoint.hpp"
-#include "common/shm_queue.hpp"
-#include "common/trace_recorder.hpp"
+#include "common/observe/trace_recorder.hpp"
+#include "common/shm/shm_queue.hpp"
+#include "common/transport/instrumented_endpoint.hpp"
+#include "tests/support/memory_endpoint.hpp"
 #include "tests/unit/test_support.hpp"
 
 namespace dupipe {
 namespace {
 
-constexpr std::uint64_t kQuick = 1'000;             // a read served from a buffer
+constexpr std::uint64_t kQuick = 1'000;              // a read served from a buffer
 constexpr std::uint64_t kSlow = kBlockedSpanNs * 4;  // a read that waited for a writer
 
 std::vector<TraceSpan> only(const std::vector<TraceSpan>& spans, std::string_view category) {
@@ -157,9 +157,9 @@ TEST(TraceRecorder, AnInstrumentedStageWritesOneRecordSpanPerRecordToItsOwnFile)
     StageStats stats(StatsArea::open(area), "hasher");
     stats.attach_trace(TraceRecorder::from_environment("hasher", log.logger()));
     ASSERT_NE(stats.trace(), nullptr);
-    auto input = instrument(
-        std::make_unique<MemoryReader>(std::vector<std::string>{"P\ta\tu\t/a\t1", "P\tb\tu\t/b\t2"}),
-        &stats);
+    auto input = instrument(std::make_unique<MemoryReader>(
+                                std::vector<std::string>{"P\ta\tu\t/a\t1", "P\tb\tu\t/b\t2"}),
+                            &stats);
     auto output = instrument(std::make_unique<MemoryWriter>(), &stats);
     while (auto line = input->read_line()) {
       line->front() = 'H';  // the record it became (the type is all a span end looks at here)
@@ -175,7 +175,8 @@ TEST(TraceRecorder, AnInstrumentedStageWritesOneRecordSpanPerRecordToItsOwnFile)
   std::map<std::string, int> count;
   for (std::string line; std::getline(lines, line);) {
     const auto event = nlohmann::json::parse(line);
-    count[event["ph"].get<std::string>() + " " + event.value("cat", event["name"].get<std::string>())]++;
+    count[event["ph"].get<std::string>() + " " +
+          event.value("cat", event["name"].get<std::string>())]++;
   }
   EXPECT_EQ(count["X record"], 2);
   EXPECT_EQ(count["M process_name"], 1);

@@ -1,14 +1,15 @@
 // URL intake: which URLs are accepted and why others are refused, how a list line is classified,
 // and that record ids are stable SHA-256 prefixes.
-#include "common/record_id.hpp"
-#include "common/redaction.hpp"
-#include "common/url_intake.hpp"
+#include "common/protocol/url_intake.hpp"
 
 #include <gtest/gtest.h>
 
 #include <ostream>
 #include <set>
 #include <string>
+
+#include "common/protocol/record_id.hpp"
+#include "common/protocol/redaction.hpp"
 
 namespace dupipe {
 namespace {
@@ -190,8 +191,8 @@ TEST(UrlIntake, QuotesAnOverlongSchemeShortened) {
 }
 
 TEST(UrlIntake, SaysAtLeastForALineTheListReaderCut) {
-  const auto result = validate_url("http://example.com/" + std::string(kMaxListLineBytes, 'a')
-                                                               .substr(19), UrlPolicy{});
+  const auto result = validate_url(
+      "http://example.com/" + std::string(kMaxListLineBytes, 'a').substr(19), UrlPolicy{});
   ASSERT_FALSE(result.has_value());
   EXPECT_NE(result.error().message.find("at least 1048576 bytes long"), std::string::npos)
       << result.error().message;
@@ -232,7 +233,8 @@ INSTANTIATE_TEST_SUITE_P(
         RedactCase{"http://u:p@ss@example.com/", "http://u:***@example.com/"},
         RedactCase{"http://example.com/a:b@c", "http://example.com/a:b@c"},
         RedactCase{"http://example.com:80/?x=u:p@h", "http://example.com:80/?x=u:p@h"},
-        RedactCase{"line 3: http://a:b@h/ and ftp://c:d@k/x", "line 3: http://a:***@h/ and ftp://c:***@k/x"},
+        RedactCase{"line 3: http://a:b@h/ and ftp://c:d@k/x",
+                   "line 3: http://a:***@h/ and ftp://c:***@k/x"},
         RedactCase{"no url here", "no url here"}, RedactCase{"", ""}, RedactCase{"://", "://"},
         RedactCase{"x://a:b@", "x://a:***@"},
         RedactCase{"http://a:b@h http://c:d@k", "http://a:***@h http://c:***@k"},

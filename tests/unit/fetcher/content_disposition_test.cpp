@@ -24,8 +24,8 @@ TEST(ContentDisposition, ReadsQuotedTokenAndExtendedForms) {
 class ContentDispositionNames : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ContentDispositionNames, AlwaysGiveOneSafeComponent) {
-  const std::string name =
-      build_file_name("0123456789abcdef", "http://h/a.txt", "text/plain", disposition_filename(GetParam()));
+  const std::string name = build_file_name("0123456789abcdef", "http://h/a.txt", "text/plain",
+                                           disposition_filename(GetParam()));
   SCOPED_TRACE(name);
   EXPECT_TRUE(name.starts_with("0123456789abcdef-"));
   EXPECT_EQ(name.find('/'), std::string::npos);
@@ -39,14 +39,17 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values("attachment; filename=\"../../x\"", "attachment; filename=\"/etc/x\"",
                       "attachment; filename=\"..\\\\x\"", "attachment; filename=\"a/b\"",
                       "attachment; filename=\".bashrc\"", "attachment; filename=\"x%2Fy\"",
-                      "attachment; filename*=UTF-8''x%2F..%2Fy", "attachment; filename*=UTF-8''a%0Ab",
-                      "attachment; filename*=UTF-8''a%00b"s, "attachment; filename=\"" + std::string(300, 'n') + "\"",
+                      "attachment; filename*=UTF-8''x%2F..%2Fy",
+                      "attachment; filename*=UTF-8''a%0Ab", "attachment; filename*=UTF-8''a%00b"s,
+                      "attachment; filename=\"" + std::string(300, 'n') + "\"",
                       "attachment; filename=\"..\""));
 
 TEST(ContentDisposition, KeepsAHarmlessNameAndFallsBackToTheUrl) {
-  EXPECT_EQ(build_file_name("id", "http://h/a.txt", "", disposition_filename("attachment; filename=r.pdf")),
+  EXPECT_EQ(build_file_name("id", "http://h/a.txt", "",
+                            disposition_filename("attachment; filename=r.pdf")),
             "id-r.pdf");
-  EXPECT_EQ(build_file_name("id", "http://h/a.txt", "", disposition_filename("attachment; filename=\"...\"")),
+  EXPECT_EQ(build_file_name("id", "http://h/a.txt", "",
+                            disposition_filename("attachment; filename=\"...\"")),
             "id-a.txt");
 }
 

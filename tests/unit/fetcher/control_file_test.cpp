@@ -10,7 +10,10 @@ namespace dupipe::fetcher {
 namespace {
 
 ControlState sample() {
-  return ControlState{"http://h/big.bin", 3000, "\"abc-123\"", "Tue, 01 Dec 2026 09:00:00 GMT",
+  return ControlState{"http://h/big.bin",
+                      3000,
+                      "\"abc-123\"",
+                      "Tue, 01 Dec 2026 09:00:00 GMT",
                       {{0, 1000, 1000, SegmentState::kDone},
                        {1000, 1500, 2000, SegmentState::kActive},
                        {2000, 2000, 3000, SegmentState::kPending}}};

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "common/record_id.hpp"
-#include "common/url_intake.hpp"
+#include "common/protocol/record_id.hpp"
+#include "common/protocol/url_intake.hpp"
 #include "tests/unit/test_support.hpp"
 
 namespace dupipe::fetcher {

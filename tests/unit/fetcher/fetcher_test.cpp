@@ -9,8 +9,8 @@
 #include <variant>
 #include <vector>
 
-#include "common/memory_endpoint.hpp"
-#include "common/record_id.hpp"
+#include "common/protocol/record_id.hpp"
+#include "tests/support/memory_endpoint.hpp"
 #include "tests/unit/test_support.hpp"
 
 namespace dupipe::fetcher {
@@ -175,7 +175,6 @@ INSTANTIATE_TEST_SUITE_P(Fetcher, FetcherRefuses,
                          ::testing::Values("H\ti\thttp://h/\t/p\t1\tsha256\tab", "U\tonly-two",
                                            "Q\ti\tu", "U\ti\tbad\\q"));
 
-
 // Several downloads in flight, finishing in the opposite order: nothing completes until every
 // slot is busy (the test feeds exactly that many URLs), then one download per progress() call,
 // the newest first.
@@ -200,7 +199,6 @@ class ReversingFetcher final : public AsyncFetcher {
   [[nodiscard]] bool is_idle() const override { return running_.empty(); }
   void wake() override {}
 
-
  private:
   std::size_t slots_;
   bool is_draining_ = false;
@@ -224,8 +222,8 @@ TEST(Fetcher, AcknowledgesEachUrlOnlyAfterItsOutputWasWritten) {
   EXPECT_EQ(counts.fetched, 2u);
   const std::string pb = formatted(FileRecord{"idb", "http://h/b", "/files/idb", 1});
   const std::string pa = formatted(FileRecord{"ida", "http://h/a", "/files/ida", 1});
-  EXPECT_EQ(events, (std::vector<std::string>{"write " + pb, "ack " + b, "write " + pa,
-                                              "ack " + a}));
+  EXPECT_EQ(events,
+            (std::vector<std::string>{"write " + pb, "ack " + b, "write " + pa, "ack " + a}));
   EXPECT_EQ(input.outstanding(), 0u);
 }
 

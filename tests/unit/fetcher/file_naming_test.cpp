@@ -8,8 +8,8 @@
 #include <random>
 #include <string>
 
-#include "common/record_id.hpp"
-#include "common/url_intake.hpp"
+#include "common/protocol/record_id.hpp"
+#include "common/protocol/url_intake.hpp"
 
 namespace dupipe::fetcher {
 namespace {

@@ -2,15 +2,14 @@
 // counts, and after forget() no control file can appear for that download any more.
 #include "fetcher/progress_saver.hpp"
 
-#include <gtest/gtest.h>
-
 #include <fcntl.h>
+#include <gtest/gtest.h>
 
 #include <chrono>
 #include <filesystem>
 #include <thread>
 
-#include "common/sys.hpp"
+#include "common/os/sys.hpp"
 #include "tests/unit/test_support.hpp"
 
 namespace dupipe::fetcher {
@@ -52,7 +51,8 @@ TEST(ProgressSaver, WritesNothingAfterForget) {
   const testing::CapturedLog log;
   ProgressSaver saver(log.logger());
   for (int i = 0; i < 20; ++i) {
-    saver.submit(dir.file("c.ctl"), open_data(dir), state_with_progress(static_cast<std::uint64_t>(i)));
+    saver.submit(dir.file("c.ctl"), open_data(dir),
+                 state_with_progress(static_cast<std::uint64_t>(i)));
     saver.forget(dir.file("c.ctl"));
     std::filesystem::remove(dir.file("c.ctl"));
   }

@@ -63,10 +63,13 @@ TEST(DescribeAttempts, CausesThatDifferOnlyInCurlsElapsedTimeCountAsOne) {
 // Seen in integration.fetch_retry: two --timeout attempts listed as two causes.
 TEST(DescribeAttempts, TimeoutsThatDifferOnlyInTheirMillisecondsCountAsOne) {
   const std::vector<std::string> errors{
-      "Timeout was reached: Operation timed out after 1011 milliseconds with 0 out of 9 bytes received",
-      "Timeout was reached: Operation timed out after 1010 milliseconds with 0 out of 9 bytes received"};
-  EXPECT_EQ(describe_attempts(errors),
-            "Timeout was reached: Operation timed out with 0 out of 9 bytes received (after 2 attempts)");
+      "Timeout was reached: Operation timed out after 1011 milliseconds with 0 out of 9 bytes "
+      "received",
+      "Timeout was reached: Operation timed out after 1010 milliseconds with 0 out of 9 bytes "
+      "received"};
+  EXPECT_EQ(
+      describe_attempts(errors),
+      "Timeout was reached: Operation timed out with 0 out of 9 bytes received (after 2 attempts)");
 }
 
 TEST(DescribeAttempts, ListsDifferentCausesInOrder) {

@@ -39,7 +39,8 @@ const SteadyTime kNow = std::chrono::steady_clock::now();
 
 // Active since a second ago, having fetched `fetched` bytes up to `next` meanwhile.
 Segment active(std::uint64_t begin, std::uint64_t next, std::uint64_t end, std::uint64_t fetched) {
-  return Segment{begin, next, end, SegmentState::kActive, kNow - std::chrono::seconds(1), next - fetched};
+  return Segment{begin,         next, end, SegmentState::kActive, kNow - std::chrono::seconds(1),
+                 next - fetched};
 }
 
 TEST(SegmentPlan, StealsTheUpperHalfOfTheLargestActiveRemainder) {
@@ -59,7 +60,8 @@ TEST(SegmentPlan, StealsTheUpperHalfOfTheLargestActiveRemainder) {
 }
 
 TEST(SegmentPlan, StealsNothingTooSmall) {
-  const std::vector<Segment> segments = {active(0, 900, 1000, 100), {1000, 1000, 9000, SegmentState::kDone}};
+  const std::vector<Segment> segments = {active(0, 900, 1000, 100),
+                                         {1000, 1000, 9000, SegmentState::kDone}};
   EXPECT_FALSE(pick_steal_victim(segments, 100, kNow).has_value());
   EXPECT_EQ(pick_steal_victim(segments, 50, kNow), 0U);
 }
@@ -74,13 +76,15 @@ TEST(SegmentPlan, StealsFromTheRangeThatWouldFinishLast) {
   segments[0].state = SegmentState::kDone;
   segments[1].state = SegmentState::kDone;
   EXPECT_FALSE(pick_steal_victim(segments, 100, kNow).has_value());
-  segments.push_back(Segment{90000, 90010, 99000, SegmentState::kActive, kNow - std::chrono::milliseconds(5), 90000});
+  segments.push_back(Segment{90000, 90010, 99000, SegmentState::kActive,
+                             kNow - std::chrono::milliseconds(5), 90000});
   EXPECT_FALSE(pick_steal_victim(segments, 100, kNow).has_value());
   EXPECT_EQ(pick_steal_victim(segments, 100, kNow + std::chrono::seconds(1)), 3U);
 }
 
 TEST(SegmentPlan, CountsWrittenBytesAndCompletion) {
-  std::vector<Segment> segments = {{0, 10, 10, SegmentState::kDone}, {10, 15, 20, SegmentState::kActive}};
+  std::vector<Segment> segments = {{0, 10, 10, SegmentState::kDone},
+                                   {10, 15, 20, SegmentState::kActive}};
   EXPECT_EQ(bytes_done(segments), 15U);
   EXPECT_FALSE(all_done(segments));
   segments[1].next = 20;

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "common/memory_endpoint.hpp"
+#include "tests/support/memory_endpoint.hpp"
 #include "tests/unit/test_support.hpp"
 
 namespace dupipe::grouper {
@@ -22,8 +22,9 @@ std::string w(const std::string& path, std::uint64_t size, std::uint64_t inode) 
 }
 
 TEST(GrouperStage, WritesEachSizeGroupWholeToOneOutputAndTheCountsToTheFirst) {
-  MemoryReader input({w("/a1", 5 << 20, 1), w("/b1", 3 << 20, 2), w("/a2", 5 << 20, 3), w("/b2", 3 << 20, 4),
-                      w("/c1", 2 << 20, 5), w("/c2", 2 << 20, 6), w("/lonely", 7, 7), w("/link", 5 << 20, 1),
+  MemoryReader input({w("/a1", 5 << 20, 1), w("/b1", 3 << 20, 2), w("/a2", 5 << 20, 3),
+                      w("/b2", 3 << 20, 4), w("/c1", 2 << 20, 5), w("/c2", 2 << 20, 6),
+                      w("/lonely", 7, 7), w("/link", 5 << 20, 1),
                       "F\tid\t/x\tproducer\t/x: cannot open directory: Permission denied"});
   std::vector<MemoryWriter*> sinks;  // owned by the writers
   std::vector<std::unique_ptr<BatchingWriter>> writers;
@@ -59,7 +60,8 @@ TEST(GrouperStage, WritesEachSizeGroupWholeToOneOutputAndTheCountsToTheFirst) {
     }
   }
   // Planned work 10, 6 and 4 MiB (+ opens): 10 -> 0, 6 -> 1, 4 -> 1.
-  EXPECT_EQ(output_of_size, (std::map<std::uint64_t, std::size_t>{{5 << 20, 0}, {3 << 20, 1}, {2 << 20, 1}}));
+  EXPECT_EQ(output_of_size,
+            (std::map<std::uint64_t, std::size_t>{{5 << 20, 0}, {3 << 20, 1}, {2 << 20, 1}}));
 }
 
 // The grouper is a barrier: what it derives from a W record (its group) is written only after the

@@ -31,7 +31,8 @@ TEST(SizeGrouping, DropsFilesWhoseSizeIsUnique) {
 }
 
 TEST(SizeGrouping, KeepsOneNamePerInodeAndReportsTheOthersAsLinks) {
-  const auto g = group_by_size({file("/z", 10, 1), file("/a", 10, 1), file("/m", 10, 1), file("/q", 10, 2)}, {});
+  const auto g = group_by_size(
+      {file("/z", 10, 1), file("/a", 10, 1), file("/m", 10, 1), file("/q", 10, 2)}, {});
   EXPECT_EQ(paths(g.candidates), (std::vector<std::string>{"/a", "/q"}));
   ASSERT_EQ(g.links.size(), 2u);
   EXPECT_EQ(g.links[0].path, "/m");
@@ -83,11 +84,14 @@ TEST(SizeGrouping, GivesTheSameResultForEveryInputOrder) {
 
 TEST(Grouping, PutsTheLargestFilesFirst) {
   const auto sized = group_by_size({file("/s1", 5, 1), file("/b1", 900, 2), file("/m1", 50, 3),
-                                    file("/s2", 5, 4), file("/b2", 900, 5), file("/m2", 50, 6)}, {});
-  EXPECT_EQ(paths(sized.candidates), (std::vector<std::string>{"/b1", "/b2", "/m1", "/m2", "/s1", "/s2"}));
+                                    file("/s2", 5, 4), file("/b2", 900, 5), file("/m2", 50, 6)},
+                                   {});
+  EXPECT_EQ(paths(sized.candidates),
+            (std::vector<std::string>{"/b1", "/b2", "/m1", "/m2", "/s1", "/s2"}));
 }
 
-std::vector<DirectoryFileRecord> group_of(std::uint64_t size, std::size_t files, std::uint64_t& inode) {
+std::vector<DirectoryFileRecord> group_of(std::uint64_t size, std::size_t files,
+                                          std::uint64_t& inode) {
   std::vector<DirectoryFileRecord> result;
   for (std::size_t i = 0; i < files; ++i, ++inode) {
     std::string path = "/";
@@ -114,9 +118,11 @@ TEST(LinkPlan, GivesEachWholeGroupToTheLeastLoadedLinkMostWorkFirst) {
     sizes.push_back(candidates[g.begin].size);
     links.push_back(g.link);
     EXPECT_EQ(g.work_bytes, group_work_bytes(candidates[g.begin].size, g.end - g.begin));
-    for (std::size_t i = g.begin; i < g.end; ++i) EXPECT_EQ(candidates[i].size, candidates[g.begin].size);
+    for (std::size_t i = g.begin; i < g.end; ++i)
+      EXPECT_EQ(candidates[i].size, candidates[g.begin].size);
   }
-  // About 20, 15, 8, 3 and 1.3 MiB of work; LPT: 20 -> 0, 15 -> 1, 8 -> 1 (23), 3 -> 0 (23), 1.3 -> 0.
+  // About 20, 15, 8, 3 and 1.3 MiB of work; LPT: 20 -> 0, 15 -> 1, 8 -> 1 (23), 3 -> 0 (23), 1.3 ->
+  // 0.
   EXPECT_EQ(sizes, (std::vector<std::uint64_t>{10 << 20, 3 << 20, 4 << 20, 1 << 20, 1024}));
   EXPECT_EQ(links, (std::vector<std::uint64_t>{0, 1, 1, 0, 0}));
   std::size_t covered = 0;

@@ -11,7 +11,7 @@
 #include <ostream>
 #include <string>
 
-#include "common/sys.hpp"
+#include "common/os/sys.hpp"
 #include "tests/unit/test_support.hpp"
 
 namespace dupipe::hasher {
@@ -41,10 +41,12 @@ const Vector kVectors[] = {
     {"sha256", "abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
     // RFC 7693 appendix A (BLAKE2b-512 of "abc") and the empty string.
     {"blake2b", "abc",
-     "ba80a53f981c4d0d6a2797b69f12f6e94c212f14685ac4b74b12bb6fdbffa2d17d87c5392aab792dc252d5de4533cc95"
+     "ba80a53f981c4d0d6a2797b69f12f6e94c212f14685ac4b74b12bb6fdbffa2d17d87c5392aab792dc252d5de4533c"
+     "c95"
      "18d38aa8dbf1925ab92386edd4009923"},
     {"blake2b", "",
-     "786a02f742015903c6c6fd852552d272912f4740e15847618a86e217f71f5419d25e1031afee585313896444934eb04b"
+     "786a02f742015903c6c6fd852552d272912f4740e15847618a86e217f71f5419d25e1031afee585313896444934eb"
+     "04b"
      "903a685b1448b755d56f701afe9be2ce"},
     // XXH3 128-bit of the empty string, canonical (big-endian) form as xxhsum -H2 prints it.
     {"xxh128", "", "99aa06d3014798d86001c324468d497f"},
@@ -179,7 +181,8 @@ TEST(Digest, RefusesAnUnsupportedAlgorithmForBytes) {
 namespace dupipe::hasher {
 namespace {
 
-// A read that fails is a per-file Error keeping its errno (it becomes a failure record), not a stop.
+// A read that fails is a per-file Error keeping its errno (it becomes a failure record), not a
+// stop.
 TEST(Digest, AReadFailureIsAnErrorWithItsErrnoNotAStop) {
   const TempDir dir;
   write_file(dir.file("f"), "abc");

@@ -36,7 +36,8 @@ TEST(DirectoryFileHasher, ReportsAFileChangedSinceTheWalk) {
   record.mtime_ns += 1;
   Record r = hash_directory_file(record, digester, "sha256");
   ASSERT_TRUE(std::holds_alternative<FailureRecord>(r));
-  EXPECT_EQ(std::get<FailureRecord>(r).error, dir.file("a") + ": changed since the walk: modification time differs");
+  EXPECT_EQ(std::get<FailureRecord>(r).error,
+            dir.file("a") + ": changed since the walk: modification time differs");
   EXPECT_EQ(std::get<FailureRecord>(r).url, dir.file("a"));
 
   record = walked(dir.file("a"));
@@ -58,16 +59,18 @@ TEST(DirectoryFileHasher, ReportsAMissingFileNamingItsPath) {
   FileDigester digester("sha256");
   DirectoryFileRecord record{"id", dir.file("gone"), 1, 1, 1, 1};
   const Record r = hash_directory_file(record, digester, "sha256");
-  EXPECT_EQ(std::get<FailureRecord>(r).error, dir.file("gone") + ": cannot open: No such file or directory");
+  EXPECT_EQ(std::get<FailureRecord>(r).error,
+            dir.file("gone") + ": cannot open: No such file or directory");
 }
 
 }  // namespace
 }  // namespace dupipe::hasher
 
 // The stage loop in directory mode: G and W records in, H records out (small files at once, large
-// ones only when their edges collide), H, L and S pass through, byte counts as S records at the end.
-#include "common/memory_endpoint.hpp"
+// ones only when their edges collide), H, L and S pass through, byte counts as S records at the
+// end.
 #include "hasher/hasher.hpp"
+#include "tests/support/memory_endpoint.hpp"
 
 namespace dupipe::hasher {
 namespace {
@@ -80,19 +83,22 @@ TEST(DirectoryHasherStage, HashesSizeGroupsAndCountsBytes) {
   write_file(dir.file("l1"), large);
   write_file(dir.file("l2"), large);
   write_file(dir.file("l3"), std::string(kWholeFileBytes, 'z') + "y");  // other last byte
-  MemoryReader input({"G\t" + std::to_string(large.size()) + "\t3", testing::formatted(walked(dir.file("l1"))),
-                      testing::formatted(walked(dir.file("l2"))), testing::formatted(walked(dir.file("l3"))),
-                      "G\t3\t2", testing::formatted(walked(dir.file("s1"))), testing::formatted(walked(dir.file("s2"))),
-                      "L\tid\t/b\t/a\t5", "S\tgrouper\tfiles\t2"});
+  MemoryReader input(
+      {"G\t" + std::to_string(large.size()) + "\t3", testing::formatted(walked(dir.file("l1"))),
+       testing::formatted(walked(dir.file("l2"))), testing::formatted(walked(dir.file("l3"))),
+       "G\t3\t2", testing::formatted(walked(dir.file("s1"))),
+       testing::formatted(walked(dir.file("s2"))), "L\tid\t/b\t/a\t5", "S\tgrouper\tfiles\t2"});
   MemoryWriter output;
   testing::CapturedLog log("hasher");
   GroupHasher hasher("sha256", kDefaultMaxOpenFiles);
   const Counts counts = run_groups(input, output, hasher, log.logger());
   EXPECT_EQ(counts.hashed, 4u);
   ASSERT_EQ(output.lines.size(), 9u);
-  for (std::size_t i = 0; i < 4; ++i) EXPECT_TRUE(std::holds_alternative<DigestRecord>(testing::parsed(output.lines[i])));
+  for (std::size_t i = 0; i < 4; ++i)
+    EXPECT_TRUE(std::holds_alternative<DigestRecord>(testing::parsed(output.lines[i])));
   EXPECT_EQ(std::get<DigestRecord>(testing::parsed(output.lines[0])).path, dir.file("l1"));
-  EXPECT_EQ(std::get<DigestRecord>(testing::parsed(output.lines[1])).digest, digest_bytes("sha256", large).value());
+  EXPECT_EQ(std::get<DigestRecord>(testing::parsed(output.lines[1])).digest,
+            digest_bytes("sha256", large).value());
   EXPECT_EQ(output.lines[4], "L\tid\t/b\t/a\t5");
   EXPECT_EQ(output.lines[5], "S\tgrouper\tfiles\t2");
   EXPECT_EQ(output.lines[6], "S\thasher\tfull_bytes\t" + std::to_string(2 * large.size() + 6));

@@ -4,11 +4,11 @@
 // above the open-file limit holds nothing open and reopens only the colliding files.
 #include "hasher/group_hasher.hpp"
 
-#include <dirent.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -34,11 +34,12 @@ std::string pattern(std::size_t size, unsigned seed = 1) {
 }
 
 std::size_t open_descriptors() {
+  std::error_code error;
   std::size_t count = 0;
-  DIR* dir = ::opendir("/proc/self/fd");
-  if (dir == nullptr) return 0;
-  while (::readdir(dir) != nullptr) ++count;
-  ::closedir(dir);
+  for (auto it = std::filesystem::directory_iterator("/proc/self/fd", error);
+       !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
+    ++count;
+  }
   return count;
 }
 

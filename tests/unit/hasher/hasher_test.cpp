@@ -8,7 +8,7 @@
 #include <variant>
 #include <vector>
 
-#include "common/memory_endpoint.hpp"
+#include "tests/support/memory_endpoint.hpp"
 #include "tests/unit/test_support.hpp"
 
 namespace dupipe::hasher {
@@ -159,8 +159,8 @@ TEST(Hasher, AcknowledgesEachRecordAfterWritingWhatItBecame) {
   const CapturedLog log("hasher");
   FileDigester digester("sha256");
   (void)run(input, output, digester, "sha256", log.logger());
-  EXPECT_EQ(events, (std::vector<std::string>{"write H", "ack " + file, "write F",
-                                              "ack " + failure}));
+  EXPECT_EQ(events,
+            (std::vector<std::string>{"write H", "ack " + file, "write F", "ack " + failure}));
 }
 
 }  // namespace

@@ -4,7 +4,7 @@
 
 #include <sstream>
 
-#include "common/error.hpp"
+#include "common/base/error.hpp"
 #include "htmlreport/html_text.hpp"
 
 namespace dupipe::htmlreport {
@@ -19,17 +19,24 @@ json sample_report() {
       {"version", 1},
       {"algorithm", "sha256"},
       {"summary",
-       {{"urls", 5}, {"fetched", 4}, {"failed", 1}, {"rejected", 0}, {"duplicate_groups", 2},
-        {"duplicate_files", 2}, {"wasted_bytes", 1034}}},
+       {{"urls", 5},
+        {"fetched", 4},
+        {"failed", 1},
+        {"rejected", 0},
+        {"duplicate_groups", 2},
+        {"duplicate_files", 2},
+        {"wasted_bytes", 1034}}},
       {"groups",
-       json::array(
-           {{{"digest", "aaaa"}, {"size", 1024},
-             {"files", json::array({{{"url", "http://h/a"}, {"path", "/f/a"}},
-                                    {{"url", "http://h/b"}, {"path", "/f/b"}}})}},
-            {{"digest", "bbbb"}, {"size", 10},
-             {"files", json::array({{{"url", kHostile}, {"path", "/f/<c>"}},
-                                    {{"url", "http://h/d"}, {"path", "/f/d"}}})}}})},
-      {"failures", json::array({{{"url", kHostile}, {"stage", "fetcher"}, {"error", "HTTP 404"}}})}};
+       json::array({{{"digest", "aaaa"},
+                     {"size", 1024},
+                     {"files", json::array({{{"url", "http://h/a"}, {"path", "/f/a"}},
+                                            {{"url", "http://h/b"}, {"path", "/f/b"}}})}},
+                    {{"digest", "bbbb"},
+                     {"size", 10},
+                     {"files", json::array({{{"url", kHostile}, {"path", "/f/<c>"}},
+                                            {{"url", "http://h/d"}, {"path", "/f/d"}}})}}})},
+      {"failures",
+       json::array({{{"url", kHostile}, {"stage", "fetcher"}, {"error", "HTTP 404"}}})}};
 }
 
 Timeline sample_timeline() {

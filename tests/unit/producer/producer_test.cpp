@@ -8,9 +8,9 @@
 #include <variant>
 #include <vector>
 
-#include "common/memory_endpoint.hpp"
-#include "common/record_codec.hpp"
-#include "common/record_id.hpp"
+#include "common/protocol/record_codec.hpp"
+#include "common/protocol/record_id.hpp"
+#include "tests/support/memory_endpoint.hpp"
 #include "tests/unit/test_support.hpp"
 
 namespace dupipe::producer {
@@ -146,9 +146,9 @@ TEST(Producer, ReportsALineOfControlBytesAsAFailureThatFitsTheProtocol) {
 }
 
 TEST(Producer, AcceptsCredentialsButMasksThemInFailuresAndLogs) {
-  const StageOutput result = run_producer({"http://user:secret@example.com/a",
-                                           "ftp://user:secret@example.com/b",
-                                           "http://user:secret@example.com/a"});
+  const StageOutput result =
+      run_producer({"http://user:secret@example.com/a", "ftp://user:secret@example.com/b",
+                    "http://user:secret@example.com/a"});
   EXPECT_EQ(result.counts.accepted, 1U);
   ASSERT_EQ(result.records.size(), 3U);
   expect_url(result.records[0], "http://user:secret@example.com/a");  // the fetcher needs them

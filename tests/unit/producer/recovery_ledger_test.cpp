@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "common/memory_endpoint.hpp"
+#include "tests/support/memory_endpoint.hpp"
 #include "tests/unit/test_support.hpp"
 
 namespace dupipe::producer {
@@ -49,8 +49,10 @@ TEST(RecoveryLedger, SkipsWhatTheAggregatorAccountedAndListsTheRestInTheManifest
 TEST(RecoveryLedger, ARestartedProducerDoesNotSendTwiceButStillSendsEveryRejectedLine) {
   const TempDir dir;
   LedgerFiles files{"", dir.file("manifest"), ""};
-  const auto repeat2 = formatted(FailureRecord{"a", "http://h/a", Stage::kProducer, "line 2: repeat of line 1"});
-  const auto repeat3 = formatted(FailureRecord{"a", "http://h/a", Stage::kProducer, "line 3: repeat of line 1"});
+  const auto repeat2 =
+      formatted(FailureRecord{"a", "http://h/a", Stage::kProducer, "line 2: repeat of line 1"});
+  const auto repeat3 =
+      formatted(FailureRecord{"a", "http://h/a", Stage::kProducer, "line 3: repeat of line 1"});
   (void)send_through(files, {url("a"), repeat2});  // killed here
   const Sent again = send_through(files, {url("a"), repeat2, repeat3, url("b")});
   EXPECT_EQ(again.lines, (std::vector<std::string>{repeat3, url("b")}));

@@ -9,7 +9,7 @@
 
 #include <filesystem>
 
-#include "common/memory_endpoint.hpp"
+#include "tests/support/memory_endpoint.hpp"
 #include "tests/unit/test_support.hpp"
 
 namespace dupipe::producer {

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "common/sys.hpp"
-#include "common/url_intake.hpp"
+#include "common/os/sys.hpp"
+#include "common/protocol/url_intake.hpp"
 #include "tests/unit/test_support.hpp"
 
 namespace dupipe::producer {
@@ -66,7 +66,8 @@ TEST(UrlListReader, NamesAMissingFile) {
     (void)open_url_list("/nonexistent/urls.txt");
     FAIL() << "no error";
   } catch (const FatalError& error) {
-    EXPECT_NE(std::string(error.what()).find("/nonexistent/urls.txt"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("/nonexistent/urls.txt"), std::string::npos)
+        << error.what();
   }
 }
 

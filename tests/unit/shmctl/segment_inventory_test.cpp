@@ -8,7 +8,7 @@
 #include <boost/interprocess/shared_memory_object.hpp>
 #include <sstream>
 
-#include "common/shm_queue.hpp"
+#include "common/shm/shm_queue.hpp"
 #include "shmctl/commands.hpp"
 
 namespace dupipe::shmctl {

@@ -3,6 +3,7 @@
 // writer that exits early releasing its link, a stop signal, and the supervisor's own SIGKILL.
 #include "supervisor/pass_runner.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -14,6 +15,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/os/unique_fd.hpp"
 #include "supervisor/child_process.hpp"
 
 namespace dupipe::supervisor {
@@ -159,11 +161,13 @@ TEST(PassRunner, AChildIgnoringSigtermGetsSigkillAfterTheGracePeriod) {
 // (PR_SET_PDEATHSIG) and none outlives it.
 TEST(PassRunner, StagesDieWithAKilledSupervisor) {
   int pipe_fds[2];
-  ASSERT_EQ(::pipe(pipe_fds), 0);
+  ASSERT_EQ(::pipe2(pipe_fds, O_CLOEXEC), 0);
+  UniqueFd report_end(pipe_fds[0]);
+  UniqueFd pid_end(pipe_fds[1]);
   const pid_t supervisor = ::fork();
   ASSERT_GE(supervisor, 0);
   if (supervisor == 0) {
-    ::close(pipe_fds[0]);
+    report_end.reset();
     RunnerFixture f;
     SignalWait& signals = f.signals;
     RunDirectory& run_dir = f.run_dir;
@@ -175,15 +179,15 @@ TEST(PassRunner, StagesDieWithAKilledSupervisor) {
     PassHooks hooks;
     hooks.on_started = [&] {
       const std::string pid = lines_of(run_dir.path() + "/pids").at(0).substr(6) + "\n";
-      (void)!::write(pipe_fds[1], pid.data(), pid.size());
+      (void)!::write(pid_end.get(), pid.data(), pid.size());
     };
     (void)runner.run(hooks);
     ::_exit(0);
   }
-  ::close(pipe_fds[1]);
+  pid_end.reset();
   char text[32] = {};
-  ASSERT_GT(::read(pipe_fds[0], text, sizeof text - 1), 0);
-  ::close(pipe_fds[0]);
+  ASSERT_GT(::read(report_end.get(), text, sizeof text - 1), 0);
+  report_end.reset();
   const pid_t stage = std::stoi(text);
   ASSERT_EQ(::kill(supervisor, SIGKILL), 0);
   ASSERT_EQ(::waitpid(supervisor, nullptr, 0), supervisor);

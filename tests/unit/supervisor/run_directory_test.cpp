@@ -13,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/os/unique_fd.hpp"
 #include "supervisor/pass_runner.hpp"
 
 namespace dupipe::supervisor {
@@ -88,20 +89,18 @@ TEST(FifoLink, TheRefusedLinkIsNotRecordedAndNothingStarts) {
 TEST(FifoLink, AReaderSeesEndOfFileOnlyOnceTheKeeperIsReleased) {
   const RunDirectory run_dir = RunDirectory::create();
   FifoLink link = FifoLink::create(run_dir.path() + "/paths", "paths");
-  const int reader = ::open(link.path().c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  ASSERT_GE(reader, 0);
+  const UniqueFd reader(::open(link.path().c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  ASSERT_TRUE(reader.is_open());
   {
-    const int writer = ::open(link.path().c_str(), O_WRONLY | O_CLOEXEC);
-    ASSERT_EQ(::write(writer, "x\n", 2), 2);
-    ::close(writer);  // the only writer besides the keeper is gone
-  }
+    const UniqueFd writer(::open(link.path().c_str(), O_WRONLY | O_CLOEXEC));
+    ASSERT_EQ(::write(writer.get(), "x\n", 2), 2);
+  }  // the only writer besides the keeper is gone
   char buffer[8];
-  EXPECT_EQ(::read(reader, buffer, sizeof buffer), 2);
-  EXPECT_EQ(::read(reader, buffer, sizeof buffer), -1)
+  EXPECT_EQ(::read(reader.get(), buffer, sizeof buffer), 2);
+  EXPECT_EQ(::read(reader.get(), buffer, sizeof buffer), -1)
       << "end of file while the keeper holds the link";
   link.release();
-  EXPECT_EQ(::read(reader, buffer, sizeof buffer), 0);
-  ::close(reader);
+  EXPECT_EQ(::read(reader.get(), buffer, sizeof buffer), 0);
 }
 
 }  // namespace

@@ -5,8 +5,8 @@
 
 #include <fstream>
 
-#include "common/process_liveness.hpp"
-#include "common/shm_queue.hpp"
+#include "common/os/process_liveness.hpp"
+#include "common/shm/shm_queue.hpp"
 #include "tests/unit/test_support.hpp"
 #include "top/render.hpp"
 

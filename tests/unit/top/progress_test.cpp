@@ -32,11 +32,10 @@ RunSample at(std::chrono::steady_clock::time_point when, std::vector<StageSnapsh
 TEST(Progress, CountsDoneOfTotalBytesAndAnEtaOnceTheTotalIsKnown) {
   const auto t0 = std::chrono::steady_clock::time_point{} + 100s;
   const RunSample first = at(t0, {});
-  const RunSample running =
-      at(t0 + 10s, {stage("producer", Activity::kWriting, 100, 100),
-                    stage("fetcher", Activity::kWorking, 30, 30, 1024 * 1024),
-                    stage("fetcher", Activity::kWorking, 30, 30, 1024 * 1024),
-                    stage("aggregator", Activity::kReading, 50, 0)});
+  const RunSample running = at(t0 + 10s, {stage("producer", Activity::kWriting, 100, 100),
+                                          stage("fetcher", Activity::kWorking, 30, 30, 1024 * 1024),
+                                          stage("fetcher", Activity::kWorking, 30, 30, 1024 * 1024),
+                                          stage("aggregator", Activity::kReading, 50, 0)});
   Progress p = progress_of(running, first);
   EXPECT_EQ(p.done, 50u);
   EXPECT_EQ(p.total, 100u);

@@ -54,7 +54,8 @@ TEST(RateWindow, AnEarlyRedrawKeepsTheBaseAtLeastASpanOld) {
   ASSERT_NE(window.base(), nullptr);
   EXPECT_EQ(window.base()->taken_at, sample_at(0ms, 0).taken_at);
   EXPECT_NEAR(rate_of(window), 32 / 2.01, 1e-9);
-  EXPECT_GT(build_screen(window.newest(), window.base(), SortKey::kStart).processes[0].rate_in, 15.0);
+  EXPECT_GT(build_screen(window.newest(), window.base(), SortKey::kStart).processes[0].rate_in,
+            15.0);
 }
 
 TEST(RateWindow, ForgetsSamplesOlderThanTheBase) {
