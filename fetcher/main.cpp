@@ -5,6 +5,7 @@
 #include "common/os/sys.hpp"
 #include "common/protocol/record_journal.hpp"
 #include "common/transport/instrumented_endpoint.hpp"
+#include "fetcher/connection_caps.hpp"
 #include "fetcher/engine.hpp"
 #include "fetcher/fetcher.hpp"
 
@@ -78,8 +79,19 @@ int main(int argc, char** argv) {
   app.add_option("--journal", journal,
                  "Append every finished download's P record to FILE (a supervised run's resume)");
   if (const auto rc = dupipe::cli::parse(app, argc, argv)) return *rc;
+  const auto cap_notes =
+      dupipe::fetcher::reconcile_caps(d, {.segments = app.count("--segments") > 0,
+                                          .per_host = app.count("--per-host") > 0,
+                                          .transfers = app.count("--transfers") > 0});
 
   return dupipe::cli::run_stage("fetcher", verbose, [&](const dupipe::Logger& logger) {
+    for (const auto& note : cap_notes) {
+      if (note.is_warning) {
+        logger.warning(note.text);
+      } else {
+        logger.info(note.text);
+      }
+    }
     dupipe::value_or_fatal(dupipe::sys::make_directories(d.files_dir));
     d.files_dir = std::filesystem::absolute(d.files_dir).lexically_normal().string();
     if (d.insecure) logger.warning("--insecure: TLS certificates are NOT verified");

@@ -21,6 +21,20 @@ ranged=$(stat_value ranged) active=$(stat_value max_active) sent=$(stat_value bo
 [[ $active -ge 8 ]] || fail "at most $active bodies were sent at once, expected 8"
 [[ $sent -lt $((64 * 1024 * 1024 * 11 / 10)) ]] || fail "$sent bytes sent for a 64 MiB file"
 
+# --segments alone: the ranges of one file are transfers to one host, and --per-host (default 6)
+# and --transfers (default 8) are raised to match instead of quietly capping them.
+reset_stats
+echo "$base_url/_drip/2500000/big.bin" | fetch "$work/files3" --segments 12
+expect_file /_drip/2500000/big.bin "$work/root/big.bin"
+active=$(stat_value max_active)
+[[ $active -ge 12 ]] || fail "--segments 12 alone: at most $active bodies at once, expected 12"
+grep -q -- '--per-host 6 raised to 12 for --segments 12' "$work/stderr" ||
+  fail "no note of the raised --per-host: $(cat "$work/stderr")"
+# A --per-host the user gave binds, and the fetcher says so.
+echo "$base_url/small.txt" | fetch "$work/files4" --segments 12 --per-host 4
+grep -q -- 'warning: --segments 12: a file is fetched over at most 4 connections (--per-host 4)' \
+  "$work/stderr" || fail "no warning of the binding --per-host: $(cat "$work/stderr")"
+
 reset_stats
 {
   echo "$base_url/_norange/mid.bin"
@@ -38,4 +52,5 @@ expect_file /small.txt "$work/root/small.txt"
 expect_file /empty.txt "$work/root/empty.txt"
 expect_no_part_files "$work/files"
 expect_no_part_files "$work/files2"
+expect_no_part_files "$work/files3"
 [[ $(wc -l <"$work/records") -eq 7 ]] || fail "expected 7 records: $(cat "$work/records")"

@@ -3,10 +3,16 @@
 // Header-only; each test owns its own objects, nothing is shared between tests.
 #pragma once
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -15,12 +21,42 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "common/base/logger.hpp"
+#include "common/os/unique_fd.hpp"
 #include "common/protocol/records.hpp"
 
 namespace dupipe::testing {
+
+// A pipe(2), both ends close-on-exec and owned.
+struct Pipe {
+  UniqueFd read_end;
+  UniqueFd write_end;
+};
+
+inline Pipe make_pipe() {
+  std::array<int, 2> fds{};
+  if (::pipe2(fds.data(), O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+  return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
+// Waits at most `bound` for a forked child; one that overruns is SIGKILLed. Returns its wait
+// status (as from waitpid).
+inline int wait_bounded(pid_t pid, std::chrono::milliseconds bound = std::chrono::seconds(5)) {
+  int status = -1;
+  const auto deadline = std::chrono::steady_clock::now() + bound;
+  while (::waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return status;
+}
 
 // A fresh directory from mkdtemp(3) under $TMPDIR (or /tmp), removed recursively on destruction.
 class TempDir {

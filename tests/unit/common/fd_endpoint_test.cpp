@@ -27,16 +27,8 @@ namespace {
 using testing::TempDir;
 using testing::write_file;
 
-struct Pipe {
-  UniqueFd read_end;
-  UniqueFd write_end;
-};
-
-Pipe make_pipe() {
-  std::array<int, 2> fds{};
-  if (::pipe2(fds.data(), O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
-  return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
-}
+using testing::make_pipe;
+using testing::Pipe;
 
 std::vector<std::string> read_all(RecordReader& reader) {
   std::vector<std::string> lines;

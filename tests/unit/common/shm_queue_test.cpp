@@ -30,7 +30,7 @@ namespace {
 using namespace std::chrono_literals;
 namespace bip = boost::interprocess;
 
-constexpr auto kBound = 5s;  // every wait in these tests gives up after this
+constexpr auto kWaitBound = 5s;  // every wait in these tests gives up after this
 
 // Each test gets its own segment name, removed whatever happens.
 class ShmQueueTest : public ::testing::Test {
@@ -47,13 +47,13 @@ class ShmQueueTest : public ::testing::Test {
 };
 
 std::string expect_record(ShmQueueReader& reader) {
-  Received received = reader.receive_for(kBound);
+  Received received = reader.receive_for(kWaitBound);
   EXPECT_EQ(received.status, ReceiveStatus::kRecord);
   return received.record;
 }
 
 void expect_end(ShmQueueReader& reader) {
-  EXPECT_EQ(reader.receive_for(kBound).status, ReceiveStatus::kEndOfStream);
+  EXPECT_EQ(reader.receive_for(kWaitBound).status, ReceiveStatus::kEndOfStream);
 }
 
 template <typename T>
@@ -64,21 +64,6 @@ std::string thrown_message(const std::function<T()>& action) {
     return e.what();
   }
   return "(nothing thrown)";
-}
-
-// Waits at most kBound for a child; one that overruns is SIGKILLed. Returns its wait status.
-int wait_bounded(pid_t pid) {
-  int status = -1;
-  const auto deadline = std::chrono::steady_clock::now() + kBound;
-  while (::waitpid(pid, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(1ms);
-  }
-  return status;
 }
 
 // Forks a child that runs `body` and _exit()s with its result; unless told not to, reaps it
@@ -94,7 +79,7 @@ std::pair<pid_t, int> run_child(const std::function<int()>& body, bool should_re
     }
     ::_exit(code);
   }
-  return {pid, should_reap ? wait_bounded(pid) : -1};
+  return {pid, should_reap ? testing::wait_bounded(pid, kWaitBound) : -1};
 }
 
 // A child that attaches, then dies inside the critical section at `point` (via _exit, which
@@ -167,10 +152,10 @@ TEST_F(ShmQueueTest, FullQueueBlocksTheWriterUntilReadersMakeRoom) {
   ASSERT_EQ(queued, 8);
   const std::string last(1000, 'L');
   // Bounded even here, so that a lost wake-up fails the test instead of hanging it.
-  auto blocked = std::async(std::launch::async, [&] { return out.send_for(last, kBound); });
+  auto blocked = std::async(std::launch::async, [&] { return out.send_for(last, kWaitBound); });
   EXPECT_EQ(blocked.wait_for(300ms), std::future_status::timeout) << "send did not block";
   for (int i = 0; i < 5; ++i) EXPECT_EQ(expect_record(in), record);
-  ASSERT_EQ(blocked.wait_for(kBound), std::future_status::ready) << "send never unblocked";
+  ASSERT_EQ(blocked.wait_for(kWaitBound), std::future_status::ready) << "send never unblocked";
   EXPECT_TRUE(blocked.get());
   for (int i = 5; i < queued; ++i) EXPECT_EQ(expect_record(in), record);
   EXPECT_EQ(expect_record(in), last);
@@ -180,16 +165,16 @@ TEST_F(ShmQueueTest, BlockedReaderWakesForARecordAndForEndOfStream) {
   const ShmQueue queue = create();
   ShmQueueWriter out = writer();
   ShmQueueReader in = reader();
-  // receive_for(kBound) sleeps like receive() but cannot hang the test if a wake-up is lost.
-  auto first = std::async(std::launch::async, [&] { return in.receive_for(kBound); });
+  // receive_for(kWaitBound) sleeps like receive() but cannot hang the test if a wake-up is lost.
+  auto first = std::async(std::launch::async, [&] { return in.receive_for(kWaitBound); });
   EXPECT_EQ(first.wait_for(100ms), std::future_status::timeout);
   out.send("hello");
   const auto start = std::chrono::steady_clock::now();
   const Received hello = first.get();
   EXPECT_EQ(hello.status, ReceiveStatus::kRecord);
   EXPECT_EQ(hello.record, "hello");
-  EXPECT_LT(std::chrono::steady_clock::now() - start, kBound / 2) << "woken by its timeout";
-  auto second = std::async(std::launch::async, [&] { return in.receive_for(kBound); });
+  EXPECT_LT(std::chrono::steady_clock::now() - start, kWaitBound / 2) << "woken by its timeout";
+  auto second = std::async(std::launch::async, [&] { return in.receive_for(kWaitBound); });
   EXPECT_EQ(second.wait_for(100ms), std::future_status::timeout);
   out.close();
   EXPECT_EQ(second.get().status, ReceiveStatus::kEndOfStream);
@@ -376,7 +361,8 @@ TEST_F(ShmQueueTest, WriterFailsWhenTheQueueIsFullAndEveryReaderHasGone) {
   const std::string record(1000, 'x');
   while (out.send_for(record, 0ms)) {
   }
-  const std::string message = thrown_message<bool>([&] { return out.send_for(record, kBound); });
+  const std::string message =
+      thrown_message<bool>([&] { return out.send_for(record, kWaitBound); });
   EXPECT_NE(message.find("queue full and every reader has gone"), std::string::npos) << message;
 }
 
@@ -397,12 +383,12 @@ TEST_F(ShmQueueTest, StopSignalInterruptsABlockedReceive) {
       },
       false);
   // A signal before the reader sleeps is fine too: the flag is checked after every wait slice.
-  const auto deadline = std::chrono::steady_clock::now() + kBound;
+  const auto deadline = std::chrono::steady_clock::now() + kWaitBound;
   while (queue.stats().readers_attached == 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(1ms);
   }
   ::kill(pid, SIGTERM);
-  const int status = wait_bounded(pid);
+  const int status = testing::wait_bounded(pid, kWaitBound);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 7) << "status " << status;
 }
 
@@ -421,7 +407,7 @@ TEST_F(ShmQueueTest, StopSignalTakenByAnotherThreadEndsABlockedReceiveSoon) {
         std::atomic<bool> is_done{false};
         std::thread sibling([&] {
           ::pthread_sigmask(SIG_UNBLOCK, &term, nullptr);
-          const auto deadline = std::chrono::steady_clock::now() + kBound;
+          const auto deadline = std::chrono::steady_clock::now() + kWaitBound;
           while (!is_done && std::chrono::steady_clock::now() < deadline) {
             std::this_thread::sleep_for(1ms);
           }
@@ -438,14 +424,14 @@ TEST_F(ShmQueueTest, StopSignalTakenByAnotherThreadEndsABlockedReceiveSoon) {
         return code;
       },
       false);
-  const auto deadline = std::chrono::steady_clock::now() + kBound;
+  const auto deadline = std::chrono::steady_clock::now() + kWaitBound;
   while (queue.stats().readers_attached == 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(1ms);
   }
   std::this_thread::sleep_for(50ms);  // let it sleep on the futex (a signal before is fine too)
   const auto sent = std::chrono::steady_clock::now();
   ::kill(pid, SIGTERM);
-  const int status = wait_bounded(pid);
+  const int status = testing::wait_bounded(pid, kWaitBound);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 7) << "status " << status;
   EXPECT_LT(std::chrono::steady_clock::now() - sent, 150ms) << "a 20 ms slice, not 200 ms";
 }
@@ -611,7 +597,7 @@ TEST_F(ShmQueueTest, AWriterOfAHeldQueueWaitsForARestartedReader) {
   EXPECT_FALSE(out.send_for(record, 500ms));  // no failure: a reader may come back
   ShmQueueReader restarted = reader();
   EXPECT_EQ(expect_record(restarted), record);
-  EXPECT_TRUE(out.send_for(record, kBound));
+  EXPECT_TRUE(out.send_for(record, kWaitBound));
 }
 
 TEST_F(ShmQueueTest, AnUnheldQueueRefusesAWriterBeyondTheExpectedEvenWhenOneDied) {
@@ -686,7 +672,7 @@ TEST_F(ShmQueueTest, ABatchLargerThanTheRingIsSentInParts) {
     received += batch.size();
   }
   EXPECT_EQ(received, records.size());
-  EXPECT_TRUE(WIFEXITED(wait_bounded(pid)));
+  EXPECT_TRUE(WIFEXITED(testing::wait_bounded(pid, kWaitBound)));
 }
 
 TEST_F(ShmQueueTest, ReceiveBatchTakesNoMoreThanTheHeldCellsHold) {
@@ -762,7 +748,7 @@ TEST_F(ShmQueueTest, AcknowledgingOnAnotherThreadWhileTakingLosesNothing) {
       changed.wait(lock, [&] { return to_acknowledge.size() < kHeldRecordsPerReader / 2; });
     }
     if (in.held_count() >= kHeldRecordsPerReader) continue;
-    const Received got = in.take_until(std::chrono::steady_clock::now() + kBound);
+    const Received got = in.take_until(std::chrono::steady_clock::now() + kWaitBound);
     if (got.status != ReceiveStatus::kRecord) break;
     EXPECT_EQ(got.record, std::to_string(taken));
     ++taken;

@@ -33,24 +33,9 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-constexpr auto kBound = 5s;
+constexpr auto kStopBound = 5s;
 constexpr int kInterruptedBySigterm = 7;
 constexpr int kReturnedNormally = 2;
-
-// Waits at most kBound for a child; one that overruns is SIGKILLed. Returns its wait status.
-int wait_bounded(pid_t pid) {
-  int status = -1;
-  const auto deadline = Clock::now() + kBound;
-  while (::waitpid(pid, &status, WNOHANG) == 0) {
-    if (Clock::now() > deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(1ms);
-  }
-  return status;
-}
 
 int exit_code(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -1; }
 
@@ -80,7 +65,7 @@ int wait_while_a_sibling_takes_the_signal(const std::function<void()>& wait) {
   std::atomic<bool> is_done{false};
   std::thread sibling([&] {
     ::pthread_sigmask(SIG_UNBLOCK, &term, nullptr);
-    const auto deadline = Clock::now() + kBound;
+    const auto deadline = Clock::now() + kStopBound;
     while (!is_done && Clock::now() < deadline) std::this_thread::sleep_for(1ms);
   });
   int code = kReturnedNormally;
@@ -103,21 +88,13 @@ void expect_one_sigterm_ends(const std::function<void()>& wait,
   std::this_thread::sleep_for(50ms);
   const auto sent = Clock::now();
   ::kill(pid, SIGTERM);
-  const int status = wait_bounded(pid);
+  const int status = testing::wait_bounded(pid, kStopBound);
   EXPECT_EQ(exit_code(status), expected) << "status " << status;
   EXPECT_LT(Clock::now() - sent, 1s);
 }
 
-struct Pipe {
-  UniqueFd read_end;
-  UniqueFd write_end;
-};
-
-Pipe make_pipe() {
-  std::array<int, 2> fds{};
-  if (::pipe2(fds.data(), O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
-  return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
-}
+using testing::make_pipe;
+using testing::Pipe;
 
 bool is_readable(int fd) {
   pollfd ready{fd, POLLIN, 0};
@@ -133,7 +110,7 @@ TEST(StopSignals, TheStopDescriptorBecomesReadableOnlyOnAStopAndStaysSo) {
     if (!is_readable(stop_fd())) return 3;  // level-triggered: every waiter sees it
     return kInterruptedBySigterm;
   });
-  EXPECT_EQ(exit_code(wait_bounded(pid)), kInterruptedBySigterm);
+  EXPECT_EQ(exit_code(testing::wait_bounded(pid, kStopBound)), kInterruptedBySigterm);
 }
 
 TEST(StopSignals, ReadSomeOfAnEmptyPipeEndsOnASignalTakenByAnotherThread) {
@@ -210,8 +187,8 @@ TEST(StopSignals, AFifoReaderReopenedAfterItsLastWriterLeftSeesTheEndOfStream) {
       if (reader.read_line() != "last") return 3;
       return reader.read_line().has_value() ? 4 : kReturnedNormally;
     });
-    EXPECT_EQ(exit_code(wait_bounded(pid)), kReturnedNormally)
-        << "killed after " << kBound.count() << " s";
+    EXPECT_EQ(exit_code(testing::wait_bounded(pid, kStopBound)), kReturnedNormally)
+        << "killed after " << kStopBound.count() << " s";
   }
 }
 
@@ -243,7 +220,7 @@ TEST(StopSignals, ReadyIoGoesAheadAfterAStopSoAStoppingStageCanWriteItsReport) {
     }
     return kReturnedNormally;
   });
-  EXPECT_EQ(exit_code(wait_bounded(pid)), kInterruptedBySigterm);
+  EXPECT_EQ(exit_code(testing::wait_bounded(pid, kStopBound)), kInterruptedBySigterm);
 }
 
 TEST(StopSignals, ReopenNonblockingLeavesTheCallersDescriptionBlocking) {
