@@ -18,13 +18,18 @@ constexpr std::size_t kChunkBytes = 64 * 1024;
 }  // namespace
 
 UrlListReader::UrlListReader(UniqueFd fd, std::string name, std::size_t max_line_bytes)
-    : fd_(std::move(fd)), name_(std::move(name)), max_line_bytes_(max_line_bytes) {}
+    : fd_(std::move(fd)),
+      name_(std::move(name)),
+      max_line_bytes_(max_line_bytes),
+      may_block_(sys::may_block_reading(fd_.get())) {}
 
 // Reads one chunk; false at end of input.
 bool UrlListReader::fill() {
   buffer_.erase(0, start_);
   start_ = 0;
   std::array<char, kChunkBytes> chunk;
+  // A terminal or socket would block in read(2), out of reach of the stop descriptor.
+  if (may_block_) value_or_fatal(sys::wait_until_ready(fd_.get(), POLLIN, name_));
   const std::size_t n = value_or_fatal(sys::read_some(fd_.get(), chunk, name_));
   if (n == 0) is_eof_ = true;
   buffer_.append(chunk.data(), n);
@@ -43,7 +48,8 @@ bool UrlListReader::wait_for_line(std::chrono::steady_clock::time_point deadline
   while (!is_eof_ && buffer_.find('\n', start_) == std::string::npos &&
          buffer_.size() - start_ <= max_line_bytes_) {
     const auto left = deadline - std::chrono::steady_clock::now();
-    if (!sys::wait_until_ready_for(fd_.get(), POLLIN, std::max(left, left.zero()), name_)) {
+    if (!value_or_fatal(
+            sys::wait_until_ready_for(fd_.get(), POLLIN, std::max(left, left.zero()), name_))) {
       return false;
     }
     fill();

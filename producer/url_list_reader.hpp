@@ -33,6 +33,7 @@ class UrlListReader final : public RecordReader {
   UniqueFd fd_;
   std::string name_;
   std::size_t max_line_bytes_;
+  bool may_block_;  // a blocking terminal or socket: poll before each read
   std::string buffer_;
   std::size_t start_ = 0;
   bool is_eof_ = false;

@@ -57,18 +57,12 @@ Expected<UniqueFd> open_file(const std::string& path, int flags, mode_t mode) {
   }
 }
 
-// A non-blocking descriptor is read first and polled only on EAGAIN: a FIFO opened O_NONBLOCK
-// while it had no writer never polls POLLHUP until a writer opens it again (Linux suppresses the
-// hang-up "until we have seen a writer"), so a reader that reopened a FIFO whose writers had all
-// left would wait for ever, while its read returns 0 at once. EAGAIN means a writer is there now,
-// and its leaving will show as POLLHUP. A blocking one (a terminal, a socket) is polled first, so
-// that the wait includes the stop descriptor. Either way a read that finds data goes ahead.
+// Read first, poll only on EAGAIN: a FIFO opened O_NONBLOCK while it had no writer never polls
+// POLLHUP until a writer opens it again (Linux suppresses the hang-up "until we have seen a
+// writer"), so a reader that reopened a FIFO whose writers had all left would wait for ever,
+// while its read returns 0 at once. EAGAIN means a writer is there now, and its leaving will
+// show as POLLHUP. A regular file costs one read(2) per call and no poll (the hasher's loop).
 Expected<std::size_t> read_some(int fd, std::span<char> buffer, std::string_view what) {
-  const int flags = ::fcntl(fd, F_GETFL);
-  if (flags >= 0 && (flags & O_NONBLOCK) == 0) {
-    auto ready = wait_for(fd, POLLIN, nullptr, what);
-    if (!ready) return tl::unexpected(ready.error());
-  }
   while (true) {
     const ssize_t n = ::read(fd, buffer.data(), buffer.size());
     if (n >= 0) return static_cast<std::size_t>(n);
@@ -156,6 +150,13 @@ Expected<ExclusiveLock> ExclusiveLock::acquire(int fd, std::string_view what) {
 // Unlocking an flock we hold cannot fail on a valid descriptor; closing it would release it too.
 ExclusiveLock::~ExclusiveLock() {
   if (fd_ >= 0) ::flock(fd_, LOCK_UN);
+}
+
+bool may_block_reading(int fd) {
+  const int flags = ::fcntl(fd, F_GETFL);
+  struct stat info {};
+  if (flags < 0 || (flags & O_NONBLOCK) != 0 || ::fstat(fd, &info) != 0) return false;
+  return !S_ISREG(info.st_mode) && !S_ISDIR(info.st_mode);
 }
 
 bool is_fifo(int fd) {

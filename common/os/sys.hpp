@@ -24,14 +24,17 @@ namespace dupipe::sys {
 // open(2) with O_CLOEXEC added; the error names the path and the cause.
 [[nodiscard]] Expected<UniqueFd> open_file(const std::string& path, int flags, mode_t mode = 0);
 
-// One read(2) of what is there, waiting in poll(2) for data or a stop while there is none; 0
-// means end of file. Interrupted on a stop while nothing is readable. On a non-blocking
-// descriptor EAGAIN (nothing there, or another reader took it first) goes back to waiting. A
-// *blocking* FIFO or pipe shared by several readers can block in read(2) when another reader
-// takes the data after the poll, out of reach of the stop descriptor: pass one from
-// reopen_nonblocking.
+// One read(2) of what is there; on EAGAIN (a non-blocking descriptor with nothing there, or
+// another reader took it first) a wait in poll(2) for data or a stop, then read again; 0 means
+// end of file. Interrupted on a stop while nothing is readable. For a regular file or a
+// non-blocking descriptor (see reopen_nonblocking). A descriptor for which may_block_reading()
+// is true would block in read(2), out of reach of the stop descriptor: wait_until_ready first.
 [[nodiscard]] Expected<std::size_t> read_some(int fd, std::span<char> buffer,
                                               std::string_view what);
+
+// True for a blocking descriptor whose read(2) can wait for another process (a terminal, a
+// socket, a FIFO that could not be reopened): its readers poll before they read.
+[[nodiscard]] bool may_block_reading(int fd);
 
 // write(2) until every byte is written, waiting in poll(2) for POLLOUT or a stop before each
 // write (Interrupted on a stop while there is no room; EAGAIN waits again, as in read_some). EPIPE

@@ -24,7 +24,10 @@ constexpr std::size_t kMaxLineBytes = 1024 * 1024;
 // Non-blocking on a description of our own: a read that another reader beat to the data returns
 // EAGAIN and read_some waits again on the data and the stop descriptor, instead of blocking.
 FdLineReader::FdLineReader(UniqueFd fd, std::string name, bool is_shared)
-    : fd_(sys::reopen_nonblocking(std::move(fd))), name_(std::move(name)), is_shared_(is_shared) {}
+    : fd_(sys::reopen_nonblocking(std::move(fd))),
+      name_(std::move(name)),
+      is_shared_(is_shared),
+      may_block_(sys::may_block_reading(fd_.get())) {}
 
 ReadResult FdLineReader::read_until(ReadDeadline deadline) {
   while (true) {
@@ -69,6 +72,17 @@ bool FdLineReader::fill_buffer(ReadDeadline deadline) {
 // One read; without a deadline it waits until there is something. nullopt (only with a deadline):
 // nothing there yet.
 std::optional<std::size_t> FdLineReader::read_chunk(std::span<char> chunk, ReadDeadline deadline) {
+  // A terminal or socket (not reopened non-blocking) would block in read(2), out of reach of the
+  // stop descriptor and of the deadline: it is polled first.
+  if (may_block_) {
+    if (!deadline) {
+      value_or_fatal(sys::wait_until_ready(fd_.get(), POLLIN, name_));
+    } else if (const auto left = *deadline - std::chrono::steady_clock::now();
+               !value_or_fatal(sys::wait_until_ready_for(fd_.get(), POLLIN,
+                                                         std::max(left, left.zero()), name_))) {
+      return std::nullopt;
+    }
+  }
   if (deadline) return value_or_fatal(sys::try_read(fd_.get(), chunk, name_));
   return value_or_fatal(sys::read_some(fd_.get(), chunk, name_));
 }

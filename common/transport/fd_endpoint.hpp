@@ -41,6 +41,7 @@ class FdLineReader final : public RecordReader {
   UniqueFd fd_;
   std::string name_;
   bool is_shared_;
+  bool may_block_;  // a blocking terminal or socket: polled before each read
   bool is_eof_ = false;
   std::string buffer_;
   std::size_t start_ = 0;

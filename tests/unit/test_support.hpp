@@ -13,9 +13,11 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <sstream>
 #include <stdexcept>
@@ -40,6 +42,22 @@ inline Pipe make_pipe() {
   std::array<int, 2> fds{};
   if (::pipe2(fds.data(), O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
   return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
+// Forks a child that runs `body` and _exit()s with its result (1, with the message on stderr, if
+// it throws); the parent gets the pid (reap it with wait_bounded).
+inline pid_t spawn_child(const std::function<int()>& body) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    int code = 1;
+    try {
+      code = body();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "child: %s\n", e.what());
+    }
+    ::_exit(code);
+  }
+  return pid;
 }
 
 // Waits at most `bound` for a forked child; one that overruns is SIGKILLed. Returns its wait

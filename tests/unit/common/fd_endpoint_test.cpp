@@ -6,10 +6,12 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
 #include <csignal>
 #include <optional>
 #include <ostream>
@@ -256,6 +258,21 @@ TEST(FdEndpoint, WriteRecordThrowsForAnUnencodableRecord) {
   const auto writer = open_writer(dir.file("out"));
   EXPECT_THROW(write_record(*writer, UrlRecord{"id", std::string(kMaxRecordBytes, 'u')}),
                FatalError);
+}
+
+// A blocking socket (not a FIFO, so not reopened non-blocking): read_for must still give up at
+// its deadline. Reading it first blocked in read(2); the reader polls such a descriptor first.
+TEST(FdEndpoint, ReadForTimesOutOnAQuietBlockingSocket) {
+  std::array<int, 2> ends{};
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends.data()), 0);
+  UniqueFd ours(ends[0]);
+  const UniqueFd peer(ends[1]);  // open and silent: no end of file
+  const pid_t pid = testing::spawn_child([&] {
+    FdLineReader reader(std::move(ours), "socket", false);
+    return reader.read_for(std::chrono::milliseconds(50)).status == ReadStatus::kTimedOut ? 0 : 3;
+  });
+  const int status = testing::wait_bounded(pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
 }
 
 }  // namespace

@@ -69,16 +69,7 @@ std::string thrown_message(const std::function<T()>& action) {
 // Forks a child that runs `body` and _exit()s with its result; unless told not to, reaps it
 // (wait_bounded). Returns the child's pid and wait status.
 std::pair<pid_t, int> run_child(const std::function<int()>& body, bool should_reap = true) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    int code = 1;
-    try {
-      code = body();
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "child: %s\n", e.what());
-    }
-    ::_exit(code);
-  }
+  const pid_t pid = testing::spawn_child(body);
   return {pid, should_reap ? testing::wait_bounded(pid, kWaitBound) : -1};
 }
 

@@ -39,20 +39,7 @@ constexpr int kReturnedNormally = 2;
 
 int exit_code(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -1; }
 
-// Forks a child that runs `body` and _exit()s with its result.
-pid_t spawn_child(const std::function<int()>& body) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    int code = 1;
-    try {
-      code = body();
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "child: %s\n", e.what());
-    }
-    ::_exit(code);
-  }
-  return pid;
-}
+using testing::spawn_child;
 
 // In the child: SIGTERM blocked in this thread, taken by a sibling that only waits; `wait` runs
 // here. kInterruptedBySigterm if it threw Interrupted(SIGTERM), kReturnedNormally if it returned.
@@ -115,9 +102,11 @@ TEST(StopSignals, TheStopDescriptorBecomesReadableOnlyOnAStopAndStaysSo) {
 
 TEST(StopSignals, ReadSomeOfAnEmptyPipeEndsOnASignalTakenByAnotherThread) {
   Pipe pipe = make_pipe();  // the write end stays open in the child: no end of file
+  // Non-blocking, as every endpoint reopens a pipe (read_some's contract).
+  const UniqueFd reader = sys::reopen_nonblocking(std::move(pipe.read_end));
   expect_one_sigterm_ends([&] {
     std::array<char, 16> buffer{};
-    (void)sys::read_some(pipe.read_end.get(), buffer, "pipe");
+    (void)sys::read_some(reader.get(), buffer, "pipe");
   });
 }
 
@@ -211,10 +200,11 @@ TEST(StopSignals, ReadyIoGoesAheadAfterAStopSoAStoppingStageCanWriteItsReport) {
     Pipe pipe = make_pipe();
     if (!sys::write_all(pipe.write_end.get(), "report\n", "pipe"))
       return 1;  // room: no wait, no Interrupted
+    const UniqueFd reader = sys::reopen_nonblocking(std::move(pipe.read_end));
     std::array<char, 16> buffer{};
-    if (sys::read_some(pipe.read_end.get(), buffer, "pipe") != std::size_t{7}) return 1;
+    if (sys::read_some(reader.get(), buffer, "pipe") != std::size_t{7}) return 1;
     try {
-      (void)sys::read_some(pipe.read_end.get(), buffer, "pipe");  // empty: would wait
+      (void)sys::read_some(reader.get(), buffer, "pipe");  // empty: would wait
     } catch (const Interrupted&) {
       return kInterruptedBySigterm;
     }

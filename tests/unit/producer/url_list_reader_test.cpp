@@ -71,5 +71,20 @@ TEST(UrlListReader, NamesAMissingFile) {
   }
 }
 
+// A URL list on a pipe whose writer is still there but has sent nothing: read_for gives up at its
+// deadline (the producer multiplexing its input must not block in read). A reader that took a
+// failed wait for "ready" waited for ever; the child is killed after 5 s then.
+TEST(UrlListReader, ReadForTimesOutOnAQuietPipe) {
+  testing::Pipe pipe = testing::make_pipe();
+  const pid_t pid = testing::spawn_child([&] {
+    pipe.write_end.reset();  // the parent keeps its own copy open: no end of file
+    UrlListReader reader(std::move(pipe.read_end), "pipe", 1024);
+    const auto result = reader.read_for(std::chrono::milliseconds(50));
+    return result.status == ReadStatus::kTimedOut ? 0 : 3;
+  });
+  const int status = testing::wait_bounded(pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+}
+
 }  // namespace
 }  // namespace dupipe::producer
