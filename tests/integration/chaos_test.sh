@@ -41,7 +41,9 @@ wait "$launcher" || status=$?
 [[ $status -eq 0 ]] || fail "chaos run exit status $status; stderr: $(tail -n 20 "$work/chaos.stderr")"
 ((kills == kills_wanted)) || fail "only $kills of $kills_wanted kills landed before the run ended"
 restarts=$(grep -c 'restarting it in' "$work/chaos.stderr" || true)
-((restarts == kills)) || fail "$kills kills but $restarts restarts logged"
+# On a mismatch the launcher's own account of every death is the evidence: show it.
+((restarts == kills)) || fail "$kills kills but $restarts restarts logged; the launcher said:
+$(grep -E 'died|exited|restarting|killed|error' "$work/chaos.stderr" | tail -n 40)"
 python3 "$(dirname "$0")/same_report.py" "$work/clean" "$work/chaos" ||
   fail "the chaos run's report differs from the clean run's; launcher: $(grep run_pipeline "$work/chaos.stderr" | tail -n 5)"
 echo "chaos: $kills kills survived, $(grep -o '[0-9]* passes' "$work/chaos.stderr" || echo '1 pass');" \
