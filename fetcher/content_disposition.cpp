@@ -44,6 +44,14 @@ std::string decode_extended(std::string_view value) {
   return percent_decode(quote == std::string_view::npos ? value : value.substr(quote + 2));
 }
 
+// RFC 6266 section 4.3: a recipient keeps the last path segment of a suggested name, as curl -J
+// and aria2 do, so filename="../../x/report.pdf" names the file report.pdf. Either separator
+// counts: a name written on Windows uses a backslash.
+std::string last_segment(std::string name) {
+  const std::size_t separator = name.find_last_of("/\\");
+  return separator == std::string::npos ? name : name.substr(separator + 1);
+}
+
 }  // namespace
 
 std::string disposition_filename(std::string_view header_value) {
@@ -62,8 +70,8 @@ std::string disposition_filename(std::string_view header_value) {
     if (name == "filename*") extended = decode_extended(value);
     if (name == "filename") plain = std::move(value);
   }
-  if (extended) return *extended;
-  return plain.value_or("");
+  if (extended) return last_segment(std::move(*extended));
+  return last_segment(plain.value_or(""));
 }
 
 }  // namespace dupipe::fetcher

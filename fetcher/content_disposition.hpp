@@ -1,7 +1,7 @@
 // The file name a server suggests in Content-Disposition (RFC 6266): filename*=charset''pct-
-// encoded wins over filename="quoted" or filename=token. The result is raw server text (it may
-// hold '/', "..", control bytes or NUL): callers must pass it through build_file_name, which
-// sanitises it like a URL segment.
+// encoded wins over filename="quoted" or filename=token, and only its last path segment is kept.
+// The result is still raw server text (it may be "..", hold control bytes or NUL): callers must
+// pass it through build_file_name, which sanitises it like a URL segment.
 #pragma once
 
 #include <string>

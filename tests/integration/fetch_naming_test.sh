@@ -26,6 +26,7 @@ values=(
   "attachment; filename=\"$long.txt\""
   'attachment; filename="victim"'
   'attachment; filename="report.pdf"'
+  'attachment; filename="../../x/pwned.txt"'
 )
 : >"$work/urls.txt"
 for value in "${values[@]}"; do
@@ -45,6 +46,8 @@ while IFS=$'\t' read -r tag _ _ path _; do
   [[ $(cat "$path") == payload ]] || fail "$path does not hold the body"
 done <"$work/records"
 grep -qP -- '-report\.pdf\t' "$work/records" || fail "a harmless suggested name was not used"
+# RFC 6266 4.3: only the last path segment of a suggested name is kept.
+grep -qP -- '/[0-9a-f]+-pwned\.txt\t' "$work/records" || fail "../../x/pwned.txt was not named <id>-pwned.txt: $(cat "$work/records")"
 after=$(cd "$work" && find . -path ./tmp -prune -o -path ./out/files -prune -o -type f ! -name records ! -name stderr ! -name urls.txt -print0 | sort -z | xargs -0 sha256sum)
 [[ $before == "$after" ]] || fail "files outside OUT/files changed"
 [[ $before_files == "$(cd "$work/out/files" && sha256sum x .bashrc victim)" ]] || fail "an existing file in OUT/files changed"

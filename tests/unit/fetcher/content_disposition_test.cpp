@@ -21,6 +21,17 @@ TEST(ContentDisposition, ReadsQuotedTokenAndExtendedForms) {
   EXPECT_EQ(disposition_filename(""), "");
 }
 
+TEST(ContentDisposition, KeepsOnlyTheLastPathSegment) {
+  EXPECT_EQ(disposition_filename("attachment; filename=\"../../x/pwned.txt\""), "pwned.txt");
+  EXPECT_EQ(disposition_filename("attachment; filename=\"/etc/passwd\""), "passwd");
+  EXPECT_EQ(disposition_filename("attachment; filename=\"C:\\\\tmp\\\\r.pdf\""), "r.pdf");
+  EXPECT_EQ(disposition_filename("attachment; filename*=UTF-8''a%2F..%2Fb.txt"), "b.txt");
+  EXPECT_EQ(disposition_filename("attachment; filename=\"dir/\""), "");
+  EXPECT_EQ(build_file_name("id", "http://h/a.txt", "",
+                            disposition_filename("attachment; filename=\"../../x/pwned.txt\"")),
+            "id-pwned.txt");
+}
+
 class ContentDispositionNames : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ContentDispositionNames, AlwaysGiveOneSafeComponent) {
