@@ -2,7 +2,9 @@
 # launcher.sh: compares the old bash launcher (an older checkout's scripts/run_pipeline.sh, which
 # supervised the stages itself) with this checkout's scripts/run_pipeline.sh (which execs
 # dupipe-supervise), both driving the same stage binaries (--bin-dir), old and new in the same
-# hyperfine -N invocation, warm caches. Measures:
+# hyperfine -N invocation, warm caches. The old launcher runs the stages of --old-bin-dir (by
+# default the same as the new one's): its directory mode starts `producer --dir`, which the
+# walker replaced, so give it the build of its own checkout. Measures:
 #   1. the fixed cost of a run: an empty directory-mode run (--hashers 2), and a one-URL run
 #      against the loopback test server (--no-progress --fetchers 1 --hashers 1);
 #   2. directory-mode throughput (--hashers 2): a generated corpus (bench/make_corpus.py, as
@@ -11,10 +13,12 @@
 # JSON has no per-run CPU times), files/s, and new/old for each with the goal beside it: fixed
 # cost at most a third of the old launcher's, directory mode not slower. Talks only to loopback.
 # Not a timed test. Usage:
-#   bench/launcher.sh --old DIR [--bin-dir DIR] [--runs N] [--fixed-runs F] [--warmup W]
+#   bench/launcher.sh --old DIR [--old-bin-dir DIR] [--bin-dir DIR] [--runs N] [--fixed-runs F] [--warmup W]
 #     [--files N] [--total-mib M] [--corpus DIR] [--tree DIR] [--case-timeout S] [--keep]
 # --old: a checkout whose scripts/run_pipeline.sh is the bash launcher, e.g.
-#   git worktree add /work/old-launcher 0da9bd8   (the last commit with it; do not build it)
+#   git worktree add /work/old-launcher 0da9bd8   (the last commit with it), and for
+#   --old-bin-dir its build: cmake -S /work/old-launcher -B /work/old-launcher/build
+#   -DDUPIPE_BUILD_TESTS=OFF -DDUPIPE_BUILD_BENCH=OFF && cmake --build /work/old-launcher/build
 # Defaults: --bin-dir build/bin of this checkout, 30 runs after 2 warm-up runs per command (F =
 # 100 runs for the two fixed-cost cases, which take well under a second each), a
 # corpus of 5000 files and about 512 MiB in the work directory, --tree /usr/share; a case (one
@@ -27,6 +31,7 @@ source "$root/scripts/lib/urls.sh"
 
 old=""
 bin_dir=$root/build/bin
+old_bin_dir=""
 runs=30
 fixed_runs=100
 warmup=2
@@ -40,6 +45,7 @@ while [[ $# -gt 0 ]]; do
   case $1 in
     --old) old=$2; shift 2 ;;
     --bin-dir) bin_dir=$2; shift 2 ;;
+    --old-bin-dir) old_bin_dir=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --fixed-runs) fixed_runs=$2; shift 2 ;;
     --warmup) warmup=$2; shift 2 ;;
@@ -49,7 +55,7 @@ while [[ $# -gt 0 ]]; do
     --tree) tree=$2; shift 2 ;;
     --case-timeout) case_timeout=$2; shift 2 ;;
     --keep) keep=1; shift ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "launcher.sh: unknown option '$1'" >&2; exit 2 ;;
   esac
 done
@@ -63,8 +69,12 @@ if grep -q dupipe-supervise "$old_launcher"; then
   echo "launcher.sh: warning: $old_launcher runs dupipe-supervise: is it the old bash launcher?" >&2
 fi
 bin_dir=$(cd "$bin_dir" && pwd -P)
-for exe in dupipe-supervise dupipe-testserver dupipe-shm dupipe-top dupipe-html producer fetcher grouper hasher aggregator; do
+old_bin_dir=$(cd "${old_bin_dir:-$bin_dir}" && pwd -P)
+for exe in dupipe-supervise dupipe-testserver dupipe-shm dupipe-top dupipe-html producer walker fetcher grouper hasher aggregator; do
   [[ -x $bin_dir/$exe ]] || die "$bin_dir/$exe is missing: build first"
+done
+for exe in dupipe-top producer fetcher grouper hasher aggregator; do
+  [[ -x $old_bin_dir/$exe ]] || die "$old_bin_dir/$exe is missing: build the old checkout first"
 done
 for n in "$runs" "$fixed_runs" "$warmup" "$files" "$total_mib" "$case_timeout"; do
   [[ $n =~ ^[0-9]+$ ]] || die "'$n' is not a number"
@@ -122,7 +132,7 @@ bench() {
   if ! timeout --kill-after=10 "$case_timeout" hyperfine -N --runs "$case_runs" --warmup "$warmup" \
     --export-json "$work/$name.json" -n old -n new \
     --prepare "$(words rm -rf -- "$out_old")" --prepare "$(words rm -rf -- "$out_new")" \
-    "$(words "$old_launcher" --bin-dir "$bin_dir" --out "$out_old" "$@")" \
+    "$(words "$old_launcher" --bin-dir "$old_bin_dir" --out "$out_old" "$@")" \
     "$(words "$new_launcher" --bin-dir "$bin_dir" --out "$out_new" "$@")" >&2; then
     echo "launcher.sh: case '$name' failed: a run exited non-zero, or the case took over" \
       "$case_timeout s (a hung run: hyperfine's output above names the launcher)" >&2

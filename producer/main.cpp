@@ -1,10 +1,8 @@
 // producer: reads a URL list and writes one record per accepted URL (docs/PROTOCOL.md).
 #include "common/base/cli.hpp"
-#include "common/transport/batching_writer.hpp"
 #include "common/transport/instrumented_endpoint.hpp"
 #include "producer/producer.hpp"
 #include "producer/recovery_ledger.hpp"
-#include "producer/tree_walker.hpp"
 #include "producer/url_list_reader.hpp"
 
 int main(int argc, char** argv) {
@@ -28,22 +26,7 @@ int main(int argc, char** argv) {
                  "Append every record sent to FILE; records already in it are not sent again");
   app.add_option("--fetched", ledger.fetched,
                  "Journal of finished downloads: send their P record instead of the URL");
-  std::vector<std::string> dirs;
-  dupipe::producer::WalkOptions walk;
-  app.add_option("--dir", dirs, "Directory mode: walk DIR (repeatable) and write W records");
-  app.add_flag("--follow-links", walk.follow_links, "Directory mode: follow symbolic links");
   if (const auto rc = dupipe::cli::parse(app, argc, argv)) return *rc;
-
-  if (!dirs.empty()) {
-    return dupipe::cli::run_stage("producer", verbose, [&](const dupipe::Logger& logger) {
-      dupipe::BatchingWriter output(dupipe::open_writer(config.out),
-                                    dupipe::wants_batching(config.out));
-      const auto counts = dupipe::producer::walk_trees(dirs, walk, output, logger);
-      output.flush();
-      logger.info(std::to_string(counts.files) + " files, " + std::to_string(counts.skipped) +
-                  " skipped, " + std::to_string(counts.failed) + " failed");
-    });
-  }
 
   return dupipe::cli::run_stage("producer", verbose, [&](const dupipe::Logger& logger) {
     const auto stats = dupipe::cli::stage_stats("producer", logger);

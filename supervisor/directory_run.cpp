@@ -41,7 +41,7 @@ int run_passes(RunContext& run, const std::string& out_dir) {
     const PassHooks hooks = run.pass_hooks(
         pass,
         [&] {
-          run.say("run directory " + run.run_dir.path() + "; directory mode: producer, grouper, " +
+          run.say("run directory " + run.run_dir.path() + "; directory mode: walker, grouper, " +
                   std::to_string(o.hashers) + " hashers, aggregator; " +
                   describe_links(topology, o.shm_capacity));
         },

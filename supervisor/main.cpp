@@ -16,8 +16,12 @@ namespace {
 using dupipe::supervisor::LaunchOptions;
 
 bool has_build(const LaunchOptions& o) {
-  std::vector<std::string> programs{"producer", "hasher", "aggregator"};
-  programs.push_back(o.is_directory_mode() ? "grouper" : "fetcher");
+  std::vector<std::string> programs{"hasher", "aggregator"};
+  if (o.is_directory_mode()) {
+    programs.insert(programs.end(), {"walker", "grouper"});
+  } else {
+    programs.insert(programs.end(), {"producer", "fetcher"});
+  }
   if (!o.is_directory_mode()) programs.insert(programs.end(), {"dupipe-top", "dupipe-html"});
   if (o.is_monitor) programs.push_back("dupipe-top");
   for (const std::string& program : programs) {

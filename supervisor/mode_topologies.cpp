@@ -111,10 +111,10 @@ Topology url_topology(const LaunchOptions& o, const RunNames& names, const UrlPa
   t.links = {names.link("urls", url_transport(o, "urls"), FifoMode::kPacket, 1),
              names.link("paths", url_transport(o, "paths"), paths_mode, o.fetchers),
              names.link("digests", url_transport(o, "digests"), FifoMode::kStream, o.hashers)};
-  t.processes.push_back(url_aggregator(o, t, pass));
-  for (std::uint32_t i = 0; i < o.hashers; ++i) t.processes.push_back(url_hasher(o, t));
-  for (std::uint32_t i = 0; i < o.fetchers; ++i) t.processes.push_back(url_fetcher(o, t, pass));
   t.processes.push_back(url_producer(o, t, pass));
+  for (std::uint32_t i = 0; i < o.fetchers; ++i) t.processes.push_back(url_fetcher(o, t, pass));
+  for (std::uint32_t i = 0; i < o.hashers; ++i) t.processes.push_back(url_hasher(o, t));
+  t.processes.push_back(url_aggregator(o, t, pass));
   return t;
 }
 
@@ -130,13 +130,13 @@ Topology directory_topology(const LaunchOptions& o, const RunNames& names,
   }
   t.links.push_back(names.link("digests", o.transport_of("digests"), FifoMode::kPacket, o.hashers));
 
-  ProcessSpec aggregator = stage("aggregator", o);
-  append(aggregator.argv, o.stage_args);
-  append(aggregator.argv, {"--directory", "--algo", o.algo});
-  append(aggregator.argv, o.report_args);
-  append(aggregator.argv, {"--out", out_dir});
-  reads(aggregator, t.link("digests"));
-  t.processes.push_back(aggregator);
+  ProcessSpec walker = stage("walker", o);
+  append(walker.argv, o.stage_args);
+  append(walker.argv, o.walk_args);
+  append(walker.argv, {"--out", t.link("walked").writer_endpoint(), "--"});
+  append(walker.argv, o.dirs);
+  walker.writes = {"walked"};
+  t.processes.push_back(walker);
 
   ProcessSpec grouper = stage("grouper", o);
   append(grouper.argv, o.stage_args);
@@ -144,28 +144,31 @@ Topology directory_topology(const LaunchOptions& o, const RunNames& names,
   if (!o.test_pause_dir.empty()) append(grouper.argv, {"--test-pause-dir", o.test_pause_dir});
   for (std::uint32_t i = 0; i < o.hashers; ++i) {
     const LinkSpec& sized = t.link("sized." + std::to_string(i));
-    ProcessSpec hasher = stage("hasher", o);
-    append(hasher.argv, o.stage_args);
-    append(hasher.argv, {"--mode", "group", "--algo", o.algo});
-    if (!o.test_max_open_files.empty())
-      append(hasher.argv, {"--max-open-files", o.test_max_open_files});
-    append(hasher.argv, {"--out", t.link("digests").writer_endpoint()});
-    reads(hasher, sized);
-    hasher.writes = {"digests"};
-    t.processes.push_back(hasher);
     append(grouper.argv, {"--out", sized.writer_endpoint()});
     grouper.writes.push_back(sized.name);
   }
   reads(grouper, t.link("walked"));
   t.processes.push_back(grouper);
 
-  ProcessSpec producer = stage("producer", o);
-  append(producer.argv, o.stage_args);
-  append(producer.argv, o.walk_args);
-  for (const std::string& dir : o.dirs) append(producer.argv, {"--dir", dir});
-  append(producer.argv, {"--out", t.link("walked").writer_endpoint()});
-  producer.writes = {"walked"};
-  t.processes.push_back(producer);
+  for (std::uint32_t i = 0; i < o.hashers; ++i) {
+    ProcessSpec hasher = stage("hasher", o);
+    append(hasher.argv, o.stage_args);
+    append(hasher.argv, {"--mode", "group", "--algo", o.algo});
+    if (!o.test_max_open_files.empty())
+      append(hasher.argv, {"--max-open-files", o.test_max_open_files});
+    append(hasher.argv, {"--out", t.link("digests").writer_endpoint()});
+    reads(hasher, t.link("sized." + std::to_string(i)));
+    hasher.writes = {"digests"};
+    t.processes.push_back(hasher);
+  }
+
+  ProcessSpec aggregator = stage("aggregator", o);
+  append(aggregator.argv, o.stage_args);
+  append(aggregator.argv, {"--directory", "--algo", o.algo});
+  append(aggregator.argv, o.report_args);
+  append(aggregator.argv, {"--out", out_dir});
+  reads(aggregator, t.link("digests"));
+  t.processes.push_back(aggregator);
   return t;
 }
 

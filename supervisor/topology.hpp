@@ -46,7 +46,10 @@ enum class OnDeath { kRestartProcess, kRestartPass };
 struct Topology {
   std::string mode;  // "url" or "directory"
   std::vector<LinkSpec> links;
-  std::vector<ProcessSpec> processes;  // in start order: readers before their writers
+  // In start order, the head of the pipeline first: it is on the critical path (a stage further
+  // down only waits for it). No order can block: every FIFO is held open by its keeper while
+  // the processes start, so no open(2) waits for the other end.
+  std::vector<ProcessSpec> processes;
   OnDeath on_death = OnDeath::kRestartProcess;
 
   [[nodiscard]] const LinkSpec& link(const std::string& name) const;

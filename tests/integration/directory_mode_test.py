@@ -488,7 +488,7 @@ def install_for_nobody(work):
     shutil.copytree(os.path.join(SOURCE, "scripts"), os.path.join(top, "scripts"))
     bin_dir = os.path.join(top, "bin")
     os.makedirs(bin_dir)
-    for stage in ("dupipe-supervise", "producer", "grouper", "hasher", "aggregator", "dupipe-shm"):
+    for stage in ("dupipe-supervise", "walker", "grouper", "hasher", "aggregator", "dupipe-shm"):
         shutil.copy2(os.path.join(BIN, stage), bin_dir)
     for dirpath, dirnames, filenames in os.walk(top):
         os.chmod(dirpath, 0o755)

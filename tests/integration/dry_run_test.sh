@@ -24,13 +24,13 @@ links:
   paths: fifo RUN_DIR/paths; writers fetcher x2; readers hasher x3
   digests: shm /dev/shm/dupipe-dry-digests; writers hasher x3; readers aggregator
 processes (in start order):
-  aggregator: BIN/aggregator --out WORK/out --algo xxh128 --journal WORK/out/.dupipe/journal --manifest WORK/out/.dupipe/manifest --in shm:dupipe-dry-digests
-  hasher: BIN/hasher --algo xxh128 --out shm:dupipe-dry-digests < RUN_DIR/paths
-  hasher: BIN/hasher --algo xxh128 --out shm:dupipe-dry-digests < RUN_DIR/paths
-  hasher: BIN/hasher --algo xxh128 --out shm:dupipe-dry-digests < RUN_DIR/paths
-  fetcher: BIN/fetcher --timeout 5 --transfers 3 --journal WORK/out/.dupipe/fetched --files-dir WORK/out/files --in shm:dupipe-dry-urls --out packet:RUN_DIR/paths
-  fetcher: BIN/fetcher --timeout 5 --transfers 3 --journal WORK/out/.dupipe/fetched --files-dir WORK/out/files --in shm:dupipe-dry-urls --out packet:RUN_DIR/paths
   producer: BIN/producer --skip-done WORK/out/.dupipe/journal --manifest WORK/out/.dupipe/manifest --fetched WORK/out/.dupipe/fetched WORK/out/.dupipe/urls --out shm:dupipe-dry-urls
+  fetcher: BIN/fetcher --timeout 5 --transfers 3 --journal WORK/out/.dupipe/fetched --files-dir WORK/out/files --in shm:dupipe-dry-urls --out packet:RUN_DIR/paths
+  fetcher: BIN/fetcher --timeout 5 --transfers 3 --journal WORK/out/.dupipe/fetched --files-dir WORK/out/files --in shm:dupipe-dry-urls --out packet:RUN_DIR/paths
+  hasher: BIN/hasher --algo xxh128 --out shm:dupipe-dry-digests < RUN_DIR/paths
+  hasher: BIN/hasher --algo xxh128 --out shm:dupipe-dry-digests < RUN_DIR/paths
+  hasher: BIN/hasher --algo xxh128 --out shm:dupipe-dry-digests < RUN_DIR/paths
+  aggregator: BIN/aggregator --out WORK/out --algo xxh128 --journal WORK/out/.dupipe/journal --manifest WORK/out/.dupipe/manifest --in shm:dupipe-dry-digests
 restarts: at most 4 per role within 30 s, after 100 ms doubling to 2 s; re-feed passes: at most 3
 stop: SIGTERM once to each stage, SIGKILL to what still runs 5 s later
 TEXT
@@ -46,10 +46,10 @@ links:
   paths: fifo RUN_DIR/paths (byte stream); writers fetcher; readers hasher
   digests: fifo RUN_DIR/digests (byte stream); writers hasher; readers aggregator
 processes (in start order):
-  aggregator: BIN/aggregator --out WORK/out --algo sha256 --journal WORK/out/.dupipe/journal --lost-are-failures < RUN_DIR/digests
-  hasher: bash -c 'my-hasher --algo "$DUPIPE_ALGO"' < RUN_DIR/paths > RUN_DIR/digests  (not restarted)
-  fetcher: BIN/fetcher --journal WORK/out/.dupipe/fetched --files-dir WORK/out/files --out fifo:RUN_DIR/paths < RUN_DIR/urls
   producer: bash -c cat < WORK/out/.dupipe/urls > RUN_DIR/urls  (not restarted)
+  fetcher: BIN/fetcher --journal WORK/out/.dupipe/fetched --files-dir WORK/out/files --out fifo:RUN_DIR/paths < RUN_DIR/urls
+  hasher: bash -c 'my-hasher --algo "$DUPIPE_ALGO"' < RUN_DIR/paths > RUN_DIR/digests  (not restarted)
+  aggregator: BIN/aggregator --out WORK/out --algo sha256 --journal WORK/out/.dupipe/journal --lost-are-failures < RUN_DIR/digests
 restarts: at most 5 per role within 10 s, after 100 ms doubling to 2 s; re-feed passes: at most 0
 stop: SIGTERM once to each stage, SIGKILL to what still runs 5 s later
 TEXT
@@ -61,16 +61,16 @@ cat >"$work/dir.expected" <<'TEXT'
 run directory: RUN_DIR, made at start under ${TMPDIR:-/tmp} (mode 0700), holding the FIFOs (0600), pids, links, pass and stats
 mode: directory; a dead process restarts the pass
 links:
-  walked: fifo RUN_DIR/walked; writers producer; readers grouper
+  walked: fifo RUN_DIR/walked; writers walker; readers grouper
   sized.0: shm /dev/shm/dupipe-dry-sized.0; writers grouper; readers hasher
   sized.1: shm /dev/shm/dupipe-dry-sized.1; writers grouper; readers hasher
   digests: fifo RUN_DIR/digests; writers hasher x2; readers aggregator
 processes (in start order):
-  aggregator: BIN/aggregator --directory --algo sha256 --verify --format csv --out WORK/dout < RUN_DIR/digests
+  walker: BIN/walker --follow-links --out packet:RUN_DIR/walked -- WORK/tree WORK/tree
+  grouper: BIN/grouper --include-empty --out shm:dupipe-dry-sized.0 --out shm:dupipe-dry-sized.1 < RUN_DIR/walked
   hasher: BIN/hasher --mode group --algo sha256 --out packet:RUN_DIR/digests --in shm:dupipe-dry-sized.0
   hasher: BIN/hasher --mode group --algo sha256 --out packet:RUN_DIR/digests --in shm:dupipe-dry-sized.1
-  grouper: BIN/grouper --include-empty --out shm:dupipe-dry-sized.0 --out shm:dupipe-dry-sized.1 < RUN_DIR/walked
-  producer: BIN/producer --follow-links --dir WORK/tree --dir WORK/tree --out packet:RUN_DIR/walked
+  aggregator: BIN/aggregator --directory --algo sha256 --verify --format csv --out WORK/dout < RUN_DIR/digests
 restarts: at most 5 per role within 10 s, after 100 ms doubling to 2 s
 stop: SIGTERM once to each stage, SIGKILL to what still runs 5 s later
 TEXT

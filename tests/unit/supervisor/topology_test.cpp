@@ -1,6 +1,8 @@
 // The two topologies as the launcher builds them, and --dry-run's description of them.
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+
 #include "supervisor/mode_topologies.hpp"
 
 namespace dupipe::supervisor {
@@ -16,18 +18,30 @@ LaunchOptions url_options() {
   return o;
 }
 
-TEST(UrlTopology, StartsReadersBeforeWritersAndCountsTheWritersOfEachLink) {
-  const Topology t =
-      url_topology(url_options(), RunNames{"/run", "r"}, UrlPass{"/out", "/out/.dupipe", 1, false});
+// The `index`-th process of `role` (0 is the first), in start order.
+const ProcessSpec& process_of(const Topology& t, const std::string& role, std::size_t index = 0) {
+  for (const ProcessSpec& p : t.processes) {
+    if (p.role == role && index-- == 0) return p;
+  }
+  throw std::out_of_range("no " + role + " process in the topology");
+}
+
+std::vector<std::string> roles_of(const Topology& t) {
   std::vector<std::string> roles;
   for (const ProcessSpec& p : t.processes) roles.push_back(p.role);
-  EXPECT_EQ(roles, (std::vector<std::string>{"aggregator", "hasher", "hasher", "hasher", "fetcher",
-                                             "fetcher", "producer"}));
+  return roles;
+}
+
+TEST(UrlTopology, StartsTheHeadOfThePipelineFirstAndCountsTheWritersOfEachLink) {
+  const Topology t =
+      url_topology(url_options(), RunNames{"/run", "r"}, UrlPass{"/out", "/out/.dupipe", 1, false});
+  EXPECT_EQ(roles_of(t), (std::vector<std::string>{"producer", "fetcher", "fetcher", "hasher",
+                                                   "hasher", "hasher", "aggregator"}));
   EXPECT_EQ(t.link("paths").writers, 2u);
   EXPECT_EQ(t.link("digests").writers, 3u);
   EXPECT_EQ(t.link("urls").writer_endpoint(), "packet:/run/urls");
   EXPECT_EQ(t.link("digests").writer_endpoint(), "fifo:/run/digests");
-  EXPECT_EQ(t.processes[4].stdin_link, "urls");
+  EXPECT_EQ(process_of(t, "fetcher").stdin_link, "urls");
 }
 
 TEST(UrlTopology, TheLastPassReportsTheLostAndLaterPassesResumeDownloads) {
@@ -38,10 +52,10 @@ TEST(UrlTopology, TheLastPassReportsTheLostAndLaterPassesResumeDownloads) {
   auto has = [](const ProcessSpec& p, const std::string& word) {
     return std::find(p.argv.begin(), p.argv.end(), word) != p.argv.end();
   };
-  EXPECT_FALSE(has(first.processes[0], "--lost-are-failures"));
-  EXPECT_TRUE(has(last.processes[0], "--lost-are-failures"));
-  EXPECT_FALSE(has(first.processes[4], "--resume"));
-  EXPECT_TRUE(has(last.processes[4], "--resume"));
+  EXPECT_FALSE(has(process_of(first, "aggregator"), "--lost-are-failures"));
+  EXPECT_TRUE(has(process_of(last, "aggregator"), "--lost-are-failures"));
+  EXPECT_FALSE(has(process_of(first, "fetcher"), "--resume"));
+  EXPECT_TRUE(has(process_of(last, "fetcher"), "--resume"));
 }
 
 TEST(UrlTopology, ShmLinksAreNamedByTheRunAndReadThroughIn) {
@@ -51,7 +65,7 @@ TEST(UrlTopology, ShmLinksAreNamedByTheRunAndReadThroughIn) {
   const Topology t = url_topology(o, RunNames{"/run", "r"}, UrlPass{"/out", "/s", 1, false});
   EXPECT_EQ(t.link("urls").writer_endpoint(), "shm:dupipe-r-urls");
   EXPECT_EQ(t.link("paths").transport, Transport::kFifo);
-  const ProcessSpec& fetcher = t.processes[4];
+  const ProcessSpec& fetcher = process_of(t, "fetcher");
   EXPECT_TRUE(fetcher.stdin_link.empty());
   EXPECT_NE(std::find(fetcher.argv.begin(), fetcher.argv.end(), "shm:dupipe-r-urls"),
             fetcher.argv.end());
@@ -66,8 +80,21 @@ TEST(UrlTopology, AStandInHasherKeepsItsLinksFifosAndIsNotRestarted) {
   EXPECT_EQ(t.link("paths").mode, FifoMode::kStream);
   EXPECT_EQ(t.link("digests").transport, Transport::kFifo);
   EXPECT_EQ(t.link("urls").transport, Transport::kShm);
-  EXPECT_FALSE(t.processes[1].is_restartable);
-  EXPECT_EQ(t.processes[1].stdout_link, "digests");
+  EXPECT_FALSE(process_of(t, "hasher").is_restartable);
+  EXPECT_EQ(process_of(t, "hasher").stdout_link, "digests");
+}
+
+// A directory whose name starts with '-' is still a directory to the walker, not an option.
+TEST(DirectoryTopology, PassesTheTreesToTheWalkerAfterTheOptions) {
+  LaunchOptions o;
+  o.bin_dir = "/b";
+  o.hashers = 1;
+  o.dirs = {"/data", "-x"};
+  const Topology t = directory_topology(o, RunNames{"/run", "r"}, "/out");
+  const std::vector<std::string>& argv = process_of(t, "walker").argv;
+  EXPECT_EQ(argv.front(), "/b/walker");
+  EXPECT_EQ(std::vector<std::string>(argv.end() - 3, argv.end()),
+            (std::vector<std::string>{"--", "/data", "-x"}));
 }
 
 TEST(DirectoryTopology, GivesEachHasherItsOwnSizedLinkWrittenByTheGrouper) {
@@ -78,10 +105,11 @@ TEST(DirectoryTopology, GivesEachHasherItsOwnSizedLinkWrittenByTheGrouper) {
   const Topology t = directory_topology(o, RunNames{"/run", "r"}, "/out");
   EXPECT_EQ(t.on_death, OnDeath::kRestartPass);
   ASSERT_EQ(t.links.size(), 4u);
-  const ProcessSpec& grouper = t.processes[3];
-  EXPECT_EQ(grouper.role, "grouper");
+  EXPECT_EQ(roles_of(t),
+            (std::vector<std::string>{"walker", "grouper", "hasher", "hasher", "aggregator"}));
+  const ProcessSpec& grouper = process_of(t, "grouper");
   EXPECT_EQ(grouper.writes, (std::vector<std::string>{"sized.0", "sized.1"}));
-  EXPECT_EQ(t.processes[2].stdin_link, "sized.1");
+  EXPECT_EQ(process_of(t, "hasher", 1).stdin_link, "sized.1");
   const std::string text = describe(t);
   EXPECT_NE(text.find("  sized.1: fifo /run/sized.1; writers grouper; readers hasher\n"),
             std::string::npos)

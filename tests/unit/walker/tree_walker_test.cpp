@@ -1,7 +1,7 @@
 // The directory walk over a real temporary tree: regular files become W records with their
 // identity, symlinks are skipped unless followed, FIFOs skipped, loops entered once, and the
 // records come out in the same order whatever order the entries were created in.
-#include "producer/tree_walker.hpp"
+#include "walker/tree_walker.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -12,7 +12,7 @@
 #include "tests/support/memory_endpoint.hpp"
 #include "tests/unit/test_support.hpp"
 
-namespace dupipe::producer {
+namespace dupipe::walker {
 namespace {
 
 using testing::TempDir;
@@ -128,4 +128,4 @@ TEST(TreeWalker, WritesTheSameRecordsWhateverTheCreationOrder) {
 }
 
 }  // namespace
-}  // namespace dupipe::producer
+}  // namespace dupipe::walker

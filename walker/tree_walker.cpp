@@ -1,4 +1,4 @@
-#include "producer/tree_walker.hpp"
+#include "walker/tree_walker.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -14,7 +14,7 @@
 #include "common/os/signals.hpp"
 #include "common/protocol/record_id.hpp"
 
-namespace dupipe::producer {
+namespace dupipe::walker {
 namespace {
 
 // Owner of a DIR* stream (closedir also closes its descriptor).
@@ -145,8 +145,8 @@ WalkCounts walk_trees(const std::vector<std::string>& roots, const WalkOptions& 
   Walker walker(options, output, logger);
   for (const std::string& root : roots) walker.walk_root(root);
   const WalkCounts& counts = walker.counts();
-  write_record(output, StatRecord{"producer", "skipped", counts.skipped});
+  write_record(output, StatRecord{"walker", "skipped", counts.skipped});
   return counts;
 }
 
-}  // namespace dupipe::producer
+}  // namespace dupipe::walker

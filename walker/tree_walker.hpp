@@ -1,4 +1,4 @@
-// Directory mode of the producer: walks the given trees and writes one W record per regular file
+// Directory mode's first stage: walks the given trees and writes one W record per regular file
 // (path, size, device, inode, mtime) without opening any file. Symbolic links are skipped unless
 // followed; sockets, FIFOs and devices are skipped; an entry that cannot be read becomes an F
 // record naming its path, never a stop. Entries are visited in name order, so the records do not
@@ -12,7 +12,7 @@
 #include "common/base/logger.hpp"
 #include "common/transport/endpoint.hpp"
 
-namespace dupipe::producer {
+namespace dupipe::walker {
 
 struct WalkOptions {
   bool follow_links = false;
@@ -30,4 +30,4 @@ struct WalkCounts {
                                     const WalkOptions& options, RecordWriter& output,
                                     const Logger& logger);
 
-}  // namespace dupipe::producer
+}  // namespace dupipe::walker
