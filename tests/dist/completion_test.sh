@@ -83,7 +83,7 @@ done
 
 zsh -n "$zsh_completion" || fail "$zsh_completion: zsh syntax error"
 for option in "${launcher_options[@]}"; do
-  grep -qF -e "$option[" -e "$option}" "$zsh_completion" || fail "the zsh completion lacks $option"
+  grep -qF -e "${option}[" -e "${option}}" "$zsh_completion" || fail "the zsh completion lacks $option"
 done
 
 # Option names and the values of the options that take a fixed set.
