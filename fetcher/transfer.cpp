@@ -4,6 +4,7 @@
 #include <exception>
 
 #include "common/base/error.hpp"
+#include "common/base/version.hpp"
 #include "fetcher/content_range.hpp"
 #include "fetcher/job.hpp"
 
@@ -86,7 +87,8 @@ void Transfer::set_options(const DownloadOptions& options, const std::string& ur
   // libcurl's default 16 KiB receive buffer made a write callback and a pwrite per 16 KiB:
   // most of the engine thread's system calls for files of 100 KiB or so.
   curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, kReceiveBufferBytes);
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, "dupipe/" DUPIPE_VERSION);
+  const std::string user_agent = "dupipe/" + std::string(version());  // libcurl copies it
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, user_agent.c_str());
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer_.data());
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, this);

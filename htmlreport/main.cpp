@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "common/base/exit_code.hpp"
+#include "common/base/version.hpp"
 #include "common/os/sys.hpp"
 #include "htmlreport/report_page.hpp"
 
@@ -35,7 +36,7 @@ int main(int argc, char** argv) {
   CLI::App app{
       "dupipe-html: writes OUT/report.html (summary, duplicate groups, failures, a\n"
       "timeline of each process) from OUT/report.json and OUT/timeline.jsonl."};
-  app.set_version_flag("--version", std::string("dupipe ") + DUPIPE_VERSION);
+  app.set_version_flag("--version", dupipe::version_line());
   app.add_option("-o,--out", out_dir, "The run's output directory")->capture_default_str();
   app.footer(
       "\nExit codes: 0 written, 1 the report could not be read or the page written, "

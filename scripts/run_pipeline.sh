@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# run_pipeline.sh: the front door of dupipe. It finds the build, says what it starts, and execs
+# run_pipeline.sh, installed as `dupipe`: the front door of dupipe. It finds the stage
+# executables (installed: ../libexec/dupipe beside this script; in a checkout: build/bin), says
+# what it starts, and execs
 # the supervisor, dupipe-supervise (supervisor/), which takes every option (--help lists them):
 # it builds the run's topology — processes, links and their transports — creates the private run
 # directory, FIFOs and shared-memory segments, starts and supervises the stages, and removes what
@@ -11,14 +13,26 @@
 # stages' PR_SET_PDEATHSIG watches), so Ctrl-C, kill and `wait` reach it directly.
 set -euo pipefail
 
-script_dir=$(cd "${BASH_SOURCE[0]%/*}" && pwd -P)  # no dirname process: start-up time counts
-bin_dir=${DUPIPE_BIN_DIR:-$script_dir/../build/bin}
+# This script's own directory, symlinks resolved (/usr/local/bin/dupipe may link to an install
+# elsewhere). No dirname process, and readlink only for a symlink: start-up time counts.
+self=${BASH_SOURCE[0]}
+[[ -L $self ]] && self=$(readlink -f -- "$self")
+[[ $self == */* ]] || self=./$self
+script_dir=$(cd "${self%/*}" && pwd -P)
+# An installed launcher (bin/dupipe) has its stages in ../libexec/dupipe, as git keeps git-*;
+# the checkout's scripts/run_pipeline.sh uses the checkout's build.
+if [[ -x $script_dir/../libexec/dupipe/dupipe-supervise ]]; then
+  default_bin_dir=$script_dir/../libexec/dupipe
+else
+  default_bin_dir=$script_dir/../build/bin
+fi
+bin_dir=${DUPIPE_BIN_DIR:-$default_bin_dir}
 quiet=0
 args=("$@")
 for ((i = 0; i < ${#args[@]}; i++)); do
   case ${args[i]} in
     --bin-dir) ((i + 1 < ${#args[@]})) && bin_dir=${args[i + 1]} ;;
-    -h|--help|--dry-run|--cleanup) quiet=1 ;;
+    -h|--help|--version|--dry-run|--cleanup) quiet=1 ;;
     --) break ;;
   esac
 done

@@ -11,7 +11,9 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 # shellcheck source=lib/setup.sh
 source "$root/scripts/lib/setup.sh"
 
-packages=("${DUPIPE_PACKAGES[@]}" clang-format git python3 shellcheck util-linux procps tmux strace chromium openssl time)
+# mandoc, bash-completion, zsh, dpkg-dev, lintian: the man-page, completion and Debian-package tests.
+packages=("${DUPIPE_PACKAGES[@]}" clang-format git python3 shellcheck util-linux procps tmux strace chromium openssl time
+          mandoc bash-completion zsh dpkg-dev lintian)
 flavour=sanitize
 case ${1:-} in
   --sanitize) shift ;;

@@ -8,12 +8,16 @@
 #include <random>
 #include <regex>
 
+#include "common/base/version.hpp"
+
 namespace dupipe::supervisor {
 namespace {
 
-constexpr const char* kUsage = R"(Usage: scripts/run_pipeline.sh [options] URLS_FILE
-       scripts/run_pipeline.sh [options] --resume --out OUT [URLS_FILE]
-       scripts/run_pipeline.sh [options] --dir DIR [--dir DIR2 ...]
+// `dupipe` is the installed launcher; scripts/run_pipeline.sh is the same script in a checkout.
+constexpr const char* kUsage = R"(Usage: dupipe [options] URLS_FILE
+       dupipe [options] --resume --out OUT [URLS_FILE]
+       dupipe [options] --dir DIR [--dir DIR2 ...]
+(From a checkout: scripts/run_pipeline.sh, the same launcher.)
 Downloads every URL of URLS_FILE ('-' for stdin) with parallel fetchers, hashes the files with
 parallel hashers and writes the duplicate report to OUT/report.json and OUT/report.txt.
 With --dir (directory mode) the files under DIR are searched instead, no fetcher runs.
@@ -61,7 +65,8 @@ Options:
   --hasher-cmd CMD      run CMD instead of each hasher: P records on stdin, H records on stdout;
                         copies sharing the FIFO must read one line at a time under 'flock 0'
                         (see scripts/examples/sha256_hasher.sh)
-  --bin-dir DIR         where the dupipe executables are (default: build/bin of this checkout)
+  --bin-dir DIR         where the stage executables are (default: ../libexec/dupipe beside an
+                        installed dupipe, build/bin of a checkout)
 Watching a run (URL mode; docs/LAB.md):
   --monitor             show dupipe-top in this terminal until the run ends; the stages'
                         messages go to OUT/run.log meanwhile
@@ -82,6 +87,7 @@ Directory mode:
   --action A            what OUT/actions.sh would do: link (default) or delete; never run by dupipe
   The live counters of a directory-mode run are shown by dupipe-top RUN_DIR in another terminal.
   -h, --help            this help
+  --version             print the version and exit
 
 Exit status: 0 done (per-URL failures are in the report), 1 a stage failed beyond its restart
 budget or could not be restarted (named on stderr; partial report written), 2 bad usage or
@@ -125,7 +131,7 @@ constexpr const char* kFetcherValueOptions[] = {
     "--min-speed-time", "--save-interval-ms"};
 
 void add_options(CLI::App& app, LaunchOptions& o, std::map<std::string, std::string>& raw,
-                 bool& wants_help) {
+                 bool& wants_help, bool& wants_version) {
   auto value = [&](const char* name) {
     app.add_option_function<std::string>(name,
                                          [&raw, name](const std::string& v) { raw[name] = v; });
@@ -186,6 +192,7 @@ void add_options(CLI::App& app, LaunchOptions& o, std::map<std::string, std::str
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   }
   app.add_flag("-h,--help", wants_help);
+  app.add_flag("--version", wants_version);
   app.add_option("URLS_FILE", o.urls_file);
 }
 
@@ -303,13 +310,14 @@ ParseOutcome parse_options(int argc, char** argv) {
   options.hashers = cores;
   std::map<std::string, std::string> raw;
   bool wants_help = false;
+  bool wants_version = false;
   CLI::App app("dupipe-supervise");
   app.set_help_flag();
   app.allow_extras(false);
   // As the shell launcher always did: a repeated option's last value counts (the launcher's
   // own --bin-dir comes first, a user's after it).
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  add_options(app, options, raw, wants_help);
+  add_options(app, options, raw, wants_help, wants_version);
   try {
     try {
       app.parse(argc, argv);
@@ -320,6 +328,10 @@ ParseOutcome parse_options(int argc, char** argv) {
       std::cout << usage_text(cores);
       return {std::nullopt, 0};
     }
+    if (wants_version) {
+      std::cout << version_line() << '\n';
+      return {std::nullopt, 0};
+    }
     apply_counts(options, raw);
     if (options.run_id.empty()) options.run_id = default_run_id();
     if (const char* pause = std::getenv("DUPIPE_TEST_PAUSE_DIR")) options.test_pause_dir = pause;
@@ -327,7 +339,7 @@ ParseOutcome parse_options(int argc, char** argv) {
       options.test_max_open_files = limit;
     if (!options.is_cleanup) check(options);
   } catch (const UsageError& error) {
-    std::cerr << "run_pipeline: " << error.message << "\nTry 'scripts/run_pipeline.sh --help'.\n";
+    std::cerr << "run_pipeline: " << error.message << "\nTry 'dupipe --help'.\n";
     return {std::nullopt, 2};
   }
   return {std::move(options), 0};

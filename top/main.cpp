@@ -9,6 +9,7 @@
 #include <map>
 
 #include "common/base/exit_code.hpp"
+#include "common/base/version.hpp"
 #include "common/os/signals.hpp"
 #include "top/monitor.hpp"
 #include "top/rate_window.hpp"
@@ -126,7 +127,7 @@ int main(int argc, char** argv) {
   CLI::App app{
       "dupipe-top: live view of a running dupipe pipeline (processes, links, totals).\n"
       "Keys: q quit, s change the sort order."};
-  app.set_version_flag("--version", std::string("dupipe ") + DUPIPE_VERSION);
+  app.set_version_flag("--version", dupipe::version_line());
   app.add_option("run_dir", run_dir,
                  "The run directory (run_pipeline.sh prints it); default: the only live one");
   app.add_flag("--once", is_once, "Print one snapshot as text and exit (no terminal needed)");

@@ -4,13 +4,14 @@
 
 #include "common/base/error.hpp"
 #include "common/base/exit_code.hpp"
+#include "common/base/version.hpp"
 #include "common/observe/trace_recorder.hpp"
 #include "common/os/signals.hpp"
 
 namespace dupipe::cli {
 
 void add_common_options(CLI::App& app, bool& verbose) {
-  app.set_version_flag("--version", std::string("dupipe ") + DUPIPE_VERSION);
+  app.set_version_flag("--version", version_line());
   app.add_flag("-v,--verbose", verbose, "Log every record on stderr");
   app.footer(std::string("\n") + kExitCodeHelp +
              "\nEndpoints (--in/--out): '-' stdin/stdout (default), PATH, fifo:PATH, packet:PATH,\n"
