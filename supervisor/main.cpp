@@ -48,6 +48,9 @@ int main(int argc, char** argv) {
     }
     if (options.is_dry_run) return dupipe::supervisor::print_dry_run(options);
     if (!has_build(options)) return 2;
+    // The launcher execs this program, so its pid is the one the user started.
+    say("supervisor " + options.bin_dir + "/dupipe-supervise (pid " + std::to_string(::getpid()) +
+        ")");
     return options.is_directory_mode() ? dupipe::supervisor::run_directory_mode(options, say)
                                        : dupipe::supervisor::run_url_mode(options, say);
   } catch (const dupipe::FatalError& error) {

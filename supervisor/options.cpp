@@ -333,6 +333,13 @@ ParseOutcome parse_options(int argc, char** argv) {
       return {std::nullopt, 0};
     }
     apply_counts(options, raw);
+    // The stages get absolute paths (they may change directory); the launcher passes its own
+    // location as it found it, without a subshell to resolve it.
+    if (!options.bin_dir.empty()) {
+      std::error_code error;
+      const auto resolved = std::filesystem::weakly_canonical(options.bin_dir, error);
+      if (!error) options.bin_dir = resolved.string();
+    }
     if (options.run_id.empty()) options.run_id = default_run_id();
     if (const char* pause = std::getenv("DUPIPE_TEST_PAUSE_DIR")) options.test_pause_dir = pause;
     if (const char* limit = std::getenv("DUPIPE_TEST_MAX_OPEN_FILES"))
