@@ -120,20 +120,29 @@ words() {
   printf '%s' "$out"
 }
 
-# bench CASE RUNS ARG...: hyperfine -N, RUNS runs of each, over `old --bin-dir B --out OUT.old ARG...` and the same with
-# the new launcher, each run in a fresh OUT (removed before each run; the last run's is kept).
+# bench CASE RUNS STAGES INPUT ARG...: hyperfine -N, RUNS runs of each, over `old --bin-dir B --out OUT.old ARG...` and the
+# same with the new launcher, each run in a fresh OUT (removed before each run; the last run's is
+# kept); and, unless STAGES is empty, the bash script STAGES (with $IN = INPUT, $OUT its output
+# directory and $B the bin directory):
+# the same stage processes in a plain shell pipeline, the start-up both launchers pay.
 # At most --case-timeout seconds per case: a hung run must not hang the benchmark.
 bench() {
-  local name=$1 case_runs=$2 load
-  shift 2
-  local out_old=$work/out/$name.old out_new=$work/out/$name.new
+  local name=$1 case_runs=$2 stages=$3 input=$4 load
+  shift 4
+  local out_old=$work/out/$name.old out_new=$work/out/$name.new out_stages=$work/out/$name.stages
+  local floor=()
+  if [[ -n $stages ]]; then
+    printf '%s\n' "$stages" >"$work/$name.stages.sh"  # a file: hyperfine -N splits no $'...'
+    floor=(-n stages --prepare "$(words rm -rf -- "$out_stages")"
+           "$(words env "IN=$input" "OUT=$out_stages" "B=$bin_dir" bash "$work/$name.stages.sh")")
+  fi
   load=$(cut -d' ' -f1-3 /proc/loadavg)
   echo "== $name (load average before: $load)" >&2
   if ! timeout --kill-after=10 "$case_timeout" hyperfine -N --runs "$case_runs" --warmup "$warmup" \
     --export-json "$work/$name.json" -n old -n new \
     --prepare "$(words rm -rf -- "$out_old")" --prepare "$(words rm -rf -- "$out_new")" \
     "$(words "$old_launcher" --bin-dir "$old_bin_dir" --out "$out_old" "$@")" \
-    "$(words "$new_launcher" --bin-dir "$bin_dir" --out "$out_new" "$@")" >&2; then
+    "$(words "$new_launcher" --bin-dir "$bin_dir" --out "$out_new" "$@")" "${floor[@]}" >&2; then
     echo "launcher.sh: case '$name' failed: a run exited non-zero, or the case took over" \
       "$case_timeout s (a hung run: hyperfine's output above names the launcher)" >&2
     exit 1
@@ -142,23 +151,36 @@ bench() {
 }
 
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
-bench empty "$fixed_runs" --hashers 2 --dir "$work/empty"
-bench url "$fixed_runs" --no-progress --fetchers 1 --hashers 1 "$work/urls.txt"
-bench corpus "$runs" --hashers 2 --dir "$corpus"
-bench tree "$runs" --hashers 2 --dir "$tree"
+# The stages alone: the processes each launcher starts (walker, grouper, 2 hashers, aggregator;
+# producer, fetcher, hasher, aggregator), linked by anonymous pipes, without supervision.
+# shellcheck disable=SC2016  # expanded by the bash that runs them
+empty_stages='"$B"/hasher --mode group </dev/null >/dev/null &
+"$B"/walker "$IN" | "$B"/grouper --out - | "$B"/hasher --mode group |
+  "$B"/aggregator --directory --out "$OUT"; wait'
+# shellcheck disable=SC2016
+url_stages='"$B"/producer "$IN" | "$B"/fetcher --files-dir "$OUT/files" | "$B"/hasher |
+  "$B"/aggregator --out "$OUT"'
+bench empty "$fixed_runs" "$empty_stages" "$work/empty" --hashers 2 --dir "$work/empty"
+bench url "$fixed_runs" "$url_stages" "$work/urls.txt" --no-progress --fetchers 1 --hashers 1 "$work/urls.txt"
+bench corpus "$runs" "" "" --hashers 2 --dir "$corpus"
+bench tree "$runs" "" "" --hashers 2 --dir "$tree"
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # Old and new must have done the same work: the same summaries, and the same groups in directory
 # mode (bench/same_groups.py, with the new launcher's report as the reference).
 checks=0
 for name in empty url corpus tree; do
-  if ! python3 - "$work/out/$name.old/report.json" "$work/out/$name.new/report.json" "$name" <<'PY'
-import json, sys
+  if ! python3 - "$work/out/$name.old/report.json" "$work/out/$name.new/report.json" "$name" "$work/out/$name.stages/report.json" <<'PY'
+import json, os, sys
 old, new = (json.load(open(p)) for p in sys.argv[1:3])
-name = sys.argv[3]
+name, stages_report = sys.argv[3:5]
 problems = [f"{who} report incomplete" for who, r in (("old", old), ("new", new)) if not r.get("complete")]
 if old["summary"] != new["summary"]:
     problems.append(f"summaries differ: old {old['summary']} new {new['summary']}")
+if name in ("empty", "url"):  # the stages alone must have done the same work too
+    stages = json.load(open(stages_report)) if os.path.exists(stages_report) else {}
+    if stages.get("summary") != new["summary"]:
+        problems.append(f"the stages alone did other work: {stages.get('summary')} vs new {new['summary']}")
 if name == "url" and (new["summary"].get("fetched") != 1 or new["summary"].get("failed") != 0):
     problems.append(f"the one URL was not fetched: {new['summary']}")
 for p in problems:
@@ -215,6 +237,13 @@ for name, label, goal, goal_text, cpu_goal in cases:
         print(f"| {label} | {who} | {r['mean'] * 1e3:.1f} ± {r['stddev'] * 1e3:.1f} | {r['user'] * 1e3:.1f} "
               f"| {r['system'] * 1e3:.1f} | {rate} | |")
     o, n = results["old"], results["new"]
+    if "stages" in results:
+        f = results["stages"]
+        print(f"| {label} | stages alone (plain shell pipe) | {f['mean'] * 1e3:.1f} ± {f['stddev'] * 1e3:.1f} "
+              f"| {f['user'] * 1e3:.1f} | {f['system'] * 1e3:.1f} | – | |")
+        own = [(n[k] - f[k]) / (o[k] - f[k]) if o[k] > f[k] else float("nan") for k in ("mean", "user", "system")]
+        print(f"| {label} | launcher's own cost (minus the stages alone), new/old | {own[0]:.2f} | {own[1]:.2f} "
+              f"| {own[2]:.2f} | | for information |")
     cells, met = [], []
     for key in ("mean", "user", "system"):
         ratio = n[key] / o[key]
@@ -235,6 +264,8 @@ print()
 print("Goals (the issue): fixed cost (empty, one URL) at most a third of the old launcher's, in wall,")
 print("user and system time each (old empty run measured there: 178 ms mean, 117 ms user + 140 ms")
 print("system); directory mode not slower than old (wall time; its CPU ratios are for information).")
+print("stages alone: the same stage processes in a plain shell pipeline (bash -c, anonymous pipes, no")
+print("supervision), the start-up both launchers pay; a launcher's own cost is its figure minus that.")
 print("user/system: hyperfine's means over the runs of the launcher and every stage (its JSON has no")
 print("per-run CPU times, hence no ±); the test server's CPU is not counted.")
 print("load average (1, 5, 15 min) before and after each case: " + "; ".join(

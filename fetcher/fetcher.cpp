@@ -11,8 +11,7 @@ namespace dupipe::fetcher {
 namespace {
 
 // Lines the input thread may read ahead: one per transfer slot, so that a burst of finished
-// transfers is refilled at once instead of waiting for a thread hand-over per line (measured:
-// with 2 lines ahead, 16 transfers ran ~20 % over the latency bound, see docs/PERFORMANCE.md).
+// transfers is refilled at once instead of waiting for a thread hand-over per line.
 // The cost: a fetcher holds up to that many URLs of a shared FIFO that others could have taken.
 constexpr std::size_t kMinReadAheadLines = 2;
 // Longest wait in one engine step: bounds how late a stop signal is noticed.

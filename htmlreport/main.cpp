@@ -1,35 +1,13 @@
 // dupipe-html: writes OUT/report.html, one self-contained page, from OUT/report.json and (when
-// present) the timeline OUT/timeline.jsonl. The launcher runs it after the aggregator finished.
+// present) the timeline OUT/timeline.jsonl, as the supervisor does when a URL-mode run ends; for
+// rendering a report again, or one of another run.
 #include <CLI/CLI.hpp>
-#include <fstream>
 #include <iostream>
 
+#include "common/base/error.hpp"
 #include "common/base/exit_code.hpp"
 #include "common/base/version.hpp"
-#include "common/os/sys.hpp"
-#include "htmlreport/report_page.hpp"
-
-namespace {
-
-std::string make_page(const std::string& out_dir) {
-  std::ifstream report_file(out_dir + "/report.json");
-  if (!report_file) throw dupipe::FatalError(out_dir + "/report.json: cannot be read");
-  nlohmann::json report;
-  try {
-    report = nlohmann::json::parse(report_file);
-  } catch (const nlohmann::json::exception& e) {
-    throw dupipe::FatalError(out_dir + "/report.json: " + e.what());
-  }
-  std::ifstream timeline_file(out_dir + "/timeline.jsonl");  // optional
-  const auto timeline = dupipe::htmlreport::read_timeline(timeline_file);
-  try {
-    return dupipe::htmlreport::report_page(report, timeline);
-  } catch (const std::exception& e) {  // FatalError or a JSON value of the wrong type
-    throw dupipe::FatalError(out_dir + "/report.json: " + e.what());
-  }
-}
-
-}  // namespace
+#include "htmlreport/report_file.hpp"
 
 int main(int argc, char** argv) {
   std::string out_dir = "dupipe-out";
@@ -43,8 +21,7 @@ int main(int argc, char** argv) {
       "2 bad usage.");
   CLI11_PARSE(app, argc, argv);
   try {
-    const std::string page = make_page(out_dir);
-    dupipe::value_or_fatal(dupipe::sys::write_file_atomically(out_dir + "/report.html", page));
+    dupipe::htmlreport::write_report_file(out_dir);
   } catch (const dupipe::FatalError& e) {
     std::cerr << "dupipe-html: " << e.what() << '\n';
     return dupipe::to_int(dupipe::ExitCode::kFailure);

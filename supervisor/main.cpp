@@ -22,8 +22,8 @@ bool has_build(const LaunchOptions& o) {
   } else {
     programs.insert(programs.end(), {"producer", "fetcher"});
   }
-  if (!o.is_directory_mode()) programs.insert(programs.end(), {"dupipe-top", "dupipe-html"});
-  if (o.is_monitor) programs.push_back("dupipe-top");
+  // URL mode records a timeline for report.html; --monitor shows the counters.
+  if (!o.is_directory_mode() || o.is_monitor) programs.push_back("dupipe-top");
   for (const std::string& program : programs) {
     if (::access((o.bin_dir + "/" + program).c_str(), X_OK) != 0) {
       std::cerr << "run_pipeline: " << o.bin_dir << "/" << program

@@ -93,4 +93,15 @@ for line in bad:
     print(line, file=sys.stderr)
 sys.exit(1 if bad else 0)
 PY
+
+# The page is a view: a run whose page cannot be written (here a directory is in its way) still
+# succeeds, with its JSON and text reports, and says why there is no page.
+head -n 3 "$work/urls.txt" >"$work/few.txt"
+mkdir -p "$work/blocked/report.html"
+run_pipeline --out "$work/blocked" --fetchers 1 --hashers 1 "$work/few.txt" >"$work/blocked.stdout" \
+  2>"$work/blocked.stderr" || fail "a run whose page could not be written failed: $(tail -n 5 "$work/blocked.stderr")"
+grep -q "could not write $work/blocked/report.html (the JSON and text reports are complete)" \
+  "$work/blocked.stderr" || fail "no word of the missing page: $(tail -n 5 "$work/blocked.stderr")"
+python3 -c 'import json, sys; sys.exit(0 if json.load(open(sys.argv[1]))["complete"] else 1)' \
+  "$work/blocked/report.json" || fail "the blocked run's report is not complete"
 expect_no_leftovers
