@@ -34,8 +34,8 @@ Options:
   --dry-run             print the topology (every process with its command line, every link
                         with its transport, readers and writers) and exit; nothing is created
   --keep-run-dir        keep the run directory (FIFOs, pids, links) for inspection
-  --run-dir-file FILE   write the run directory's path (one line) to FILE as soon as it is
-                        made, so another terminal finds this run and no other; FILE stays
+  --run-dir-file FILE   write the run directory's path (one line) to FILE once the stages
+                        run, so another terminal finds this run and no other; FILE stays
   --allow-file          accept file:// URLs
   --max-filesize BYTES  largest download accepted (default 1 GiB)
   --timeout S           seconds per transfer (default 600)
