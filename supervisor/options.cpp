@@ -38,6 +38,8 @@ Options:
   --dry-run             print the topology (every process with its command line, every link
                         with its transport, readers and writers) and exit; nothing is created
   --keep-run-dir        keep the run directory (FIFOs, pids, links) for inspection
+  --run-dir-file FILE   write the run directory's path (one line) to FILE once the stages
+                        run, so another terminal finds this run and no other; FILE stays
   --allow-file          accept file:// URLs
   --max-filesize BYTES  largest download accepted (default 1 GiB)
   --timeout S           seconds per transfer (default 600)
@@ -156,6 +158,7 @@ void add_options(CLI::App& app, LaunchOptions& o, std::map<std::string, std::str
   app.add_flag("--cleanup", o.is_cleanup);
   app.add_flag("--dry-run", o.is_dry_run);
   app.add_flag("--keep-run-dir", o.keep_run_dir);
+  app.add_option("--run-dir-file", o.run_dir_file);
   app.add_flag_callback("--allow-file", [&o] {
     o.producer_args.push_back("--allow-file");
     o.fetcher_args.push_back("--allow-file");
@@ -259,6 +262,16 @@ void check_url_mode(const LaunchOptions& o) {
   }
 }
 
+// The absolute path of a file the run writes later, refused now if its directory is missing.
+std::string absolute_file_path(const std::string& option, const std::string& file) {
+  std::filesystem::path path(file);
+  const auto parent = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  std::error_code error;
+  if (!std::filesystem::is_directory(parent, error))
+    refuse(option + ": no directory for '" + file + "'");
+  return (std::filesystem::canonical(parent) / path.filename()).string();
+}
+
 void check_observers(LaunchOptions& o) {
   // Directory mode has live counters (dupipe-top RUN_DIR in another terminal shows them), but
   // its stages write no trace spans and its report has no timeline.
@@ -268,14 +281,7 @@ void check_observers(LaunchOptions& o) {
   if (o.is_monitor && !(::isatty(STDOUT_FILENO) && ::access("/dev/tty", R_OK) == 0)) {
     refuse("--monitor needs a terminal on stdout");
   }
-  if (!o.trace_file.empty()) {
-    std::filesystem::path path(o.trace_file);
-    const auto parent = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-    std::error_code error;
-    if (!std::filesystem::is_directory(parent, error))
-      refuse("--trace: no directory for '" + o.trace_file + "'");
-    o.trace_file = (std::filesystem::canonical(parent) / path.filename()).string();
-  }
+  if (!o.trace_file.empty()) o.trace_file = absolute_file_path("--trace", o.trace_file);
 }
 
 void check(LaunchOptions& o) {
@@ -284,6 +290,8 @@ void check(LaunchOptions& o) {
     refuse("unsupported --algo '" + o.algo + "' (sha256, sha1, md5, blake2b, xxh128)");
   }
   check_observers(o);
+  if (!o.run_dir_file.empty())
+    o.run_dir_file = absolute_file_path("--run-dir-file", o.run_dir_file);
   if (o.is_directory_mode()) {
     check_directory_mode(o);
   } else {

@@ -34,6 +34,7 @@ struct LaunchOptions {
   bool is_cleanup = false;
   bool is_dry_run = false;
   bool keep_run_dir = false;
+  std::string run_dir_file;  // --run-dir-file: gets the run directory's path once it exists
   bool is_resume = false;
   RestartPolicy restart;
   std::uint32_t refeeds = 3;

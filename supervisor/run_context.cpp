@@ -53,11 +53,23 @@ PassHooks RunContext::pass_hooks(std::uint32_t pass, std::function<void()> annou
   hooks.held_by = [this](pid_t pid) { return held_by(pid); };
   if (pass == 1) {
     hooks.on_started = [this, announce = std::move(announce), is_recording] {
+      publish_run_dir();
       announce();
       observers.start(is_recording);
     };
   }
   return hooks;
+}
+
+// Once the stages run, so that the directory named has its pids file. A view like the
+// observers: a file that cannot be written is reported, the run goes on.
+void RunContext::publish_run_dir() const {
+  if (options.run_dir_file.empty()) return;
+  try {
+    run_dir.publish_path(options.run_dir_file);
+  } catch (const FatalError& error) {
+    say(std::string("--run-dir-file: ") + error.what());
+  }
 }
 
 void RunContext::mark_pass(std::uint32_t pass, std::uint64_t accounted) {

@@ -32,7 +32,8 @@ class RunContext {
   // What the live counters last showed the process working on ("" if nothing).
   [[nodiscard]] std::string held_by(pid_t pid) const;
   // The hooks of pass `pass`: deaths name what the stage held; once the first pass has started,
-  // `announce` logs what runs and the observers start (`is_recording`: timeline and progress).
+  // the run directory's path goes to --run-dir-file, `announce` logs what runs and the observers
+  // start (`is_recording`: timeline and progress).
   [[nodiscard]] PassHooks pass_hooks(std::uint32_t pass, std::function<void()> announce,
                                      bool is_recording);
   // RUN_DIR/pass, DUPIPE_PASS.
@@ -47,6 +48,8 @@ class RunContext {
   Observers observers;
 
  private:
+  void publish_run_dir() const;
+
   std::optional<ShmSegment> stats_;
   int status_ = 1;
 };

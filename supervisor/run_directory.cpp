@@ -45,6 +45,25 @@ void RunDirectory::append(const std::string& name, const std::string& line) cons
   if (!out) throw FatalError("cannot append to " + path_ + "/" + name);
 }
 
+void RunDirectory::publish_path(const std::string& file) const {
+  const std::string tmp = file + ".tmp." + std::to_string(::getpid());
+  {
+    errno = 0;  // ofstream reports no cause: the failed open(2) or write(2) leaves it in errno
+    std::ofstream out(tmp, std::ios::trunc);
+    out << path_ << '\n';
+    if (!out.flush()) {
+      const int error = errno != 0 ? errno : EIO;
+      ::unlink(tmp.c_str());
+      throw_errno("cannot write " + tmp, error);
+    }
+  }
+  if (::rename(tmp.c_str(), file.c_str()) != 0) {
+    const int error = errno;
+    ::unlink(tmp.c_str());
+    throw_errno("cannot rename " + tmp + " to " + file, error);
+  }
+}
+
 FifoLink FifoLink::create(const std::string& path, const std::string& link) {
   if (::mkfifo(path.c_str(), 0600) != 0) {
     const int error = errno;

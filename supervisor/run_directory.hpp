@@ -33,6 +33,10 @@ class RunDirectory {
   // of it; no fsync: the directory does not outlive the run.
   void write(const std::string& name, const std::string& contents) const;
   void append(const std::string& name, const std::string& line) const;
+  // Writes the path and a newline to `file` (--run-dir-file), outside the directory: another
+  // terminal reads there which run is this one. By rename, so it never reads half a path;
+  // FatalError naming the file and the cause.
+  void publish_path(const std::string& file) const;
 
  private:
   explicit RunDirectory(std::string path) : path_(std::move(path)) {}

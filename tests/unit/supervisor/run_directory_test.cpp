@@ -50,6 +50,34 @@ TEST(RunDirectory, AKeptDirectoryStays) {
   std::filesystem::remove_all(path);
 }
 
+TEST(RunDirectory, PublishesItsPathToAFileThatOutlivesIt) {
+  const std::string file = ::testing::TempDir() + "run-dir-" + std::to_string(::getpid());
+  std::string path;
+  {
+    const RunDirectory run_dir = RunDirectory::create();
+    path = run_dir.path();
+    run_dir.publish_path(file);
+  }
+  std::ifstream in(file);
+  std::string published((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(published, path + "\n");
+  std::filesystem::remove(file);
+}
+
+TEST(RunDirectory, PublishingIntoAMissingDirectoryNamesTheFileAndTheCause) {
+  const RunDirectory run_dir = RunDirectory::create();
+  const std::string file = run_dir.path() + "/missing/run-dir";
+  try {
+    run_dir.publish_path(file);
+    FAIL() << "a file in a missing directory was written";
+  } catch (const FatalError& error) {
+    EXPECT_NE(std::string(error.what()).find("cannot write " + file), std::string::npos)
+        << error.what();
+    EXPECT_NE(std::string(error.what()).find("No such file or directory"), std::string::npos)
+        << error.what();
+  }
+}
+
 TEST(FifoLink, APlantedNameIsRefusedNamingThePathAndLeftAlone) {
   const RunDirectory run_dir = RunDirectory::create();
   const std::string planted = run_dir.path() + "/urls";
