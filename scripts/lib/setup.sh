@@ -5,7 +5,7 @@
 readonly DUPIPE_PACKAGES=(
   g++ cmake make pkg-config
   libcurl4-openssl-dev libssl-dev libboost-dev libgtest-dev libgmock-dev libexpected-dev
-  nlohmann-json3-dev libcli11-dev libcpp-httplib-dev libncurses-dev libxxhash-dev
+  nlohmann-json3-dev libcli11-dev libcpp-httplib-dev libncurses-dev libxxhash-dev libgumbo-dev
 )
 
 missing_packages() {
