@@ -21,7 +21,7 @@ UrlListReader::UrlListReader(UniqueFd fd, std::string name, std::size_t max_line
     : fd_(std::move(fd)),
       name_(std::move(name)),
       max_line_bytes_(max_line_bytes),
-      may_block_(sys::may_block_reading(fd_.get())) {}
+      may_block_(sys::may_block(fd_.get())) {}
 
 // Reads one chunk; false at end of input.
 bool UrlListReader::fill() {

@@ -75,16 +75,18 @@ Expected<std::size_t> read_some(int fd, std::span<char> buffer, std::string_view
   }
 }
 
-// POLLOUT on a pipe means a free page, so a record (at most PIPE_BUF bytes) fits unless another
-// writer takes the room first: a non-blocking write then fails whole with EAGAIN, and we wait
-// again.
+// Write first, poll only on EAGAIN, as read_some reads first: a poll before every write was one
+// system call more per record, and for a regular file (journals, reports) always in vain. POLLOUT
+// on a pipe means a free page, so a record (at most PIPE_BUF bytes) fits unless another writer
+// takes the room first: a non-blocking write then fails whole with EAGAIN, and we wait again.
 Expected<void> write_all(int fd, std::string_view bytes, std::string_view what) {
   while (!bytes.empty()) {
-    if (auto ready = wait_for(fd, POLLOUT, nullptr, what); !ready) return ready;
     const ssize_t n = ::write(fd, bytes.data(), bytes.size());
     if (n >= 0) {
       bytes.remove_prefix(static_cast<std::size_t>(n));
-    } else if (!is_would_block(errno) && !should_retry(errno)) {
+    } else if (is_would_block(errno)) {
+      if (auto ready = wait_for(fd, POLLOUT, nullptr, what); !ready) return ready;
+    } else if (!should_retry(errno)) {
       return fail_errno(std::string("write to ") + std::string(what), errno);
     }
   }
@@ -152,7 +154,7 @@ ExclusiveLock::~ExclusiveLock() {
   if (fd_ >= 0) ::flock(fd_, LOCK_UN);
 }
 
-bool may_block_reading(int fd) {
+bool may_block(int fd) {
   const int flags = ::fcntl(fd, F_GETFL);
   struct stat info {};
   if (flags < 0 || (flags & O_NONBLOCK) != 0 || ::fstat(fd, &info) != 0) return false;

@@ -27,18 +27,19 @@ namespace dupipe::sys {
 // One read(2) of what is there; on EAGAIN (a non-blocking descriptor with nothing there, or
 // another reader took it first) a wait in poll(2) for data or a stop, then read again; 0 means
 // end of file. Interrupted on a stop while nothing is readable. For a regular file or a
-// non-blocking descriptor (see reopen_nonblocking). A descriptor for which may_block_reading()
-// is true would block in read(2), out of reach of the stop descriptor: wait_until_ready first.
+// non-blocking descriptor (see reopen_nonblocking). A descriptor for which may_block() is true
+// would block in read(2), out of reach of the stop descriptor: wait_until_ready first.
 [[nodiscard]] Expected<std::size_t> read_some(int fd, std::span<char> buffer,
                                               std::string_view what);
 
-// True for a blocking descriptor whose read(2) can wait for another process (a terminal, a
-// socket, a FIFO that could not be reopened): its readers poll before they read.
-[[nodiscard]] bool may_block_reading(int fd);
+// True for a blocking descriptor whose read(2) or write(2) can wait for another process (a
+// terminal, a socket, a FIFO that could not be reopened): its readers and writers poll first.
+[[nodiscard]] bool may_block(int fd);
 
-// write(2) until every byte is written, waiting in poll(2) for POLLOUT or a stop before each
-// write (Interrupted on a stop while there is no room; EAGAIN waits again, as in read_some). EPIPE
-// and other errors are an Error naming `what`.
+// write(2) until every byte is written; when there is no room (EAGAIN), a wait in poll(2) for
+// POLLOUT or a stop, then write again (Interrupted on a stop while there is no room). EPIPE and
+// other errors are an Error naming `what`. For a regular file or a non-blocking descriptor; one
+// for which may_block() is true would block in write(2): wait_until_ready first.
 [[nodiscard]] Expected<void> write_all(int fd, std::string_view bytes, std::string_view what);
 
 // For a FIFO or pipe: the same pipe opened anew through /proc/self/fd with O_NONBLOCK, on an open

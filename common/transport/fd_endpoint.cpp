@@ -27,7 +27,7 @@ FdLineReader::FdLineReader(UniqueFd fd, std::string name, bool is_shared)
     : fd_(sys::reopen_nonblocking(std::move(fd))),
       name_(std::move(name)),
       is_shared_(is_shared),
-      may_block_(sys::may_block_reading(fd_.get())) {}
+      may_block_(sys::may_block(fd_.get())) {}
 
 ReadResult FdLineReader::read_until(ReadDeadline deadline) {
   while (true) {
@@ -138,7 +138,9 @@ void FdLineReader::complete_shared_record() {
 
 // Non-blocking for the same reason as the reader: several writers share a FIFO's room.
 FdLineWriter::FdLineWriter(UniqueFd fd, std::string name, bool is_packet_mode)
-    : fd_(sys::reopen_nonblocking(std::move(fd))), name_(std::move(name)) {
+    : fd_(sys::reopen_nonblocking(std::move(fd))),
+      name_(std::move(name)),
+      may_block_(sys::may_block(fd_.get())) {
   if (!is_packet_mode) return;
   const int flags = ::fcntl(fd_.get(), F_GETFL);
   if (flags < 0 || ::fcntl(fd_.get(), F_SETFL, flags | O_DIRECT) != 0) {
@@ -153,6 +155,7 @@ void FdLineWriter::write_line(std::string_view line) {
     throw FatalError(name_ + ": record of " + std::to_string(frame_.size()) +
                      " bytes exceeds the protocol limit");
   }
+  if (may_block_) value_or_fatal(sys::wait_until_ready(fd_.get(), POLLOUT, name_));
   value_or_fatal(sys::write_all(fd_.get(), frame_, name_));
 }
 

@@ -66,6 +66,7 @@ class FdLineWriter final : public RecordWriter, private QueueControl {
 
   UniqueFd fd_;
   std::string name_;
+  bool may_block_;  // a blocking terminal or socket: polled before each write
   std::string frame_;
   bool is_shrunk_ = false;
 };

@@ -7,7 +7,7 @@
 # tests/dist/completion_test.sh drives it; the option lists follow each program's --help.
 
 _dupipe_options='--fetchers --hashers --algo --out --transport --link --shm-capacity --run-id
-  --cleanup --dry-run --keep-run-dir --allow-file --max-filesize --timeout --connect-timeout
+  --cleanup --dry-run --keep-run-dir --run-dir-file --allow-file --max-filesize --timeout --connect-timeout
   --insecure --transfers --per-host --segments --segment-threshold --retries --min-speed
   --min-speed-time --compressed --resume --max-restarts --restart-period --refeeds
   --save-interval-ms --producer-cmd --hasher-cmd --bin-dir --monitor --progress --no-progress
@@ -73,7 +73,7 @@ _dupipe() {
     --format) _dupipe_list "nul fdupes csv"; return ;;
     --action) _dupipe_reply "link delete"; return ;;
     --out | --dir | --bin-dir) _dupipe_paths -d; return ;;
-    --trace) _dupipe_paths -f; return ;;
+    --trace|--run-dir-file) _dupipe_paths -f; return ;;
     --producer-cmd | --hasher-cmd)
       compopt -o filenames 2>/dev/null
       mapfile -t COMPREPLY < <(compgen -c -- "$cur"; compgen -f -- "$cur")
