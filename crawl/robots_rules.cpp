@@ -107,9 +107,11 @@ struct CrawlDelay {
   bool was_capped = false;
 };
 
-// A decimal number of seconds ("10", "1.5", ".5"); nullopt for anything else (a sign, a unit,
-// "inf"). Digits past the millisecond are dropped; a huge value saturates instead of overflowing.
-std::optional<CrawlDelay> parse_crawl_delay(std::string_view value) {
+// The milliseconds in a decimal number of seconds ("10", "1.5", ".5"); nullopt for anything else
+// (a sign, a unit, "inf"). Digits past the millisecond are dropped; a huge value saturates at
+// kSaturatedSeconds instead of overflowing.
+std::optional<long long> decimal_seconds_as_millis(std::string_view value) {
+  constexpr long long kSaturatedSeconds = 1'000'000;
   const auto dot = value.find('.');
   const std::string_view whole = value.substr(0, dot);
   const std::string_view fraction = dot == value.npos ? std::string_view{} : value.substr(dot + 1);
@@ -119,13 +121,19 @@ std::optional<CrawlDelay> parse_crawl_delay(std::string_view value) {
   if (whole.size() + fraction.size() == 0 || !is_digits(whole) || !is_digits(fraction)) {
     return std::nullopt;
   }
-  constexpr long long kSaturatedSeconds = 1'000'000;
   long long seconds = 0;
   for (const char c : whole) seconds = std::min(seconds * 10 + (c - '0'), kSaturatedSeconds);
   long long millis = 0;
-  for (std::size_t i = 0; i < 3; ++i)
+  for (std::size_t i = 0; i < 3; ++i) {
     millis = millis * 10 + (i < fraction.size() ? fraction[i] - '0' : 0);
-  const milliseconds delay{seconds * 1000 + millis};
+  }
+  return seconds * 1000 + millis;
+}
+
+std::optional<CrawlDelay> parse_crawl_delay(std::string_view value) {
+  const auto millis = decimal_seconds_as_millis(value);
+  if (!millis) return std::nullopt;
+  const milliseconds delay{*millis};
   if (delay > RobotsRules::kMaxCrawlDelay) return CrawlDelay{RobotsRules::kMaxCrawlDelay, true};
   return CrawlDelay{delay, false};
 }
