@@ -91,10 +91,22 @@ std::string scheme_of(std::string_view reference) {
   return lower(reference.substr(0, colon));
 }
 
+bool is_printable_ascii(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte > 0x20 && byte < 0x7F && c != '\\';
+  });
+}
+
+// The URL as libcurl writes it; nullopt unless that is the printable ASCII the producer accepts.
+// libcurl percent-decodes a host ("//caf%C3%A9.test/" names café.test) and 7.88's CURLU_PUNYCODE
+// fails (CURLUE_OUT_OF_MEMORY, tried here), so a link to a host named in Unicode, or in bytes
+// that are not UTF-8, is dropped rather than passed on as a URL that no stage could fetch.
 std::optional<std::string> url_of(CURLU* handle) {
   char* text = nullptr;
   if (curl_url_get(handle, CURLUPART_URL, &text, 0) != CURLUE_OK) return std::nullopt;
   const CurlString owned(text);
+  if (!is_printable_ascii(text)) return std::nullopt;
   return std::string(text);
 }
 

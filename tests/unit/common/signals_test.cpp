@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -112,10 +113,28 @@ TEST(StopSignals, ReadSomeOfAnEmptyPipeEndsOnASignalTakenByAnotherThread) {
 
 TEST(StopSignals, WriteAllToAFullPipeEndsOnASignalTakenByAnotherThread) {
   Pipe pipe = make_pipe();
-  ASSERT_GE(::fcntl(pipe.write_end.get(), F_SETPIPE_SZ, 4096), 0);
+  // Non-blocking, as every endpoint reopens a pipe (write_all's contract, as read_some's).
+  const UniqueFd writer = sys::reopen_nonblocking(std::move(pipe.write_end));
+  ASSERT_GE(::fcntl(writer.get(), F_SETPIPE_SZ, 4096), 0);
   const std::string page(4096, 'x');
-  ASSERT_TRUE(sys::write_all(pipe.write_end.get(), page, "pipe"));  // full now; nobody reads
-  expect_one_sigterm_ends([&] { (void)sys::write_all(pipe.write_end.get(), "more\n", "pipe"); });
+  ASSERT_TRUE(sys::write_all(writer.get(), page, "pipe"));  // full now; nobody reads
+  expect_one_sigterm_ends([&] { (void)sys::write_all(writer.get(), "more\n", "pipe"); });
+}
+
+// A descriptor that stays blocking (a terminal, a socket) is polled before each write, so a
+// full one still ends on the signal instead of sleeping in write(2).
+TEST(StopSignals, AWriterOnAFullBlockingSocketEndsOnASignalTakenByAnotherThread) {
+  std::array<int, 2> fds{};
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds.data()), 0);
+  const UniqueFd keep(fds[0]);  // never read
+  FdLineWriter writer(UniqueFd(fds[1]), "socket", false);
+  const std::string line(1000, 'x');
+  // Fill it: a blocking socket accepts until its buffer is full, then would block.
+  ASSERT_EQ(::fcntl(fds[1], F_SETFL, ::fcntl(fds[1], F_GETFL) | O_NONBLOCK), 0);
+  while (::write(fds[1], line.data(), line.size()) > 0) {
+  }
+  ASSERT_EQ(::fcntl(fds[1], F_SETFL, ::fcntl(fds[1], F_GETFL) & ~O_NONBLOCK), 0);
+  expect_one_sigterm_ends([&] { writer.write_line(line); });
 }
 
 TEST(StopSignals, TheLockWaitEndsOnASignalTakenByAnotherThread) {

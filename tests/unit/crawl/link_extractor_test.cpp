@@ -91,6 +91,15 @@ TEST(LinkExtractor, MakesAttributeTextIntoPrintableAsciiUrls) {
   EXPECT_EQ(links_of("<a href=\"a&amp;b.html\">entity</a>"), (Urls{"http://h.test/dir/a&b.html"}));
 }
 
+// libcurl percent-decodes a host, and 7.88 cannot give it as punycode: a host that is not ASCII
+// makes no link (found by the link_extractor fuzz target: "//h2%A7p" gave a URL with a raw byte).
+TEST(LinkExtractor, DropsLinksToHostsThatAreNotAscii) {
+  EXPECT_TRUE(links_of("<a href=\"//caf\xC3\xA9.test/x\">u</a>").empty());
+  EXPECT_TRUE(links_of("<a href=\"//caf%C3%A9.test/x\">u</a>").empty());
+  EXPECT_TRUE(links_of("<a href=\"\\\\h2\xA7p\">x</a><a href=\"//h2%A7p\">y</a>").empty());
+  EXPECT_EQ(links_of("<a href=\"//h.test/caf%C3%A9\">path</a>"), (Urls{"http://h.test/caf%C3%A9"}));
+}
+
 TEST(LinkExtractor, ParsesSrcsetCandidatesWithCommasInsideUrls) {
   const std::string html =
       R"html(<img srcset="a,b.png 1x, c.png (max-width: 2x, 3x) 2x,d.png,, e.png">)html";
