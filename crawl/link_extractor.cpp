@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "common/os/c_handles.hpp"
+#include "common/protocol/url_intake.hpp"
 
 namespace dupipe::crawl {
 namespace {
@@ -123,12 +124,9 @@ std::optional<std::string> http_url_of(CURLU* handle) {
 
 // An absolute http or https URL as libcurl writes it, without fragment: the base of a page.
 std::optional<std::string> page_base(std::string_view page_url) {
-  const CurlUrl handle(curl_url());
-  const std::string text(page_url);
-  if (!handle || curl_url_set(handle.get(), CURLUPART_URL, text.c_str(), 0) != CURLUE_OK) {
-    return std::nullopt;
-  }
-  return http_url_of(handle.get());
+  const auto handle = parse_curl_url(page_url);
+  if (!handle) return std::nullopt;
+  return http_url_of(handle->get());
 }
 
 // `value` resolved against `base` (a page_base), fragment dropped; nullopt when it is not an

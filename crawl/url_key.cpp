@@ -79,14 +79,9 @@ Expected<UrlParts> read_parts(CURLU* handle) {
 }
 
 Expected<UrlParts> parse(std::string_view url) {
-  const CurlUrl handle(curl_url());
-  if (!handle) return fail("out of memory parsing URL");
-  const std::string text(url);
-  if (const CURLUcode rc = curl_url_set(handle.get(), CURLUPART_URL, text.c_str(), 0);
-      rc != CURLUE_OK) {
-    return fail(std::string("not a valid URL: ") + curl_url_strerror(rc));
-  }
-  return read_parts(handle.get());
+  auto handle = parse_curl_url(url);
+  if (!handle) return tl::unexpected(std::move(handle.error()));
+  return read_parts(handle->get());
 }
 
 // Locale-independent: a key must not depend on the environment of the process that made it.

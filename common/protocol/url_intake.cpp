@@ -71,13 +71,9 @@ Expected<void> check_scheme(const std::string& scheme, const UrlPolicy& policy) 
 }
 
 Expected<void> check_syntax(std::string_view url, const std::string& scheme) {
-  const CurlUrl handle(curl_url());
-  if (!handle) return fail("out of memory parsing URL");
-  const std::string text(url);
-  if (const CURLUcode rc = curl_url_set(handle.get(), CURLUPART_URL, text.c_str(), 0);
-      rc != CURLUE_OK) {
-    return fail(std::string("not a valid URL: ") + curl_url_strerror(rc));
-  }
+  auto parsed = parse_curl_url(url);
+  if (!parsed) return tl::unexpected(std::move(parsed.error()));
+  const CurlUrl& handle = *parsed;
   if (scheme == "file") return {};
   // libcurl 7.88 reads "http:/x" and "http:///x" as host "x"; RFC 3986 requires "//" + authority.
   const std::string_view rest = url.substr(scheme.size() + 1);
@@ -93,6 +89,17 @@ Expected<void> check_syntax(std::string_view url, const std::string& scheme) {
 }
 
 }  // namespace
+
+Expected<CurlUrl> parse_curl_url(std::string_view url) {
+  CurlUrl handle(curl_url());
+  if (!handle) return fail("out of memory parsing URL");
+  const std::string text(url);
+  if (const CURLUcode rc = curl_url_set(handle.get(), CURLUPART_URL, text.c_str(), 0);
+      rc != CURLUE_OK) {
+    return fail(std::string("not a valid URL: ") + curl_url_strerror(rc));
+  }
+  return handle;
+}
 
 Expected<void> validate_url(std::string_view url, const UrlPolicy& policy) {
   if (url.size() >= kMaxListLineBytes) {  // cut by the list reader: the true length is unknown

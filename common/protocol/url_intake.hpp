@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "common/base/error.hpp"
+#include "common/os/c_handles.hpp"
 
 namespace dupipe {
 
@@ -22,6 +23,10 @@ struct UrlPolicy {
 // Checks the URL text: printable ASCII only, http/https (file with allow_file), parsable,
 // with a host. The error says what is wrong and where.
 [[nodiscard]] Expected<void> validate_url(std::string_view url, const UrlPolicy& policy);
+
+// `url` parsed by libcurl's URL API, or an Error "not a valid URL: <libcurl's reason>". The one
+// place the project turns URL text into a CURLU handle (validation, the crawl's key and links).
+[[nodiscard]] Expected<CurlUrl> parse_curl_url(std::string_view url);
 
 // Removes surrounding whitespace (a trailing CR included).
 [[nodiscard]] std::string_view trim(std::string_view text);
