@@ -38,7 +38,7 @@ struct Exit {
 };
 [[nodiscard]] std::vector<Exit> reap_exited();
 
-// Waits for one child (the partial report's aggregator, dupipe-html); its wait status, 0 if a
+// Waits for one child (the partial report's aggregator); its wait status, 0 if a
 // sweep of every exited child (reap_exited) took it already.
 [[nodiscard]] int wait_for(pid_t pid);
 

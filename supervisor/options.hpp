@@ -17,10 +17,10 @@ namespace dupipe::supervisor {
 enum class Progress { kAuto, kOn, kOff };
 
 struct LaunchOptions {
-  // Every program the supervisor starts is found here: the stages and the helpers dupipe-top
-  // and dupipe-html. A checkout has them all in build/bin; an installed dupipe has the stages in
-  // libexec/dupipe and the helpers in bin/, with symlinks to them in libexec/dupipe
-  // (dist/CMakeLists.txt), so that one directory, or one --bin-dir of stand-ins, holds it all.
+  // Every program the supervisor starts is found here: the stages and the helper dupipe-top. A
+  // checkout has them all in build/bin; an installed dupipe has the stages in libexec/dupipe and
+  // the tools in bin/, with symlinks to them in libexec/dupipe (dist/CMakeLists.txt), so that
+  // one directory, or one --bin-dir of stand-ins, holds it all.
   std::string bin_dir;
   std::uint32_t fetchers = 4;
   std::uint32_t hashers = 1;  // default: the number of cores, set by parse_options
