@@ -1,0 +1,161 @@
+#include "crawl/frontier.hpp"
+
+#include <algorithm>
+#include <deque>
+
+namespace dupipe::crawl {
+
+std::string host_of_key(const std::string& key) {
+  const std::size_t scheme_end = key.find("://");
+  const std::size_t begin = scheme_end == std::string::npos ? 0 : scheme_end + 3;
+  const std::size_t end = std::min(key.find_first_of("/?", begin), key.size());
+  std::string authority = key.substr(begin, end - begin);
+  if (const std::size_t at = authority.rfind('@'); at != std::string::npos) {
+    authority.erase(0, at + 1);
+  }
+  return authority;
+}
+
+Admission Frontier::add_seed(const FoundUrl& seed) { return add(seed, 0, ""); }
+
+Admission Frontier::add(const FoundUrl& found, std::uint32_t depth, const std::string& found_on) {
+  if (nodes_.count(found.key) != 0) {
+    lower(found.key, depth, found_on);
+    return Admission::kKnown;
+  }
+  Node& node = nodes_[found.key];
+  node.url = found.url;
+  node.host = host_of_key(found.key);
+  node.found_on = found_on;
+  node.depth = depth;
+  if (depth > limits_.max_depth) {
+    node.state = State::kTooDeep;
+    ++too_deep_;
+    return Admission::kTooDeep;
+  }
+  enqueue(found.key, node);
+  return Admission::kQueued;
+}
+
+void Frontier::enqueue(const std::string& key, Node& node) {
+  node.state = State::kQueued;
+  node.order = order_++;
+  hosts_[node.host].queue.emplace(QueueKey{node.depth, node.order}, key);
+  ++queued_;
+}
+
+// A shorter path to `key` was found: its depth and everything reached through it move up. A
+// worklist, not recursion: a long chain of links must not exhaust the stack.
+void Frontier::lower(const std::string& key, std::uint32_t depth, const std::string& found_on) {
+  std::deque<std::tuple<std::string, std::uint32_t, std::string>> pending;
+  pending.emplace_back(key, depth, found_on);
+  while (!pending.empty()) {
+    auto [current, new_depth, parent] = std::move(pending.front());
+    pending.pop_front();
+    Node& node = nodes_.at(current);
+    if (new_depth >= node.depth) continue;
+    const std::uint32_t old_depth = node.depth;
+    node.depth = new_depth;
+    node.found_on = parent;
+    switch (node.state) {
+      case State::kTooDeep:
+        if (new_depth <= limits_.max_depth) {
+          --too_deep_;
+          enqueue(current, node);
+        }
+        break;
+      case State::kQueued: {
+        Host& host = hosts_.at(node.host);
+        host.queue.erase(QueueKey{old_depth, node.order});
+        host.queue.emplace(QueueKey{new_depth, node.order}, current);
+        break;
+      }
+      case State::kInFlight:  // its links, when they come, are added at the new depth
+        break;
+      case State::kDone:
+        for (const std::string& link : node.links)
+          pending.emplace_back(link, new_depth + 1, current);
+        break;
+    }
+  }
+}
+
+bool Frontier::may_start(const Host& host, Clock::time_point now) const {
+  return !host.queue.empty() && host.in_flight < limits_.per_host && host.next_start <= now;
+}
+
+std::optional<Assignment> Frontier::next(Clock::time_point now) {
+  if (limits_.max_pages != 0 && started_ >= limits_.max_pages) return std::nullopt;
+  // A scan of the hosts, O(hosts) per URL handed out: simple and enough for a crawl of a few
+  // hundred hosts; many thousands would want the hosts in a heap by their next start.
+  Host* best = nullptr;
+  for (auto& [name, host] : hosts_) {
+    if (may_start(host, now) &&
+        (best == nullptr || host.queue.begin()->first < best->queue.begin()->first)) {
+      best = &host;
+    }
+  }
+  if (best == nullptr) return std::nullopt;
+  const std::string key = best->queue.begin()->second;
+  best->queue.erase(best->queue.begin());
+  ++best->in_flight;
+  best->next_start = now + limits_.delay;
+  Node& node = nodes_.at(key);
+  node.state = State::kInFlight;
+  --queued_;
+  ++in_flight_;
+  ++started_;
+  return Assignment{key, node.url, node.depth, node.found_on};
+}
+
+std::optional<Clock::time_point> Frontier::wake_at() const {
+  if (limits_.max_pages != 0 && started_ >= limits_.max_pages) return std::nullopt;
+  std::optional<Clock::time_point> earliest;
+  for (const auto& [name, host] : hosts_) {
+    if (host.queue.empty() || host.in_flight >= limits_.per_host) continue;
+    if (!earliest || host.next_start < *earliest) earliest = host.next_start;
+  }
+  return earliest;
+}
+
+std::vector<Admission> Frontier::finished(const std::string& key,
+                                          const std::vector<FoundUrl>& links) {
+  Node& node = nodes_.at(key);
+  if (node.state != State::kInFlight) return {};  // reported twice: the first report counts
+  node.state = State::kDone;
+  --hosts_.at(node.host).in_flight;
+  --in_flight_;
+  const std::uint32_t depth = node.depth;
+  std::vector<Admission> admissions;
+  admissions.reserve(links.size());
+  for (const FoundUrl& link : links) {
+    nodes_.at(key).links.push_back(link.key);  // at(): add() may rehash nodes_
+    admissions.push_back(add(link, depth + 1, key));
+  }
+  return admissions;
+}
+
+void Frontier::retry(const std::string& key, Clock::time_point now,
+                     std::chrono::milliseconds wait) {
+  Node& node = nodes_.at(key);
+  if (node.state != State::kInFlight) return;
+  Host& host = hosts_.at(node.host);
+  --host.in_flight;
+  --in_flight_;
+  host.next_start = std::max(host.next_start, now + wait);
+  enqueue(key, node);
+}
+
+std::optional<std::uint32_t> Frontier::depth_of(const std::string& key) const {
+  const auto found = nodes_.find(key);
+  if (found == nodes_.end()) return std::nullopt;
+  return found->second.depth;
+}
+
+std::optional<std::string> Frontier::found_on(const std::string& key) const {
+  const auto found = nodes_.find(key);
+  if (found == nodes_.end()) return std::nullopt;
+  return found->second.found_on;
+}
+
+}  // namespace dupipe::crawl
