@@ -28,7 +28,8 @@ done
 
 dpkg-deb -c "$deb" | awk '{print $6}' >"$work/contents"
 for file in ./usr/bin/dupipe ./usr/bin/dupipe-top ./usr/bin/dupipe-shm ./usr/bin/dupipe-html \
-  ./usr/libexec/dupipe/dupipe-supervise ./usr/libexec/dupipe/fetcher ./usr/libexec/dupipe/dupipe-top \
+  ./usr/libexec/dupipe/dupipe-supervise ./usr/libexec/dupipe/fetcher ./usr/libexec/dupipe/walker \
+  ./usr/libexec/dupipe/dupipe-top \
   ./usr/share/man/man1/dupipe.1.gz ./usr/share/man/man7/dupipe-stages.7.gz \
   ./usr/share/bash-completion/completions/dupipe ./usr/share/doc/dupipe/copyright \
   ./usr/share/doc/dupipe/changelog.gz; do

@@ -16,7 +16,7 @@ cmake --install "$build_dir" --prefix "$prefix" >"$work/install.log" 2>&1 ||
   fail "cmake --install --prefix failed: $(tail -5 "$work/install.log")"
 for file in bin/dupipe bin/dupipe-top bin/dupipe-shm bin/dupipe-html \
   libexec/dupipe/dupipe-supervise libexec/dupipe/producer libexec/dupipe/fetcher \
-  libexec/dupipe/hasher libexec/dupipe/grouper libexec/dupipe/aggregator \
+  libexec/dupipe/walker libexec/dupipe/hasher libexec/dupipe/grouper libexec/dupipe/aggregator \
   libexec/dupipe/dupipe-top libexec/dupipe/dupipe-html libexec/dupipe/dupipe-shm \
   share/man/man1/dupipe.1.gz share/man/man1/dupipe-top.1.gz share/man/man1/dupipe-shm.1.gz \
   share/man/man1/dupipe-html.1.gz share/man/man5/dupipe-protocol.5.gz \

@@ -16,7 +16,8 @@ PAGES = {
     "dupipe-shm.1": [["dupipe-shm"]] + [["dupipe-shm", sub] for sub in
                                          ("create", "release", "create-stats", "stages", "stat",
                                           "orphans", "remove", "cleanup")],
-    "dupipe-stages.7": [[stage] for stage in ("producer", "fetcher", "hasher", "grouper", "aggregator")],
+    "dupipe-stages.7": [[stage] for stage in ("producer", "walker", "fetcher", "hasher", "grouper",
+                                              "aggregator")],
     "dupipe-protocol.5": [],
     "dupipe-report.5": [],
 }
