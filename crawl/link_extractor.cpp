@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "common/base/text.hpp"
 #include "common/os/c_handles.hpp"
 #include "common/protocol/url_intake.hpp"
 
@@ -30,16 +31,10 @@ std::string_view strip(std::string_view text) {
   return text;
 }
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // Whether a space-separated token list (rel, a meta robots content split on commas too) holds
 // `token`, compared case-insensitively.
 bool has_token(std::string_view list, std::string_view token) {
-  std::string text = lower(list);
+  std::string text = ascii_lower(list);
   std::replace(text.begin(), text.end(), ',', ' ');
   std::size_t at = 0;
   while (at < text.size()) {
@@ -89,7 +84,7 @@ std::string scheme_of(std::string_view reference) {
   for (const char c : reference.substr(0, colon)) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.') return {};
   }
-  return lower(reference.substr(0, colon));
+  return ascii_lower(reference.substr(0, colon));
 }
 
 bool is_printable_ascii(std::string_view text) {
@@ -117,7 +112,7 @@ std::optional<std::string> http_url_of(CURLU* handle) {
   char* scheme = nullptr;
   if (curl_url_get(handle, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) return std::nullopt;
   const CurlString owned_scheme(scheme);
-  const std::string lowered = lower(scheme);
+  const std::string lowered = ascii_lower(scheme);
   if (lowered != "http" && lowered != "https") return std::nullopt;
   return url_of(handle);
 }
@@ -203,13 +198,7 @@ bool holds_raw_text(std::string_view name) {
 std::size_t find_end_tag(std::string_view html, std::size_t from, std::string_view name) {
   for (std::size_t at = html.find("</", from); at != std::string_view::npos;
        at = html.find("</", at + 2)) {
-    const std::string_view candidate = html.substr(at + 2, name.size());
-    if (candidate.size() == name.size() &&
-        std::equal(candidate.begin(), candidate.end(), name.begin(), [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) == b;
-        })) {
-      return at;
-    }
+    if (iequals(html.substr(at + 2, name.size()), name)) return at;
   }
   return std::string_view::npos;
 }
@@ -237,7 +226,7 @@ std::size_t bounded_prefix(std::string_view html) {
     std::size_t name_end = at;
     while (name_end < html.size() && is_tag_name_char(html[name_end])) ++name_end;
     if (name_end == at) continue;  // not a tag: "<" in text, "<!doctype", "<?"
-    const std::string name = lower(html.substr(at, name_end - at));
+    const std::string name = ascii_lower(html.substr(at, name_end - at));
     at = name_end;
     if (is_end) {
       if (open_count[name] == 0) continue;
@@ -278,7 +267,7 @@ struct Found {
 bool is_robots_meta(const GumboElement& element) {
   const char* name = attribute(element, "name");
   if (name == nullptr) return false;
-  const std::string lowered = lower(strip(name));
+  const std::string lowered = ascii_lower(strip(name));
   return lowered == "robots" || lowered == "dupipe";
 }
 
@@ -376,7 +365,7 @@ PageLinks extract_links(std::string_view html, std::string_view page_url,
 
 bool is_html(std::string_view content_type) {
   const std::string_view media_type = strip(content_type.substr(0, content_type.find(';')));
-  return lower(media_type) == "text/html";
+  return ascii_lower(media_type) == "text/html";
 }
 
 }  // namespace dupipe::crawl

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "common/base/text.hpp"
+
 namespace dupipe::crawl {
 namespace {
 
@@ -16,48 +18,10 @@ constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
 constexpr std::string_view kLineEnds = "\r\n";
 constexpr std::string_view kBlanks = " \t\v\f";
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// The octet a valid "%XX" at `text[i]` stands for; -1 when there is none (a stray "%" is itself).
-int escaped_octet_at(std::string_view text, std::size_t i) {
-  if (text[i] != '%' || i + 2 >= text.size()) return -1;
-  const int high = hex_value(text[i + 1]);
-  const int low = hex_value(text[i + 2]);
-  return high < 0 || low < 0 ? -1 : high * 16 + low;
-}
-
-std::string percent_decoded(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const int octet = escaped_octet_at(text, i);
-    if (octet < 0) {
-      out += text[i];
-    } else {
-      out += static_cast<char>(octet);
-      i += 2;
-    }
-  }
-  return out;
-}
-
 std::string_view trimmed(std::string_view text) {
   const auto first = text.find_first_not_of(kBlanks);
   if (first == std::string_view::npos) return {};
   return text.substr(first, text.find_last_not_of(kBlanks) - first + 1);
-}
-
-char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return ascii_lower(x) == ascii_lower(y);
-         });
 }
 
 bool is_token_char(char c) {
@@ -283,7 +247,7 @@ bool RobotsRules::matches(const Rule& rule, std::string_view path) {
 }
 
 bool RobotsRules::allows(std::string_view path) const {
-  const std::string decoded = path.empty() ? std::string{"/"} : percent_decoded(path);
+  const std::string decoded = path.empty() ? std::string{"/"} : percent_decode(path);
   if (decoded == "/robots.txt") return true;  // RFC 9309 2.2.2: implicitly allowed
   // The longest matching rule wins and Allow wins a tie; 0 means no rule of that kind matched.
   std::size_t longest_allow = 0;

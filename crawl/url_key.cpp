@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/base/text.hpp"
 #include "common/os/c_handles.hpp"
 #include "common/protocol/redaction.hpp"
 #include "common/protocol/url_intake.hpp"
@@ -84,21 +85,6 @@ Expected<UrlParts> parse(std::string_view url) {
   return read_parts(handle->get());
 }
 
-// Locale-independent: a key must not depend on the environment of the process that made it.
-std::string ascii_lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-  });
-  return text;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
 bool is_unreserved(char c) {  // RFC 3986 section 2.3
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
          c == '.' || c == '_' || c == '~';
@@ -112,17 +98,17 @@ std::string normalise_percent(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
-    const int high = i + 2 < text.size() && text[i] == '%' ? hex_value(text[i + 1]) : -1;
-    const int low = high >= 0 ? hex_value(text[i + 2]) : -1;
-    if (low < 0) {
+    const int octet = escaped_octet_at(text, i);
+    if (octet < 0) {
       out += text[i];
       continue;
     }
-    const auto decoded = static_cast<char>(high * 16 + low);
+    const auto decoded = static_cast<char>(octet);
     if (is_unreserved(decoded)) {
       out += decoded;
     } else {
-      out += {'%', kHex[static_cast<std::size_t>(high)], kHex[static_cast<std::size_t>(low)]};
+      out += {'%', kHex[static_cast<std::size_t>(octet >> 4)],
+              kHex[static_cast<std::size_t>(octet & 0xF)]};
     }
     i += 2;
   }

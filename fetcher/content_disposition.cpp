@@ -1,18 +1,12 @@
 #include "fetcher/content_disposition.hpp"
 
-#include <cctype>
 #include <optional>
 
+#include "common/base/text.hpp"
 #include "fetcher/file_naming.hpp"
 
 namespace dupipe::fetcher {
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string_view trim(std::string_view text) {
   const std::size_t begin = text.find_first_not_of(" \t");
@@ -64,7 +58,7 @@ std::string disposition_filename(std::string_view header_value) {
     rest = trim(rest.substr(semicolon + 1));
     const std::size_t equals = rest.find('=');
     if (equals == std::string_view::npos) break;
-    const std::string name = lower(trim(rest.substr(0, equals)));
+    const std::string name = ascii_lower(trim(rest.substr(0, equals)));
     rest = trim(rest.substr(equals + 1));
     std::string value = take_value(rest);
     if (name == "filename*") extended = decode_extended(value);

@@ -5,20 +5,13 @@
 #include <cctype>
 #include <utility>
 
-#include "common/base/hex.hpp"
+#include "common/base/text.hpp"
 
 namespace dupipe::fetcher {
 namespace {
 
 bool is_safe_byte(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
-}
-
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
 }
 
 // A usable extension: a dot followed by 1-8 letters or digits at the end of the name.
@@ -58,22 +51,6 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 22> kExtensi
 
 }  // namespace
 
-std::string percent_decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const int high = text[i] == '%' && i + 2 < text.size() ? hex_value(text[i + 1]) : -1;
-    const int low = high >= 0 ? hex_value(text[i + 2]) : -1;
-    if (low >= 0) {
-      out += static_cast<char>((high << 4) | low);
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
 std::string last_path_segment(std::string_view url) {
   const std::size_t scheme_end = url.find("://");
   std::string_view rest = scheme_end == std::string_view::npos ? url : url.substr(scheme_end + 3);
@@ -99,7 +76,7 @@ std::string sanitize_segment(std::string_view segment) {
 }
 
 std::string extension_for_content_type(std::string_view content_type) {
-  const std::string type = lowercase(content_type.substr(0, content_type.find(';')));
+  const std::string type = ascii_lower(content_type.substr(0, content_type.find(';')));
   const std::string_view trimmed = std::string_view(type).substr(0, type.find_last_not_of(' ') + 1);
   for (const auto& [mime, ext] : kExtensions) {
     if (trimmed == mime) return std::string(ext);

@@ -11,9 +11,6 @@ namespace dupipe::fetcher {
 
 inline constexpr std::size_t kMaxSegmentBytes = 100;
 
-// "%41b%2F" -> "Ab/"; malformed escapes are kept literally.
-[[nodiscard]] std::string percent_decode(std::string_view text);
-
 // The last segment of the URL's path, percent-decoded (empty for "http://host/").
 [[nodiscard]] std::string last_path_segment(std::string_view url);
 

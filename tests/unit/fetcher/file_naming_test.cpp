@@ -8,6 +8,7 @@
 #include <random>
 #include <string>
 
+#include "common/base/text.hpp"
 #include "common/protocol/record_id.hpp"
 #include "common/protocol/url_intake.hpp"
 
