@@ -23,13 +23,12 @@ struct GumboOutputDeleter {
 };
 using GumboTree = std::unique_ptr<GumboOutput, GumboOutputDeleter>;
 
-bool is_ascii_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'; }
+// HTML's white space: ASCII's without the vertical tab.
+constexpr std::string_view kHtmlSpace = " \t\n\f\r";
 
-std::string_view strip(std::string_view text) {
-  while (!text.empty() && is_ascii_space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_ascii_space(text.back())) text.remove_suffix(1);
-  return text;
-}
+bool is_html_space(char c) { return kHtmlSpace.find(c) != std::string_view::npos; }
+
+std::string_view strip(std::string_view text) { return trim(text, kHtmlSpace); }
 
 // Whether a space-separated token list (rel, a meta robots content split on commas too) holds
 // `token`, compared case-insensitively.
@@ -148,10 +147,10 @@ std::vector<std::string_view> srcset_urls(std::string_view srcset) {
   std::vector<std::string_view> urls;
   std::size_t at = 0;
   while (at < srcset.size()) {
-    while (at < srcset.size() && (is_ascii_space(srcset[at]) || srcset[at] == ',')) ++at;
+    while (at < srcset.size() && (is_html_space(srcset[at]) || srcset[at] == ',')) ++at;
     if (at >= srcset.size()) break;
     std::size_t end = at;
-    while (end < srcset.size() && !is_ascii_space(srcset[end])) ++end;
+    while (end < srcset.size() && !is_html_space(srcset[end])) ++end;
     std::string_view url = srcset.substr(at, end - at);
     at = end;
     if (url.ends_with(',')) {

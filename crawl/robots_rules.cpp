@@ -18,12 +18,6 @@ constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
 constexpr std::string_view kLineEnds = "\r\n";
 constexpr std::string_view kBlanks = " \t\v\f";
 
-std::string_view trimmed(std::string_view text) {
-  const auto first = text.find_first_not_of(kBlanks);
-  if (first == std::string_view::npos) return {};
-  return text.substr(first, text.find_last_not_of(kBlanks) - first + 1);
-}
-
 bool is_token_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '-';
 }
@@ -140,8 +134,8 @@ void RobotsRules::Parser::read_line(std::string_view line) {
   line = line.substr(0, line.find('#'));
   const auto colon = line.find(':');
   if (colon == std::string_view::npos) return;
-  const std::string_view key = trimmed(line.substr(0, colon));
-  const std::string_view value = trimmed(line.substr(colon + 1));
+  const std::string_view key = trim(line.substr(0, colon), kBlanks);
+  const std::string_view value = trim(line.substr(colon + 1), kBlanks);
   if (iequals(key, "user-agent")) {
     on_user_agent(value);
   } else if (iequals(key, "allow") || iequals(key, "disallow")) {

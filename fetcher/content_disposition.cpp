@@ -8,18 +8,15 @@
 namespace dupipe::fetcher {
 namespace {
 
-std::string_view trim(std::string_view text) {
-  const std::size_t begin = text.find_first_not_of(" \t");
-  if (begin == std::string_view::npos) return {};
-  return text.substr(begin, text.find_last_not_of(" \t") - begin + 1);
-}
+// RFC 9110's optional white space.
+constexpr std::string_view kOws = " \t";
 
 // A quoted-string with backslash escapes, or a bare token up to ';'. Advances `rest`.
 std::string take_value(std::string_view& rest) {
   std::string value;
   if (!rest.starts_with('"')) {
     const std::size_t end = rest.find(';');
-    value = trim(rest.substr(0, end));
+    value = trim(rest.substr(0, end), kOws);
     rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end);
     return value;
   }
@@ -55,11 +52,11 @@ std::string disposition_filename(std::string_view header_value) {
   while (!rest.empty()) {
     const std::size_t semicolon = rest.find(';');
     if (semicolon == std::string_view::npos) break;
-    rest = trim(rest.substr(semicolon + 1));
+    rest = trim(rest.substr(semicolon + 1), kOws);
     const std::size_t equals = rest.find('=');
     if (equals == std::string_view::npos) break;
-    const std::string name = ascii_lower(trim(rest.substr(0, equals)));
-    rest = trim(rest.substr(equals + 1));
+    const std::string name = ascii_lower(trim(rest.substr(0, equals), kOws));
+    rest = trim(rest.substr(equals + 1), kOws);
     std::string value = take_value(rest);
     if (name == "filename*") extended = decode_extended(value);
     if (name == "filename") plain = std::move(value);

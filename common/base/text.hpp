@@ -20,6 +20,17 @@ namespace dupipe {
   return out;
 }
 
+// ASCII white space: the C locale's isspace.
+inline constexpr std::string_view kAsciiSpace = " \t\n\v\f\r";
+
+// `text` without the `spaces` around it.
+[[nodiscard]] constexpr std::string_view trim(std::string_view text,
+                                              std::string_view spaces = kAsciiSpace) {
+  const std::size_t first = text.find_first_not_of(spaces);
+  if (first == std::string_view::npos) return {};
+  return text.substr(first, text.find_last_not_of(spaces) - first + 1);
+}
+
 // Equal but for the case of ASCII letters.
 [[nodiscard]] constexpr bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {

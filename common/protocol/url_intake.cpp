@@ -116,14 +116,6 @@ Expected<void> validate_url(std::string_view url, const UrlPolicy& policy) {
   return check_syntax(url, scheme);
 }
 
-std::string_view trim(std::string_view text) {
-  constexpr std::string_view kSpace = " \t\r\n\v\f";
-  const std::size_t first = text.find_first_not_of(kSpace);
-  if (first == std::string_view::npos) return {};
-  const std::size_t last = text.find_last_not_of(kSpace);
-  return text.substr(first, last - first + 1);
-}
-
 ClassifiedLine classify_line(std::string_view raw, const UrlPolicy& policy) {
   const std::string_view text = trim(raw);
   if (text.empty() || text.front() == '#') return {LineVerdict::kSkip, {}, {}};

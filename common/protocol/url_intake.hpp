@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "common/base/error.hpp"
+#include "common/base/text.hpp"  // trim, which callers of classify_line share
 #include "common/os/c_handles.hpp"
 
 namespace dupipe {
@@ -27,9 +28,6 @@ struct UrlPolicy {
 // `url` parsed by libcurl's URL API, or an Error "not a valid URL: <libcurl's reason>". The one
 // place the project turns URL text into a CURLU handle (validation, the crawl's key and links).
 [[nodiscard]] Expected<CurlUrl> parse_curl_url(std::string_view url);
-
-// Removes surrounding whitespace (a trailing CR included).
-[[nodiscard]] std::string_view trim(std::string_view text);
 
 enum class LineVerdict { kSkip, kAccept, kReject };
 
