@@ -116,26 +116,32 @@ std::optional<std::string> http_url_of(CURLU* handle) {
   return url_of(handle);
 }
 
-// An absolute http or https URL as libcurl writes it, without fragment: the base of a page.
-std::optional<std::string> page_base(std::string_view page_url) {
-  const auto handle = parse_curl_url(page_url);
+// A document's base URL, parsed once: each link is resolved on a copy of its handle.
+struct BaseUrl {
+  std::string text;  // as libcurl writes it, without fragment
+  CurlUrl handle;
+};
+
+std::optional<BaseUrl> base_url(std::string_view url) {
+  auto handle = parse_curl_url(url);
   if (!handle) return std::nullopt;
-  return http_url_of(handle->get());
+  auto text = http_url_of(handle->get());
+  if (!text) return std::nullopt;
+  return BaseUrl{std::move(*text), std::move(*handle)};
 }
 
-// `value` resolved against `base` (a page_base), fragment dropped; nullopt when it is not an
-// http or https URL or does not parse.
-std::optional<std::string> resolve(const std::string& base, std::string_view value) {
+// `value` resolved against `base`, fragment dropped; nullopt when it is not an http or https URL
+// or does not parse.
+std::optional<std::string> resolve(const BaseUrl& base, std::string_view value) {
   const std::string reference = clean_reference(strip(value));
   if (reference.empty()) return std::nullopt;  // the page itself
   const std::string scheme = scheme_of(reference);
   if (!scheme.empty() && scheme != "http" && scheme != "https") return std::nullopt;
   // libcurl 7.88 resolves "#x" against the base's directory, not the base document (RFC 3986
   // 5.2.2 keeps the path and query): a reference to a fragment only is the base document.
-  if (reference.front() == '#') return base;
-  const CurlUrl handle(curl_url());
-  if (!handle || curl_url_set(handle.get(), CURLUPART_URL, base.c_str(), 0) != CURLUE_OK ||
-      curl_url_set(handle.get(), CURLUPART_URL, reference.c_str(), 0) != CURLUE_OK) {
+  if (reference.front() == '#') return base.text;
+  const CurlUrl handle(curl_url_dup(base.handle.get()));
+  if (!handle || curl_url_set(handle.get(), CURLUPART_URL, reference.c_str(), 0) != CURLUE_OK) {
     return std::nullopt;
   }
   return http_url_of(handle.get());
@@ -349,11 +355,15 @@ PageLinks extract_links(std::string_view html, std::string_view page_url,
     links.is_nofollow = true;
     return links;
   }
-  std::optional<std::string> base = page_base(page_url);
+  std::optional<BaseUrl> base = base_url(page_url);
   if (!base) return links;  // not an http or https page: nothing to resolve against
   // A <base href> that does not resolve to an http or https URL is ignored, as a browser would
   // fall back to the document's URL.
-  if (found.base) base = resolve(*base, *found.base).value_or(*base);
+  if (found.base) {
+    if (auto resolved = resolve(*base, *found.base)) {
+      if (auto declared = base_url(*resolved)) base = std::move(declared);
+    }
+  }
   std::unordered_set<std::string> seen;
   for (const std::string_view reference : found.references) {
     std::optional<std::string> url = resolve(*base, reference);
