@@ -6,6 +6,7 @@
 #include "common/os/signals.hpp"
 #include "common/protocol/record_id.hpp"
 #include "fetcher/input_pump.hpp"
+#include "fetcher/link_feedback.hpp"
 
 namespace dupipe::fetcher {
 namespace {
@@ -22,8 +23,9 @@ constexpr int kStepWaitMs = 100;
 class Loop {
  public:
   Loop(RecordWriter& output, AsyncFetcher& fetcher, const UrlPolicy& policy, const Logger& logger,
-       std::function<void(DeliveryTag)> acknowledge)
+       LinkFeedback* feedback, std::function<void(DeliveryTag)> acknowledge)
       : output_(output),
+        feedback_(feedback),
         fetcher_(fetcher),
         policy_(policy),
         logger_(logger),
@@ -53,10 +55,12 @@ class Loop {
     for (Completion& done : fetcher_.take_completions()) {
       if (!done.result) {
         report_failure(done.record.id, done.record.url, done.result.error().message);
+        if (feedback_ != nullptr) feedback_->page_failed(done.record);
       } else {
         ++counts_.fetched;
         write_record(output_, FileRecord{done.record.id, done.record.url, done.result->path,
                                          done.result->size});
+        if (feedback_ != nullptr) feedback_->page_fetched(done.record, *done.result);
       }
       acknowledge_(done.tag);
     }
@@ -90,6 +94,7 @@ class Loop {
   }
 
   RecordWriter& output_;
+  LinkFeedback* feedback_;  // crawl mode only
   AsyncFetcher& fetcher_;
   const UrlPolicy& policy_;
   const Logger& logger_;
@@ -100,10 +105,11 @@ class Loop {
 }  // namespace
 
 Counts run(RecordReader& input, RecordWriter& output, AsyncFetcher& fetcher,
-           const UrlPolicy& policy, const Logger& logger) {
+           const UrlPolicy& policy, const Logger& logger, LinkFeedback* feedback) {
   InputPump pump(
       input, [&fetcher] { fetcher.wake(); }, std::max(kMinReadAheadLines, fetcher.free_slots()));
-  Loop loop(output, fetcher, policy, logger, [&pump](DeliveryTag tag) { pump.acknowledge(tag); });
+  Loop loop(output, fetcher, policy, logger, feedback,
+            [&pump](DeliveryTag tag) { pump.acknowledge(tag); });
   try {
     while (true) {
       throw_if_stopped();
@@ -124,9 +130,9 @@ Counts run(RecordReader& input, RecordWriter& output, AsyncFetcher& fetcher,
 }
 
 Counts run(RecordReader& input, RecordWriter& output, UrlFetcher& fetcher, const UrlPolicy& policy,
-           const Logger& logger) {
+           const Logger& logger, LinkFeedback* feedback) {
   SerialFetcher serial(fetcher);
-  return run(input, output, serial, policy, logger);
+  return run(input, output, serial, policy, logger, feedback);
 }
 
 }  // namespace dupipe::fetcher

@@ -11,6 +11,7 @@
 #include "common/transport/endpoint.hpp"
 #include "fetcher/async_fetcher.hpp"
 #include "fetcher/download_options.hpp"
+#include "fetcher/link_feedback.hpp"
 
 namespace dupipe::fetcher {
 
@@ -26,12 +27,15 @@ struct Counts {
   std::uint64_t passed_through = 0;
 };
 
-// Throws FatalError(kProtocol) on a record that a fetcher cannot take (P or H).
+// Throws FatalError(kProtocol) on a record that a fetcher cannot take (P or H). With `feedback`
+// (crawl mode) each U record's page also gets its links and its D record there.
 [[nodiscard]] Counts run(RecordReader& input, RecordWriter& output, AsyncFetcher& fetcher,
-                         const UrlPolicy& policy, const Logger& logger);
+                         const UrlPolicy& policy, const Logger& logger,
+                         LinkFeedback* feedback = nullptr);
 
 // The same loop over a one-at-a-time fetcher.
 [[nodiscard]] Counts run(RecordReader& input, RecordWriter& output, UrlFetcher& fetcher,
-                         const UrlPolicy& policy, const Logger& logger);
+                         const UrlPolicy& policy, const Logger& logger,
+                         LinkFeedback* feedback = nullptr);
 
 }  // namespace dupipe::fetcher

@@ -202,7 +202,7 @@ void Job::finish() {
       build_file_name(record_.id, record_.url, content_type_, disposition_filename(disposition_));
   if (auto ok = file_->commit_as(final_path); !ok) return finish_with_error(ok.error().message);
   ++generation_;
-  result_ = DownloadedFile{final_path, size};
+  result_ = DownloadedFile{final_path, size, content_type_, final_url_};
 }
 
 void Job::finish_with_error(std::string message) {

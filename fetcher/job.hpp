@@ -30,6 +30,8 @@ using Clock = std::chrono::steady_clock;
 struct DownloadedFile {
   std::string path;
   std::uint64_t size = 0;
+  std::string content_type;  // as the server sent it; empty for file:// and unknown
+  std::string final_url;     // after redirects; empty: the record's URL
 };
 
 class Job {
@@ -78,6 +80,7 @@ class Job {
   void failed(const TransferError& error, std::optional<std::uint64_t> retry_after_s,
               std::size_t segment, Clock::time_point now);
   void finish();
+  void describe_body(const Transfer& transfer);
   void finish_with_error(std::string message);
   [[nodiscard]] ControlState control_state() const;
   [[nodiscard]] bool is_resumable() const;
@@ -100,6 +103,7 @@ class Job {
   std::string last_modified_;
   std::string content_type_;
   std::string disposition_;
+  std::string final_url_;
   std::vector<Segment> segments_;
   std::vector<Clock::time_point> ready_at_;  // per segment: not before this (back-off)
   Clock::time_point gate_ready_at_{};

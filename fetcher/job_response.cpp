@@ -92,14 +92,21 @@ std::optional<TransferError> Job::check_partial(Transfer& transfer) {
   return std::nullopt;
 }
 
+// What names the file and resolves its links: its type, its suggested name and the URL it came
+// from after redirects.
+void Job::describe_body(const Transfer& transfer) {
+  content_type_ = transfer.content_type();
+  disposition_ = transfer.headers().content_disposition;
+  final_url_ = transfer.effective_url();
+}
+
 // "bytes=0-N" on an empty file is unsatisfiable: a 416 for length 0 is the empty file.
 std::optional<TransferError> Job::start_empty(Transfer& transfer) {
   if (parse_unsatisfied_range(transfer.headers().content_range) != 0) {
     return TransferError{"HTTP 416", false};
   }
   total_ = 0;
-  content_type_ = transfer.content_type();
-  disposition_ = transfer.headers().content_disposition;
+  describe_body(transfer);
   segments_ = {Segment{0, 0, 0, SegmentState::kActive}};
   ready_at_.assign(1, Clock::now());
   state_ = State::kRunning;
@@ -113,8 +120,7 @@ std::optional<TransferError> Job::start_segments(Transfer& transfer, std::uint64
   total_ = total;
   etag_ = transfer.headers().etag;
   last_modified_ = transfer.headers().last_modified;
-  content_type_ = transfer.content_type();
-  disposition_ = transfer.headers().content_disposition;
+  describe_body(transfer);
   const std::uint64_t probe_end = std::min(total, transfer.request().end.value_or(total));
   is_segmented_ = total > probe_end;
   ranges_work_ = true;
@@ -141,8 +147,7 @@ void Job::adopt_resumed(Transfer& transfer) {
   total_ = resumed_->length;
   etag_ = resumed_->etag;
   last_modified_ = resumed_->last_modified;
-  content_type_ = transfer.content_type();
-  disposition_ = transfer.headers().content_disposition;
+  describe_body(transfer);
   segments_ = resumed_->segments;
   for (Segment& s : segments_)
     s.state = s.next == s.end ? SegmentState::kDone : SegmentState::kPending;
@@ -174,8 +179,7 @@ std::optional<TransferError> Job::adopt_as_stream(Transfer& transfer) {
   const ResponseHeaders& headers = transfer.headers();
   etag_ = headers.etag;
   last_modified_ = headers.last_modified;
-  content_type_ = transfer.content_type();
-  disposition_ = headers.content_disposition;
+  describe_body(transfer);
   // A decoded body's length is unknown: Content-Length counts the encoded bytes.
   total_ = options_.compressed && is_encoded(headers) ? std::nullopt : transfer.content_length();
   if (total_) {

@@ -78,6 +78,12 @@ int main(int argc, char** argv) {
   std::string journal;
   app.add_option("--journal", journal,
                  "Append every finished download's P record to FILE (a supervised run's resume)");
+  std::string links_out;
+  app.add_option("--links-out", links_out,
+                 "Crawl mode: each page's links (if text/html) and its D record to ENDPOINT");
+  dupipe::crawl::LinkOptions link_options;
+  app.add_flag("--respect-nofollow", link_options.respect_nofollow,
+               "Crawl mode: skip links marked rel=nofollow");
   if (const auto rc = dupipe::cli::parse(app, argc, argv)) return *rc;
   const auto cap_notes =
       dupipe::fetcher::reconcile_caps(d, {.segments = app.count("--segments") > 0,
@@ -106,7 +112,14 @@ int main(int argc, char** argv) {
       output = std::make_unique<dupipe::JournalingWriter>(
           std::move(output), dupipe::RecordJournal::open(journal), "P\t");
     }
-    const auto counts = dupipe::fetcher::run(*input, *output, engine, policy, logger);
+    std::unique_ptr<dupipe::RecordWriter> links;
+    std::optional<dupipe::fetcher::LinkFeedback> feedback;
+    if (!links_out.empty()) {
+      links = dupipe::open_writer(links_out);
+      feedback.emplace(*links, link_options, logger);
+    }
+    const auto counts = dupipe::fetcher::run(*input, *output, engine, policy, logger,
+                                             feedback ? &*feedback : nullptr);
     logger.info(std::to_string(counts.fetched) + " fetched, " + std::to_string(counts.failed) +
                 " failed");
   });

@@ -147,6 +147,12 @@ std::string Transfer::content_type() const {
   return type != nullptr ? type : "";
 }
 
+std::string Transfer::effective_url() const {
+  const char* url = nullptr;
+  curl_easy_getinfo(easy_.get(), CURLINFO_EFFECTIVE_URL, &url);
+  return url != nullptr ? url : "";
+}
+
 std::string Transfer::curl_message(CURLcode code) const {
   std::string message = curl_easy_strerror(code);
   if (error_buffer_[0] != '\0') message += std::string(": ") + error_buffer_.data();

@@ -56,6 +56,7 @@ class Transfer {
   // Content-Length of the final response; nullopt when not announced.
   [[nodiscard]] std::optional<std::uint64_t> content_length() const;
   [[nodiscard]] std::string content_type() const;
+  [[nodiscard]] std::string effective_url() const;
   // libcurl's message for `code`, with the detail of its error buffer.
   [[nodiscard]] std::string curl_message(CURLcode code) const;
 

@@ -33,6 +33,29 @@ Expected<void> expect_count(const Fields& fields, std::size_t count) {
               " fields, expected " + std::to_string(count));
 }
 
+Expected<PageOutcome> parse_outcome(const std::string& text) {
+  if (text == "fetched") return PageOutcome::kFetched;
+  if (text == "failed") return PageOutcome::kFailed;
+  return fail("unknown page outcome '" + text + "'");
+}
+
+// The crawl-mode records A and D (fetcher -> producer).
+Expected<Record> from_crawl_fields(const Fields& f) {
+  const std::string& tag = f[0];
+  if (tag == "A") {
+    return expect_count(f, 3).map([&] { return Record(FoundLinkRecord{f[1], f[2]}); });
+  }
+  if (tag == "D") {
+    if (auto ok = expect_count(f, 4); !ok) return tl::unexpected(ok.error());
+    auto links = parse_size(f[2]);
+    if (!links) return tl::unexpected(links.error());
+    return parse_outcome(f[3]).map([&](PageOutcome outcome) {
+      return Record(PageDoneRecord{f[1], *links, outcome});
+    });
+  }
+  return fail("unknown record type '" + tag + "'");
+}
+
 // The directory-mode records W, L, S and G.
 Expected<Record> from_directory_fields(const Fields& f) {
   const std::string& tag = f[0];
@@ -66,7 +89,7 @@ Expected<Record> from_directory_fields(const Fields& f) {
       return Record(GroupRecord{*size, files});
     });
   }
-  return fail("unknown record type '" + tag + "'");
+  return from_crawl_fields(f);
 }
 
 Expected<Record> from_fields(Fields f) {
@@ -124,6 +147,11 @@ Fields to_fields(const Record& record) {
     }
     Fields operator()(const GroupRecord& r) const {
       return {"G", std::to_string(r.size), std::to_string(r.files)};
+    }
+    Fields operator()(const FoundLinkRecord& r) const { return {"A", r.page_id, r.url}; }
+    Fields operator()(const PageDoneRecord& r) const {
+      return {"D", r.page_id, std::to_string(r.links),
+              r.outcome == PageOutcome::kFetched ? "fetched" : "failed"};
     }
   };
   return std::visit(Visitor{}, record);

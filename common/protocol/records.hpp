@@ -83,8 +83,26 @@ struct StatRecord {
   std::uint64_t value = 0;
 };
 
+// A (crawl mode, fetcher -> producer): `url` is a link found on the page of U record `page_id`.
+struct FoundLinkRecord {
+  std::string page_id;
+  std::string url;
+};
+
+// What became of a crawled page's fetch.
+enum class PageOutcome { kFetched, kFailed };
+
+// D (crawl mode, fetcher -> producer): the page of U record `page_id` is finished, and the
+// `links` A records before it on this link are all its links. Written after the page's P or F
+// record went downstream, so the producer may count the page as settled.
+struct PageDoneRecord {
+  std::string page_id;
+  std::uint64_t links = 0;
+  PageOutcome outcome = PageOutcome::kFetched;
+};
+
 using Record = std::variant<UrlRecord, FileRecord, DigestRecord, FailureRecord, DirectoryFileRecord,
-                            LinkRecord, StatRecord, GroupRecord>;
+                            LinkRecord, StatRecord, GroupRecord, FoundLinkRecord, PageDoneRecord>;
 
 // A line with no TAB is a bare URL (so `cat urls.txt` can stand in for the producer).
 [[nodiscard]] bool is_bare_line(std::string_view line);

@@ -84,6 +84,24 @@ TEST(Records, ToleratesATrailingCarriageReturn) {
   EXPECT_EQ(std::get<FileRecord>(*record).size, 42U);
 }
 
+TEST(Records, RoundTripsTheCrawlFeedbackRecords) {
+  const std::string link = formatted(FoundLinkRecord{"page1", "http://h/a b\tc"});
+  EXPECT_EQ(link, "A\tpage1\thttp://h/a b\\tc");
+  const auto found = parse_record(link);
+  ASSERT_TRUE(found.has_value()) << found.error().message;
+  EXPECT_EQ(std::get<FoundLinkRecord>(*found).page_id, "page1");
+  EXPECT_EQ(std::get<FoundLinkRecord>(*found).url, "http://h/a b\tc");
+
+  for (const PageOutcome outcome : {PageOutcome::kFetched, PageOutcome::kFailed}) {
+    const auto done = parse_record(formatted(PageDoneRecord{"page1", 12, outcome}));
+    ASSERT_TRUE(done.has_value()) << done.error().message;
+    EXPECT_EQ(std::get<PageDoneRecord>(*done).page_id, "page1");
+    EXPECT_EQ(std::get<PageDoneRecord>(*done).links, 12U);
+    EXPECT_EQ(std::get<PageDoneRecord>(*done).outcome, outcome);
+  }
+  EXPECT_EQ(formatted(PageDoneRecord{"p", 0, PageOutcome::kFailed}), "D\tp\t0\tfailed");
+}
+
 struct BadLine {
   std::string line;
   std::string reason;
@@ -118,7 +136,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadLine{"\ti\tu", "unknown record type"}, BadLine{"", "unknown record type"},
         BadLine{"F\ti\tu\taggregator\te", "unknown stage"},
         BadLine{"F\ti\tu\tFetcher\te", "unknown stage"},
-        BadLine{"U\ti\tbad\\escape", "unknown escape"}));
+        BadLine{"U\ti\tbad\\escape", "unknown escape"}, BadLine{"A\tpage", "expected 3"},
+        BadLine{"D\tpage\t1", "expected 4"}, BadLine{"D\tpage\tx\tfetched", "bad size"},
+        BadLine{"D\tpage\t1\tdone", "unknown page outcome"}));
 
 TEST(Records, TreatsALineWithoutTabAsBare) {
   EXPECT_TRUE(is_bare_line("http://example.com/a"));

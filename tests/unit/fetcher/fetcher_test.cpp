@@ -30,7 +30,7 @@ class FakeFetcher final : public UrlFetcher {
     requested.push_back(record);
     const auto found = sizes_.find(record.url);
     if (found == sizes_.end()) return fail("HTTP 404");
-    return DownloadedFile{"/files/" + record.id, found->second};
+    return DownloadedFile{"/files/" + record.id, found->second, "", ""};
   }
 
   std::vector<UrlRecord> requested;
@@ -190,7 +190,7 @@ class ReversingFetcher final : public AsyncFetcher {
     if (!is_draining_ || running_.empty()) return;  // the pump is still handing URLs over
     Completion done = std::move(running_.back());
     running_.pop_back();
-    done.result = DownloadedFile{"/files/" + done.record.id, 1};
+    done.result = DownloadedFile{"/files/" + done.record.id, 1, "", ""};
     completions_.push_back(std::move(done));
   }
   [[nodiscard]] std::vector<Completion> take_completions() override {
