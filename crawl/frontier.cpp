@@ -5,11 +5,11 @@
 
 namespace dupipe::crawl {
 
-std::string host_of_key(const std::string& key) {
+std::string host_of_key(std::string_view key) {
   const std::size_t scheme_end = key.find("://");
-  const std::size_t begin = scheme_end == std::string::npos ? 0 : scheme_end + 3;
+  const std::size_t begin = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
   const std::size_t end = std::min(key.find_first_of("/?", begin), key.size());
-  std::string authority = key.substr(begin, end - begin);
+  std::string authority(key.substr(begin, end - begin));
   if (const std::size_t at = authority.rfind('@'); at != std::string::npos) {
     authority.erase(0, at + 1);
   }

@@ -18,6 +18,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -115,6 +116,6 @@ class Frontier {
 
 // The politeness unit of a key: its host and port ("h.test", "h.test:8080"), user information
 // left out.
-[[nodiscard]] std::string host_of_key(const std::string& key);
+[[nodiscard]] std::string host_of_key(std::string_view key);
 
 }  // namespace dupipe::crawl

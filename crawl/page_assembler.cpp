@@ -4,12 +4,9 @@
 
 namespace dupipe::crawl {
 
-Expected<std::optional<FinishedPage>> PageAssembler::take(const FoundLinkRecord& link) {
-  links_[link.page_id].push_back(link.url);
-  return std::optional<FinishedPage>();
-}
+void PageAssembler::add(const FoundLinkRecord& link) { links_[link.page_id].push_back(link.url); }
 
-Expected<std::optional<FinishedPage>> PageAssembler::take(const PageDoneRecord& done) {
+Expected<FinishedPage> PageAssembler::finish(const PageDoneRecord& done) {
   FinishedPage page{done.page_id, done.outcome, {}, 0};
   const auto found = links_.find(done.page_id);
   const std::uint64_t arrived = found == links_.end() ? 0 : found->second.size();
@@ -24,7 +21,7 @@ Expected<std::optional<FinishedPage>> PageAssembler::take(const PageDoneRecord& 
                       std::make_move_iterator(all.end()));
     links_.erase(found);
   }
-  return std::optional<FinishedPage>(std::move(page));
+  return page;
 }
 
 }  // namespace dupipe::crawl

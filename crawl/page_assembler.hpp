@@ -7,7 +7,6 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -26,10 +25,10 @@ struct FinishedPage {
 
 class PageAssembler {
  public:
-  // An A record: nothing yet. A D record: its page. An Error when the D record promises more
-  // links than arrived (a writer that lost records: the link cannot be trusted).
-  [[nodiscard]] Expected<std::optional<FinishedPage>> take(const FoundLinkRecord& link);
-  [[nodiscard]] Expected<std::optional<FinishedPage>> take(const PageDoneRecord& done);
+  void add(const FoundLinkRecord& link);
+  // The page of the D record, with its links; an Error when the D record promises more links
+  // than arrived (a writer that lost records: the link cannot be trusted).
+  [[nodiscard]] Expected<FinishedPage> finish(const PageDoneRecord& done);
 
   // Pages with links and no D record yet.
   [[nodiscard]] std::size_t open_pages() const { return links_.size(); }

@@ -35,7 +35,7 @@ std::string directory_of_key(std::string_view key) {
 }  // namespace
 
 std::string host_name_of_key(std::string_view key) {
-  std::string host = host_of_key(std::string(key));
+  std::string host = host_of_key(key);
   const std::size_t colon = host.rfind(':');
   const std::size_t bracket = host.rfind(']');
   if (colon != std::string::npos && (bracket == std::string::npos || colon > bracket)) {
@@ -53,9 +53,9 @@ Expected<Scope> Scope::make(const ScopeOptions& options,
   if (!reject) return tl::unexpected(reject.error());
   scope.accept_ = std::move(*accept);
   scope.reject_ = std::move(*reject);
-  for (const std::string& host : options.allow_hosts) scope.hosts_.push_back(ascii_lower(host));
+  for (const std::string& host : options.allow_hosts) scope.hosts_.insert(ascii_lower(host));
   for (const std::string& key : seed_keys) {
-    scope.hosts_.push_back(host_name_of_key(key));
+    scope.hosts_.insert(host_name_of_key(key));
     if (options.no_parent) scope.directories_.push_back(directory_of_key(key));
   }
   return scope;
@@ -73,12 +73,10 @@ bool Scope::is_above_seeds(std::string_view key) const {
 }
 
 std::optional<std::string_view> Scope::excluded(std::string_view key, std::string_view url) const {
-  const std::string host = host_name_of_key(key);
-  if (std::find(hosts_.begin(), hosts_.end(), host) == hosts_.end()) return "scope";
+  if (hosts_.count(host_name_of_key(key)) == 0) return "scope";
   if (is_above_seeds(key)) return "scope";
-  const std::string text(url);
-  if (accept_ && !std::regex_search(text, *accept_)) return "filter";
-  if (reject_ && std::regex_search(text, *reject_)) return "filter";
+  if (accept_ && !std::regex_search(url.begin(), url.end(), *accept_)) return "filter";
+  if (reject_ && std::regex_search(url.begin(), url.end(), *reject_)) return "filter";
   return std::nullopt;
 }
 

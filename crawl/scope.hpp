@@ -10,6 +10,7 @@
 #include <regex>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "common/base/error.hpp"
@@ -38,8 +39,8 @@ class Scope {
   Scope() = default;
   [[nodiscard]] bool is_above_seeds(std::string_view key) const;
 
-  std::vector<std::string> hosts_;        // lower-case host names
-  std::vector<std::string> directories_;  // --no-parent: each seed key up to its last '/'
+  std::unordered_set<std::string> hosts_;  // lower-case host names
+  std::vector<std::string> directories_;   // --no-parent: each seed key up to its last '/'
   std::optional<std::regex> accept_;
   std::optional<std::regex> reject_;
 };

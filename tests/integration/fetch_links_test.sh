@@ -15,7 +15,7 @@ fetch "$work/out/files" --links-out "$work/links" <"$work/urls.txt" || fail "fet
 
 [[ $(grep -c '^P' "$work/records") -eq 2 && $(grep -c '^F' "$work/records") -eq 1 ]] ||
   fail "expected 2 P records and 1 F record: $(cat "$work/records")"
-id_of() { awk -F'\t' -v url="$base_url$1" '$3 == url { print $2 }' "$work/records"; }
+id_of() { record_for "$1" | cut -f2; }
 page=$(id_of /_redirect/1/dir/index.html)
 plain=$(id_of /plain.txt)
 missing=$(id_of /missing.html)

@@ -11,23 +11,17 @@
 namespace dupipe::crawl {
 namespace {
 
-FinishedPage finished(Expected<std::optional<FinishedPage>> taken) {
+FinishedPage finished(Expected<FinishedPage> taken) {
   EXPECT_TRUE(taken.has_value()) << taken.error().message;
-  EXPECT_TRUE(taken.has_value() && taken->has_value()) << "no page finished";
-  return taken.has_value() && taken->has_value() ? **taken : FinishedPage{};
-}
-
-void expect_pending(Expected<std::optional<FinishedPage>> taken) {
-  ASSERT_TRUE(taken.has_value()) << taken.error().message;
-  EXPECT_FALSE(taken->has_value());
+  return taken.has_value() ? *taken : FinishedPage{};
 }
 
 TEST(PageAssembler, HandsOverAPageWithItsLinksAtItsDoneRecord) {
   PageAssembler pages;
-  expect_pending(pages.take(FoundLinkRecord{"p1", "http://h/a"}));
-  expect_pending(pages.take(FoundLinkRecord{"p1", "http://h/b"}));
+  pages.add(FoundLinkRecord{"p1", "http://h/a"});
+  pages.add(FoundLinkRecord{"p1", "http://h/b"});
   EXPECT_EQ(pages.open_pages(), 1U);
-  const FinishedPage page = finished(pages.take(PageDoneRecord{"p1", 2, PageOutcome::kFetched}));
+  const FinishedPage page = finished(pages.finish(PageDoneRecord{"p1", 2, PageOutcome::kFetched}));
   EXPECT_EQ(page.page_id, "p1");
   EXPECT_EQ(page.outcome, PageOutcome::kFetched);
   EXPECT_EQ(page.links, (std::vector<std::string>{"http://h/a", "http://h/b"}));
@@ -37,40 +31,40 @@ TEST(PageAssembler, HandsOverAPageWithItsLinksAtItsDoneRecord) {
 
 TEST(PageAssembler, KeepsInterleavedPagesApart) {
   PageAssembler pages;
-  expect_pending(pages.take(FoundLinkRecord{"p1", "http://h/1a"}));
-  expect_pending(pages.take(FoundLinkRecord{"p2", "http://h/2a"}));
-  expect_pending(pages.take(FoundLinkRecord{"p1", "http://h/1b"}));
-  EXPECT_EQ(finished(pages.take(PageDoneRecord{"p2", 1, PageOutcome::kFetched})).links,
+  pages.add(FoundLinkRecord{"p1", "http://h/1a"});
+  pages.add(FoundLinkRecord{"p2", "http://h/2a"});
+  pages.add(FoundLinkRecord{"p1", "http://h/1b"});
+  EXPECT_EQ(finished(pages.finish(PageDoneRecord{"p2", 1, PageOutcome::kFetched})).links,
             std::vector<std::string>{"http://h/2a"});
-  EXPECT_EQ(finished(pages.take(PageDoneRecord{"p1", 2, PageOutcome::kFetched})).links,
+  EXPECT_EQ(finished(pages.finish(PageDoneRecord{"p1", 2, PageOutcome::kFetched})).links,
             (std::vector<std::string>{"http://h/1a", "http://h/1b"}));
 }
 
 TEST(PageAssembler, FinishesAPageWithoutLinksAndAFailedOne) {
   PageAssembler pages;
-  const FinishedPage plain = finished(pages.take(PageDoneRecord{"p1", 0, PageOutcome::kFetched}));
+  const FinishedPage plain = finished(pages.finish(PageDoneRecord{"p1", 0, PageOutcome::kFetched}));
   EXPECT_TRUE(plain.links.empty());
-  const FinishedPage gone = finished(pages.take(PageDoneRecord{"p2", 0, PageOutcome::kFailed}));
+  const FinishedPage gone = finished(pages.finish(PageDoneRecord{"p2", 0, PageOutcome::kFailed}));
   EXPECT_EQ(gone.outcome, PageOutcome::kFailed);
 }
 
 TEST(PageAssembler, KeepsOnlyTheFreshLinksOfAPageFetchedAgain) {
   PageAssembler pages;
   // A fetcher died after two of the page's links; another fetched the page again.
-  expect_pending(pages.take(FoundLinkRecord{"p1", "http://h/a"}));
-  expect_pending(pages.take(FoundLinkRecord{"p1", "http://h/b"}));
+  pages.add(FoundLinkRecord{"p1", "http://h/a"});
+  pages.add(FoundLinkRecord{"p1", "http://h/b"});
   for (const char* url : {"http://h/a", "http://h/b", "http://h/c"}) {
-    expect_pending(pages.take(FoundLinkRecord{"p1", url}));
+    pages.add(FoundLinkRecord{"p1", url});
   }
-  const FinishedPage page = finished(pages.take(PageDoneRecord{"p1", 3, PageOutcome::kFetched}));
+  const FinishedPage page = finished(pages.finish(PageDoneRecord{"p1", 3, PageOutcome::kFetched}));
   EXPECT_EQ(page.links, (std::vector<std::string>{"http://h/a", "http://h/b", "http://h/c"}));
   EXPECT_EQ(page.dropped, 2U);
 }
 
 TEST(PageAssembler, RefusesADoneRecordThatCountsLinksThatNeverCame) {
   PageAssembler pages;
-  expect_pending(pages.take(FoundLinkRecord{"p1", "http://h/a"}));
-  const auto taken = pages.take(PageDoneRecord{"p1", 2, PageOutcome::kFetched});
+  pages.add(FoundLinkRecord{"p1", "http://h/a"});
+  const auto taken = pages.finish(PageDoneRecord{"p1", 2, PageOutcome::kFetched});
   ASSERT_FALSE(taken.has_value());
   EXPECT_NE(taken.error().message.find("page p1"), std::string::npos) << taken.error().message;
   EXPECT_NE(taken.error().message.find("counts 2 links, 1 arrived"), std::string::npos)
