@@ -85,7 +85,7 @@ bool Frontier::may_start(const Host& host, Clock::time_point now) const {
 }
 
 std::optional<Assignment> Frontier::next(Clock::time_point now) {
-  if (limits_.max_pages != 0 && started_ >= limits_.max_pages) return std::nullopt;
+  if (is_at_page_limit()) return std::nullopt;
   // A scan of the hosts, O(hosts) per URL handed out: simple and enough for a crawl of a few
   // hundred hosts; many thousands would want the hosts in a heap by their next start.
   Host* best = nullptr;
@@ -109,7 +109,7 @@ std::optional<Assignment> Frontier::next(Clock::time_point now) {
 }
 
 std::optional<Clock::time_point> Frontier::wake_at() const {
-  if (limits_.max_pages != 0 && started_ >= limits_.max_pages) return std::nullopt;
+  if (is_at_page_limit()) return std::nullopt;
   std::optional<Clock::time_point> earliest;
   for (const auto& [name, host] : hosts_) {
     if (host.queue.empty() || host.in_flight >= limits_.per_host) continue;
@@ -144,6 +144,16 @@ void Frontier::retry(const std::string& key, Clock::time_point now,
   --in_flight_;
   host.next_start = std::max(host.next_start, now + wait);
   enqueue(key, node);
+}
+
+void Frontier::restart_in_flight() {
+  for (auto& [key, node] : nodes_) {
+    if (node.state != State::kInFlight) continue;
+    --hosts_.at(node.host).in_flight;
+    --in_flight_;
+    --started_;  // max_pages counts fetches, and this one never finished
+    enqueue(key, node);
+  }
 }
 
 std::optional<std::uint32_t> Frontier::depth_of(const std::string& key) const {

@@ -72,7 +72,18 @@ class Frontier {
   // now + wait.
   void retry(const std::string& key, Clock::time_point now, std::chrono::milliseconds wait);
 
-  [[nodiscard]] bool is_finished() const { return queued_ == 0 && in_flight_ == 0; }
+  // Nothing in flight and nothing more to start: the queue is empty or max_pages is reached (what
+  // is queued then is never fetched: not_started()).
+  [[nodiscard]] bool is_finished() const {
+    return in_flight_ == 0 && (queued_ == 0 || is_at_page_limit());
+  }
+  [[nodiscard]] bool is_at_page_limit() const {
+    return limits_.max_pages != 0 && started_ >= limits_.max_pages;
+  }
+  // Every page in flight is queued again at its depth, as if never started (a fetcher that held
+  // some died and no one can tell which): they start again, and a late report of the first
+  // start is taken as the page's (finished() takes the first report of a page only).
+  void restart_in_flight();
   [[nodiscard]] std::uint64_t queued() const { return queued_; }
   [[nodiscard]] std::uint64_t in_flight() const { return in_flight_; }
   [[nodiscard]] std::uint64_t started() const { return started_; }

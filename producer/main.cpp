@@ -1,6 +1,9 @@
 // producer: reads a URL list and writes one record per accepted URL (docs/PROTOCOL.md).
+#include <iostream>
+
 #include "common/base/cli.hpp"
 #include "common/transport/instrumented_endpoint.hpp"
+#include "producer/crawl_run.hpp"
 #include "producer/producer.hpp"
 #include "producer/recovery_ledger.hpp"
 #include "producer/url_list_reader.hpp"
@@ -26,13 +29,55 @@ int main(int argc, char** argv) {
                  "Append every record sent to FILE; records already in it are not sent again");
   app.add_option("--fetched", ledger.fetched,
                  "Journal of finished downloads: send their P record instead of the URL");
+  std::string links_in;
+  dupipe::producer::CrawlOptions crawl;
+  auto* crawl_group = app.add_option_group(
+      "Crawl", "With --links-in the input is a list of seeds and the producer is the frontier");
+  crawl_group
+      ->add_option("--links-in", links_in,
+                   "Crawl: endpoint of the fetchers' feedback (A and D records)")
+      ->type_name("ENDPOINT");
+  crawl_group->add_option("--depth", crawl.limits.max_depth, "Crawl: links followed from a seed")
+      ->capture_default_str();
+  crawl_group
+      ->add_option("--max-pages", crawl.limits.max_pages,
+                   "Crawl: pages fetched in all (0: no limit)")
+      ->capture_default_str();
+  crawl_group
+      ->add_option("--per-host", crawl.limits.per_host,
+                   "Crawl: requests to one host at once, across all fetchers")
+      ->check(CLI::Range(1u, 1000u))
+      ->capture_default_str();
+  std::uint64_t delay_ms = 0;
+  crawl_group
+      ->add_option("--delay", delay_ms, "Crawl: least milliseconds between two starts on one host")
+      ->capture_default_str();
+  crawl_group->add_option("--allow-host", crawl.scope.allow_hosts,
+                          "Crawl: a host to follow links to beyond the seeds' (repeatable)");
+  crawl_group->add_flag("--no-parent", crawl.scope.no_parent,
+                        "Crawl: stay under each seed's directory");
+  crawl_group->add_option("--accept", crawl.scope.accept,
+                          "Crawl: fetch only found URLs this regular expression matches");
+  crawl_group->add_option("--reject", crawl.scope.reject,
+                          "Crawl: do not fetch found URLs this regular expression matches");
   if (const auto rc = dupipe::cli::parse(app, argc, argv)) return *rc;
+  crawl.limits.delay = std::chrono::milliseconds(delay_ms);
+  if (!links_in.empty() && ledger.any()) {
+    std::cerr << "producer: --links-in (a crawl) takes no --skip-done, --manifest or --fetched\n";
+    return 2;
+  }
 
   return dupipe::cli::run_stage("producer", verbose, [&](const dupipe::Logger& logger) {
     const auto stats = dupipe::cli::stage_stats("producer", logger);
     const auto input =
         dupipe::instrument(dupipe::producer::open_url_list(config.input), stats.get());
     auto output = dupipe::instrument(dupipe::open_writer(config.out), stats.get());
+    if (!links_in.empty()) {
+      const auto feedback = dupipe::instrument(dupipe::open_reader(links_in), stats.get());
+      const auto counts = dupipe::producer::run_crawl(*input, *output, *feedback, crawl, logger);
+      logger.info(dupipe::producer::describe(counts));
+      return;
+    }
     if (!ledger.any()) {
       const auto counts = dupipe::producer::run(*input, *output, config.policy, logger);
       logger.info(std::to_string(counts.accepted) + " URLs accepted, " +

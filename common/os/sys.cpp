@@ -10,6 +10,7 @@
 #include <array>
 #include <cerrno>
 #include <ctime>
+#include <vector>
 
 #include "common/os/signals.hpp"
 
@@ -48,6 +49,23 @@ timespec to_timespec(std::chrono::nanoseconds duration) {
 }
 
 }  // namespace
+
+Expected<void> wait_for_any(std::span<pollfd> fds, std::optional<std::chrono::nanoseconds> timeout,
+                            std::string_view what) {
+  std::vector<pollfd> all(fds.begin(), fds.end());
+  all.push_back({stop_fd(), POLLIN, 0});
+  const timespec limit = to_timespec(timeout.value_or(std::chrono::nanoseconds(0)));
+  while (::ppoll(all.data(), all.size(), timeout ? &limit : nullptr, nullptr) < 0) {
+    if (!should_retry(errno)) return fail_errno("poll " + std::string(what), errno);
+  }
+  bool is_any_ready = false;
+  for (std::size_t i = 0; i < fds.size(); ++i) {
+    fds[i].revents = all[i].revents;
+    is_any_ready = is_any_ready || all[i].revents != 0;
+  }
+  if (!is_any_ready && all.back().revents != 0) throw_if_stopped();
+  return {};
+}
 
 Expected<UniqueFd> open_file(const std::string& path, int flags, mode_t mode) {
   while (true) {
@@ -126,6 +144,18 @@ Expected<std::optional<std::size_t>> try_read(int fd, std::span<char> buffer,
     if (is_would_block(errno)) return std::optional<std::size_t>();
     if (!should_retry(errno)) {
       return fail_errno(std::string("read from ") + std::string(what), errno);
+    }
+  }
+}
+
+Expected<std::optional<std::size_t>> try_write(int fd, std::string_view bytes,
+                                               std::string_view what) {
+  while (true) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n >= 0) return static_cast<std::size_t>(n);
+    if (is_would_block(errno)) return std::optional<std::size_t>();
+    if (!should_retry(errno)) {
+      return fail_errno(std::string("write to ") + std::string(what), errno);
     }
   }
 }

@@ -7,6 +7,7 @@
 // waiting is interrupted: I/O that can go ahead does, so a stopping stage still writes its report.
 #pragma once
 
+#include <poll.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -59,10 +60,22 @@ namespace dupipe::sys {
                                                   std::chrono::nanoseconds timeout,
                                                   std::string_view what);
 
+// Waits in ppoll(2) until one of `fds` reports one of its events (their revents are set), or
+// `timeout` passes (none: no limit); Interrupted if a stop is requested while none is ready. For
+// a process that waits on several links at once (the crawl frontier).
+[[nodiscard]] Expected<void> wait_for_any(std::span<pollfd> fds,
+                                          std::optional<std::chrono::nanoseconds> timeout,
+                                          std::string_view what);
+
 // One read(2) that does not wait: nullopt when a non-blocking descriptor has nothing (EAGAIN),
 // else the bytes read (0: end of file).
 [[nodiscard]] Expected<std::optional<std::size_t>> try_read(int fd, std::span<char> buffer,
                                                             std::string_view what);
+
+// One write(2) that does not wait: nullopt when a non-blocking descriptor has no room (EAGAIN),
+// else the bytes written (a pipe writes a record of at most PIPE_BUF bytes whole or not at all).
+[[nodiscard]] Expected<std::optional<std::size_t>> try_write(int fd, std::string_view bytes,
+                                                             std::string_view what);
 
 // Sleeps for `duration`, or less if a stop is requested: then Interrupted. (Its ppoll on the stop
 // descriptor alone can only fail on a broken process: that throws FatalError.)

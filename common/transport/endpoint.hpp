@@ -100,6 +100,18 @@ class RecordWriter {
   // Writes one line (without newline, at most kMaxRecordBytes - 1 bytes) as one atomic unit.
   // When it returns, the line is in the link (or the writer's own batch: BatchingWriter).
   virtual void write_line(std::string_view line) = 0;
+  // Writes the line only if the link has room for all of it now; false (nothing written) if it
+  // has not. For a process that must never block on this link while it has other work (the
+  // crawl frontier: its fetchers may be waiting for it to read their links). Where a transport
+  // cannot tell without waiting, it writes as write_line does and returns true.
+  [[nodiscard]] virtual bool try_write_line(std::string_view line) {
+    write_line(line);
+    return true;
+  }
+  // A descriptor to poll(POLLOUT) together with others: once try_write_line has returned false,
+  // it becomes writable when a try may succeed. nullopt: the transport waits on something
+  // poll(2) cannot see (shm); retry try_write_line after a slice of the other waits.
+  [[nodiscard]] virtual std::optional<int> wait_fd() const { return std::nullopt; }
   [[nodiscard]] virtual const std::string& name() const = 0;
   // The writer's queue control, owned by the writer; nullptr (the default) where there is none.
   [[nodiscard]] virtual QueueControl* queue_control() { return nullptr; }

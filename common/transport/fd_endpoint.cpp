@@ -148,15 +148,35 @@ FdLineWriter::FdLineWriter(UniqueFd fd, std::string name, bool is_packet_mode)
   }
 }
 
-void FdLineWriter::write_line(std::string_view line) {
+void FdLineWriter::frame(std::string_view line) {
   frame_.assign(line);
   frame_ += '\n';
   if (frame_.size() > kMaxRecordBytes) {
     throw FatalError(name_ + ": record of " + std::to_string(frame_.size()) +
                      " bytes exceeds the protocol limit");
   }
+}
+
+void FdLineWriter::write_line(std::string_view line) {
+  frame(line);
   if (may_block_) value_or_fatal(sys::wait_until_ready(fd_.get(), POLLOUT, name_));
   value_or_fatal(sys::write_all(fd_.get(), frame_, name_));
+}
+
+bool FdLineWriter::try_write_line(std::string_view line) {
+  frame(line);
+  if (may_block_) {
+    if (!value_or_fatal(sys::wait_until_ready_for(fd_.get(), POLLOUT, {}, name_))) return false;
+    value_or_fatal(sys::write_all(fd_.get(), frame_, name_));
+    return true;
+  }
+  const auto written = value_or_fatal(sys::try_write(fd_.get(), frame_, name_));
+  if (!written) return false;
+  // Only a regular file or a record past PIPE_BUF can be written in part: finish it.
+  if (*written < frame_.size()) {
+    value_or_fatal(sys::write_all(fd_.get(), std::string_view(frame_).substr(*written), name_));
+  }
+  return true;
 }
 
 bool FdLineWriter::shrink_queue(std::size_t packets) {

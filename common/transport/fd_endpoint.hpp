@@ -55,6 +55,10 @@ class FdLineWriter final : public RecordWriter, private QueueControl {
   FdLineWriter(UniqueFd fd, std::string name, bool is_packet_mode);
 
   void write_line(std::string_view line) override;
+  // One write(2) of the whole record: a FIFO or pipe takes a record of at most PIPE_BUF bytes
+  // whole or not at all (EAGAIN), so nothing is ever half written.
+  [[nodiscard]] bool try_write_line(std::string_view line) override;
+  [[nodiscard]] std::optional<int> wait_fd() const override { return fd_.get(); }
   [[nodiscard]] const std::string& name() const override { return name_; }
   [[nodiscard]] QueueControl* queue_control() override { return this; }
 
@@ -63,6 +67,8 @@ class FdLineWriter final : public RecordWriter, private QueueControl {
   [[nodiscard]] bool shrink_queue(std::size_t packets) override;
   // poll(POLLOUT); for a shrunk FIFO that is "a packet slot is free".
   void wait_writable() override;
+
+  void frame(std::string_view line);
 
   UniqueFd fd_;
   std::string name_;

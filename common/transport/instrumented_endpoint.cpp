@@ -55,6 +55,18 @@ class InstrumentedWriter final : public RecordWriter {
     const std::uint64_t end = stats_.set_activity(Activity::kWorking);
     if (stats_.trace() != nullptr) stats_.trace()->wrote(begin, end, line);
   }
+  [[nodiscard]] bool try_write_line(std::string_view line) override {
+    const std::uint64_t begin = stats_.set_activity(Activity::kWriting);
+    const bool is_written = inner_->try_write_line(line);
+    const std::uint64_t end = stats_.set_activity(Activity::kWorking);
+    // Counted after the try here: a line that did not fit was never out.
+    if (is_written) {
+      stats_.record_out(line);
+      if (stats_.trace() != nullptr) stats_.trace()->wrote(begin, end, line);
+    }
+    return is_written;
+  }
+  [[nodiscard]] std::optional<int> wait_fd() const override { return inner_->wait_fd(); }
   [[nodiscard]] const std::string& name() const override { return inner_->name(); }
   [[nodiscard]] QueueControl* queue_control() override { return inner_->queue_control(); }
 

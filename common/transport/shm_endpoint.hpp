@@ -35,6 +35,9 @@ class ShmLineWriter final : public RecordWriter {
   explicit ShmLineWriter(ShmQueue queue);
 
   void write_line(std::string_view line) override { writer_.send(line); }
+  [[nodiscard]] bool try_write_line(std::string_view line) override {
+    return writer_.send_for(line, std::chrono::milliseconds(0));
+  }
   [[nodiscard]] const std::string& name() const override { return name_; }
 
  private:

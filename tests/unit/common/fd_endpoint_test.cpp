@@ -275,5 +275,32 @@ TEST(FdEndpoint, ReadForTimesOutOnAQuietBlockingSocket) {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
 }
 
+// The crawl frontier's write: a full pipe takes nothing (no half record), says so, and its
+// descriptor polls writable again once the reader has taken something.
+TEST(FdEndpoint, TryWriteLeavesAFullPipeWhole) {
+  Pipe pipe = make_pipe();
+  ASSERT_GE(::fcntl(pipe.write_end.get(), F_SETPIPE_SZ, 4096), 0);
+  FdLineWriter writer(std::move(pipe.write_end), "pipe-out", false);
+  const std::string line(99, 'u');  // 100 bytes a record: 4096 is not a multiple of it
+  std::size_t written = 0;
+  while (writer.try_write_line(line)) {
+    ++written;
+    ASSERT_LT(written, 1000U) << "a 4096-byte pipe never filled";
+  }
+  EXPECT_EQ(written, 40U);
+  ASSERT_TRUE(writer.wait_fd().has_value());
+  pollfd room{*writer.wait_fd(), POLLOUT, 0};
+  EXPECT_EQ(::poll(&room, 1, 0), 0) << "a full pipe polls writable";
+
+  FdLineReader reader(std::move(pipe.read_end), "pipe-in", false);
+  for (std::size_t i = 0; i < written; ++i) {
+    const auto taken = reader.read_for(std::chrono::milliseconds(0));
+    ASSERT_EQ(taken.status, ReadStatus::kRecord);
+    ASSERT_EQ(taken.delivery.line, line) << "record " << i << " was cut";
+  }
+  EXPECT_EQ(::poll(&room, 1, 0), 1);
+  EXPECT_TRUE(writer.try_write_line(line));
+}
+
 }  // namespace
 }  // namespace dupipe

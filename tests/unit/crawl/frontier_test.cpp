@@ -185,9 +185,36 @@ TEST(Frontier, StopsHandingOutAtMaxPages) {
   limits.max_pages = 3;
   Frontier frontier(limits);
   for (int i = 0; i < 10; ++i) frontier.add_seed(site("/" + std::to_string(i)));
-  EXPECT_EQ(take_all(frontier).size(), 3u);
+  const auto started = take_all(frontier);
+  EXPECT_EQ(started.size(), 3u);
   EXPECT_EQ(frontier.queued(), 7u);
   EXPECT_EQ(frontier.wake_at(), std::nullopt);
+  EXPECT_FALSE(frontier.is_finished());
+  for (const Assignment& page : started) (void)frontier.finished(page.key, {});
+  // The limit is reached and nothing is in flight: the crawl is over with 7 never started.
+  EXPECT_TRUE(frontier.is_finished());
+}
+
+TEST(Frontier, StartsTheInFlightPagesAgainAfterALoss) {
+  FrontierLimits limits = limits_of(8);
+  limits.max_pages = 2;
+  Frontier frontier(limits);
+  frontier.add_seed(site("/a"));
+  frontier.add_seed(site("/b"));
+  const auto first = take_all(frontier);
+  ASSERT_EQ(first.size(), 2u);
+  (void)frontier.finished(first[0].key, {});
+  frontier.restart_in_flight();
+  EXPECT_EQ(frontier.in_flight(), 0u);
+  // The lost page starts again, within max_pages: the lost start did not count.
+  const auto again = take_all(frontier);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].key, first[1].key);
+  // The first start's late report is the page's; the second's is then ignored.
+  (void)frontier.finished(first[1].key, {});
+  EXPECT_TRUE(frontier.is_finished());
+  EXPECT_TRUE(frontier.finished(first[1].key, {site("/c")}).empty());
+  EXPECT_EQ(frontier.queued(), 0u);
 }
 
 // A long chain whose head gets a shorter path at the end: the lowering walks the whole chain

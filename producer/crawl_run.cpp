@@ -1,0 +1,156 @@
+#include "producer/crawl_run.hpp"
+
+#include <poll.h>
+
+#include <deque>
+#include <vector>
+
+#include "common/os/signals.hpp"
+#include "common/os/sys.hpp"
+#include "common/protocol/record_id.hpp"
+#include "common/protocol/redaction.hpp"
+#include "common/protocol/url_intake.hpp"
+#include "crawl/url_key.hpp"
+
+namespace dupipe::producer {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A transport poll(2) cannot watch (shm) is looked at again after this long.
+constexpr auto kSlice = 10ms;
+// Feedback records taken per round before the loop writes again: both links keep moving.
+constexpr int kFeedbackBatch = 256;
+
+// The seeds and the F records of the seed lines refused.
+struct Seeds {
+  std::vector<crawl::FoundUrl> urls;
+  std::deque<std::string> rejections;
+};
+
+Seeds read_seeds(RecordReader& input, const Logger& logger) {
+  const UrlPolicy policy{false, crawl::kMaxKeyBytes};
+  Seeds seeds;
+  std::uint64_t line_number = 0;
+  while (const auto delivery = input.read()) {
+    ++line_number;
+    ClassifiedLine line = classify_line(delivery->line, policy);
+    input.acknowledge(delivery->tag);
+    if (line.verdict == LineVerdict::kSkip) continue;
+    auto key = line.verdict == LineVerdict::kAccept ? crawl::url_key(line.text)
+                                                    : Expected<std::string>(fail(line.reason));
+    if (key) {
+      seeds.urls.push_back(crawl::FoundUrl{std::move(*key), std::move(line.text)});
+      continue;
+    }
+    const std::string error =
+        "seed line " + std::to_string(line_number) + ": " + key.error().message;
+    logger.warning(error);
+    seeds.rejections.push_back(value_or_fatal(format_record(FailureRecord{
+        make_record_id(line.text), redact_credentials(line.text), Stage::kProducer, error})));
+  }
+  return seeds;
+}
+
+class CrawlLoop {
+ public:
+  CrawlLoop(CrawlSchedule& schedule, RecordWriter& output, RecordReader& feedback,
+            std::deque<std::string> backlog)
+      : schedule_(schedule), output_(output), feedback_(feedback), backlog_(std::move(backlog)) {}
+
+  void run() {
+    while (true) {
+      throw_if_stopped();
+      const bool wrote = write_what_may_start();
+      if (schedule_.is_finished() && backlog_.empty()) return;
+      const bool read = read_feedback();
+      if (!wrote && !read) wait();
+    }
+  }
+
+ private:
+  // Hands out pages while the fetchers' link has room; true if anything was written. A page is
+  // taken from the frontier only when the backlog is empty, so it starts (for the politeness
+  // delay) when it is written, not long before.
+  bool write_what_may_start() {
+    bool wrote = false;
+    while (true) {
+      if (backlog_.empty()) {
+        auto page = schedule_.next(crawl::Clock::now());
+        if (!page) return wrote;
+        backlog_.push_back(value_or_fatal(format_record(*page)));
+      }
+      if (!output_.try_write_line(backlog_.front())) return wrote;
+      backlog_.pop_front();
+      wrote = true;
+    }
+  }
+
+  // Takes what the fetchers sent back, at most a batch; true if anything was read.
+  bool read_feedback() {
+    for (int taken = 0; taken < kFeedbackBatch; ++taken) {
+      const ReadResult result = feedback_.read_for(0ms);
+      switch (result.status) {
+        case ReadStatus::kTimedOut:
+          return taken > 0;
+        case ReadStatus::kEndOfStream:
+          if (!schedule_.is_finished()) {
+            throw FatalError(feedback_.name() + ": every fetcher closed the link with " +
+                             std::to_string(schedule_.frontier().in_flight()) + " pages in flight");
+          }
+          return taken > 0;
+        case ReadStatus::kRecord:
+          value_or_fatal(schedule_.take(result.delivery.line));
+          feedback_.acknowledge(result.delivery.tag);
+          break;
+      }
+    }
+    return true;
+  }
+
+  // Sleeps until the feedback link has a record, the fetchers' link has room for the backlog,
+  // the frontier's next page may start, or a stop is requested.
+  void wait() {
+    std::vector<pollfd> fds;
+    bool is_blind = false;  // some link cannot be polled: look again after a slice
+    if (const auto fd = feedback_.wait_fd()) {
+      fds.push_back({*fd, POLLIN, 0});
+    } else {
+      is_blind = true;
+    }
+    if (!backlog_.empty()) {
+      if (const auto fd = output_.wait_fd()) {
+        fds.push_back({*fd, POLLOUT, 0});
+      } else {
+        is_blind = true;
+      }
+    }
+    std::optional<std::chrono::nanoseconds> timeout;
+    if (backlog_.empty()) {
+      if (const auto due = schedule_.wake_at()) {
+        timeout = std::max<std::chrono::nanoseconds>(*due - crawl::Clock::now(), 0ns);
+      }
+    }
+    if (is_blind) timeout = std::min<std::chrono::nanoseconds>(timeout.value_or(kSlice), kSlice);
+    value_or_fatal(sys::wait_for_any(fds, timeout, "the crawl's links"));
+  }
+
+  CrawlSchedule& schedule_;
+  RecordWriter& output_;
+  RecordReader& feedback_;
+  // Records for the fetchers that their link had no room for: the crawl's backlog is here, in
+  // the frontier, never in a write that blocks.
+  std::deque<std::string> backlog_;
+};
+
+}  // namespace
+
+CrawlCounts run_crawl(RecordReader& seeds, RecordWriter& output, RecordReader& feedback,
+                      const CrawlOptions& options, const Logger& logger) {
+  Seeds start = read_seeds(seeds, logger);
+  auto schedule = value_or_fatal(CrawlSchedule::make(options, start.urls));
+  CrawlLoop(schedule, output, feedback, std::move(start.rejections)).run();
+  return schedule.counts();
+}
+
+}  // namespace dupipe::producer

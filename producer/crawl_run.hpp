@@ -1,0 +1,24 @@
+// The producer as a crawl's frontier (docs/CRAWL.md; the no-deadlock argument is in docs/IPC.md,
+// "The crawl cycle"). It reads the seeds, then loops until the frontier is finished: it writes
+// U records to the fetchers only while their link has room (a full link leaves the record in
+// the producer's own backlog, never in a blocked write), and it reads the fetchers' feedback
+// (A and D records) whenever there is any, so a fetcher that writes links back is never held by
+// the producer. The loop sleeps in one poll of both links and the stop descriptor, bounded by
+// the frontier's next politeness deadline. The end comes by counting: nothing queued (or the
+// page limit reached) and no page in flight.
+#pragma once
+
+#include "common/base/logger.hpp"
+#include "common/transport/endpoint.hpp"
+#include "producer/crawl_schedule.hpp"
+
+namespace dupipe::producer {
+
+// Seeds are lines like a URL list's (blank lines and # comments skipped); a line that is not an
+// http(s) URL becomes an F record, as in URL mode. FatalError when the feedback link ends with
+// pages in flight (every fetcher gone) or carries a record that cannot be trusted.
+[[nodiscard]] CrawlCounts run_crawl(RecordReader& seeds, RecordWriter& output,
+                                    RecordReader& feedback, const CrawlOptions& options,
+                                    const Logger& logger);
+
+}  // namespace dupipe::producer

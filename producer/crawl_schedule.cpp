@@ -1,0 +1,117 @@
+#include "producer/crawl_schedule.hpp"
+
+#include "common/protocol/record_id.hpp"
+#include "crawl/url_key.hpp"
+
+namespace dupipe::producer {
+
+std::string describe(const CrawlCounts& c) {
+  const auto n = [](std::uint64_t value) { return std::to_string(value); };
+  std::string text = n(c.seeds) + " seeds; " + n(c.fetched) + " pages fetched, " + n(c.failed) +
+                     " failed; " + n(c.found) + " new URLs found; not followed: " + n(c.scope) +
+                     " out of scope, " + n(c.filter) + " filtered, " + n(c.trap) + " traps, " +
+                     n(c.too_deep) + " too deep, " + n(c.not_started) + " over --max-pages";
+  if (c.restarts > 0) text += "; pages in flight started again " + n(c.restarts) + " times";
+  return text;
+}
+
+Expected<CrawlSchedule> CrawlSchedule::make(const CrawlOptions& options,
+                                            const std::vector<crawl::FoundUrl>& seeds) {
+  std::vector<std::string> keys;
+  keys.reserve(seeds.size());
+  for (const crawl::FoundUrl& seed : seeds) keys.push_back(seed.key);
+  auto scope = crawl::Scope::make(options.scope, keys);
+  if (!scope) return tl::unexpected(scope.error());
+  CrawlSchedule schedule(crawl::Frontier(options.limits), std::move(*scope));
+  for (const crawl::FoundUrl& seed : seeds) {
+    if (schedule.frontier_.add_seed(seed) == crawl::Admission::kQueued) ++schedule.counts_.seeds;
+  }
+  return schedule;
+}
+
+std::optional<UrlRecord> CrawlSchedule::next(crawl::Clock::time_point now) {
+  auto assignment = frontier_.next(now);
+  if (!assignment) return std::nullopt;
+  UrlRecord record{make_record_id(assignment->url), std::move(assignment->url)};
+  in_flight_[record.id] = std::move(assignment->key);
+  return record;
+}
+
+Expected<void> CrawlSchedule::take(std::string_view line) {
+  auto record = parse_record(line);
+  if (!record) return tl::unexpected(record.error());
+  if (const auto* link = std::get_if<FoundLinkRecord>(&*record)) {
+    pages_.add(*link);
+    return {};
+  }
+  if (const auto* done = std::get_if<PageDoneRecord>(&*record)) return settle(*done);
+  return fail("not a crawl feedback record (A or D): " + std::string(line.substr(0, 80)));
+}
+
+Expected<void> CrawlSchedule::settle(const PageDoneRecord& done) {
+  auto page = pages_.finish(done);
+  if (!page) return tl::unexpected(page.error());
+  const auto held = in_flight_.find(page->page_id);
+  if (held == in_flight_.end()) return {};  // a second report of a page started again
+  const std::string key = std::move(held->second);
+  in_flight_.erase(held);
+  if (page->outcome == PageOutcome::kFailed) {
+    ++counts_.failed;
+    (void)frontier_.finished(key, {});
+    return {};
+  }
+  ++counts_.fetched;
+  const auto links = admissible(page->links);
+  for (const crawl::Admission admission : frontier_.finished(key, links)) {
+    if (admission == crawl::Admission::kQueued) ++counts_.found;
+  }
+  return {};
+}
+
+// The links that pass the trap limits and the scope, with their keys; a link that is not an
+// absolute http(s) URL (the fetcher resolves them, so only a broken writer sends one) is a trap
+// of no kind and is dropped uncounted.
+std::vector<crawl::FoundUrl> CrawlSchedule::admissible(const std::vector<std::string>& links) {
+  std::vector<crawl::FoundUrl> kept;
+  kept.reserve(links.size());
+  for (const std::string& url : links) {
+    auto key = crawl::url_key(url);
+    if (!key || refused_.count(*key) != 0) continue;
+    if (url.size() > crawl::kMaxKeyBytes) {
+      refuse(*key, "url length");
+    } else if (const auto trap = crawl::trap_reason(*key)) {
+      refuse(*key, *trap);
+    } else if (const auto excluded = scope_.excluded(*key, url)) {
+      refuse(*key, *excluded);
+    } else {
+      kept.push_back(crawl::FoundUrl{std::move(*key), url});
+    }
+  }
+  return kept;
+}
+
+void CrawlSchedule::refuse(const std::string& key, std::string_view reason) {
+  refused_.insert(key);
+  if (reason == "scope") {
+    ++counts_.scope;
+  } else if (reason == "filter") {
+    ++counts_.filter;
+  } else {
+    ++counts_.trap;
+  }
+}
+
+CrawlCounts CrawlSchedule::counts() const {
+  CrawlCounts counts = counts_;
+  counts.too_deep = frontier_.too_deep();
+  counts.not_started = frontier_.is_at_page_limit() ? frontier_.queued() : 0;
+  return counts;
+}
+
+void CrawlSchedule::restart_in_flight() {
+  if (frontier_.in_flight() == 0) return;
+  ++counts_.restarts;
+  frontier_.restart_in_flight();
+}
+
+}  // namespace dupipe::producer

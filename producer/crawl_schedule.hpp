@@ -1,0 +1,87 @@
+// The crawl as the producer keeps it (docs/CRAWL.md): the seeds go into the frontier, the frontier
+// hands out U records when the politeness rules let a page start, and the fetchers' feedback
+// (A and D records, docs/PROTOCOL.md) settles pages and brings their links, which pass the trap
+// limits and the scope before the frontier takes them at the page's depth + 1. No I/O: the
+// producer's loop (crawl_run.hpp) moves the records. Single-threaded.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "common/base/error.hpp"
+#include "common/base/logger.hpp"
+#include "common/protocol/records.hpp"
+#include "crawl/frontier.hpp"
+#include "crawl/page_assembler.hpp"
+#include "crawl/scope.hpp"
+
+namespace dupipe::producer {
+
+struct CrawlOptions {
+  crawl::FrontierLimits limits;
+  crawl::ScopeOptions scope;
+};
+
+// Distinct URLs, each counted once under one heading.
+struct CrawlCounts {
+  std::uint64_t seeds = 0;        // seeds taken into the frontier
+  std::uint64_t fetched = 0;      // pages settled as fetched
+  std::uint64_t failed = 0;       // pages settled as failed (their F record went downstream)
+  std::uint64_t found = 0;        // links to URLs new to the crawl, queued for fetching
+  std::uint64_t scope = 0;        // found, outside the crawl's hosts or above --no-parent
+  std::uint64_t filter = 0;       // found, refused by --accept / --reject
+  std::uint64_t trap = 0;         // found, over a trap limit (length, segments, repeats)
+  std::uint64_t too_deep = 0;     // found, beyond --depth on every path known
+  std::uint64_t not_started = 0;  // queued when --max-pages was reached
+  std::uint64_t restarts = 0;     // times the pages in flight were started again (a fetcher died)
+};
+
+// "12 pages fetched, 1 failed; 40 links to new URLs; not followed: 3 out of scope, ..." for the
+// log.
+[[nodiscard]] std::string describe(const CrawlCounts& counts);
+
+class CrawlSchedule {
+ public:
+  // The seeds with their keys (url_key). An Error naming the option when the scope cannot be
+  // built (a bad regular expression).
+  [[nodiscard]] static Expected<CrawlSchedule> make(const CrawlOptions& options,
+                                                    const std::vector<crawl::FoundUrl>& seeds);
+
+  // The U record of the next page that may start at `now`, or nullopt (see wake_at()).
+  [[nodiscard]] std::optional<UrlRecord> next(crawl::Clock::time_point now);
+  [[nodiscard]] std::optional<crawl::Clock::time_point> wake_at() const {
+    return frontier_.wake_at();
+  }
+
+  // One line of the feedback link. An Error when the link cannot be trusted (not a feedback
+  // record, a D record promising links that never came); a D of a page not in flight (reported
+  // twice after a restart) is ignored.
+  [[nodiscard]] Expected<void> take(std::string_view line);
+  // A fetcher died: what it held is unknown, so every page in flight starts again.
+  void restart_in_flight();
+
+  [[nodiscard]] bool is_finished() const { return frontier_.is_finished(); }
+  [[nodiscard]] const crawl::Frontier& frontier() const { return frontier_; }
+  [[nodiscard]] CrawlCounts counts() const;
+
+ private:
+  CrawlSchedule(crawl::Frontier frontier, crawl::Scope scope)
+      : frontier_(std::move(frontier)), scope_(std::move(scope)) {}
+  [[nodiscard]] Expected<void> settle(const PageDoneRecord& done);
+  [[nodiscard]] std::vector<crawl::FoundUrl> admissible(const std::vector<std::string>& links);
+  // Counts a refused key once, under `reason`.
+  void refuse(const std::string& key, std::string_view reason);
+
+  crawl::Frontier frontier_;
+  crawl::Scope scope_;
+  crawl::PageAssembler pages_;
+  std::unordered_map<std::string, std::string> in_flight_;  // U record id -> key
+  std::unordered_set<std::string> refused_;                 // keys never to fetch
+  CrawlCounts counts_;
+};
+
+}  // namespace dupipe::producer

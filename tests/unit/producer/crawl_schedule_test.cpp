@@ -1,0 +1,130 @@
+// The producer's crawl bookkeeping: seeds become U records, a page's links arrive as A records
+// and count at its D record, links over a trap limit or out of scope are refused once each, a
+// failed page settles with no links, a second report of a page (after a restart) is ignored,
+// and a feedback line that is not A or D is an error.
+#include "producer/crawl_schedule.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "common/protocol/record_id.hpp"
+
+namespace dupipe::producer {
+namespace {
+
+const crawl::Clock::time_point kNow{};
+
+crawl::FoundUrl seed(const std::string& url) { return crawl::FoundUrl{url, url}; }
+
+CrawlSchedule schedule_of(const std::vector<crawl::FoundUrl>& seeds, CrawlOptions options = {}) {
+  auto made = CrawlSchedule::make(options, seeds);
+  if (!made) throw std::runtime_error(made.error().message);
+  return std::move(*made);
+}
+
+std::vector<UrlRecord> take_pages(CrawlSchedule& schedule) {
+  std::vector<UrlRecord> pages;
+  while (auto page = schedule.next(kNow)) pages.push_back(std::move(*page));
+  return pages;
+}
+
+void report(CrawlSchedule& schedule, const UrlRecord& page, const std::vector<std::string>& links,
+            const char* outcome = "fetched") {
+  for (const std::string& link : links) {
+    ASSERT_TRUE(schedule.take("A\t" + page.id + "\t" + link).has_value());
+  }
+  const auto done =
+      schedule.take("D\t" + page.id + "\t" + std::to_string(links.size()) + "\t" + outcome);
+  ASSERT_TRUE(done.has_value()) << done.error().message;
+}
+
+TEST(CrawlSchedule, HandsOutTheSeedsThenTheLinksOfEachPage) {
+  CrawlSchedule schedule = schedule_of({seed("http://h.test/")});
+  const auto first = take_pages(schedule);
+  ASSERT_EQ(first.size(), 1U);
+  EXPECT_EQ(first[0].url, "http://h.test/");
+  EXPECT_EQ(first[0].id, make_record_id("http://h.test/"));
+  report(schedule, first[0], {"http://h.test/a", "http://H.test:80/a", "http://h.test/b"});
+  const auto second = take_pages(schedule);
+  ASSERT_EQ(second.size(), 2U) << "two spellings of /a are one page";
+  EXPECT_EQ(second[0].url, "http://h.test/a");
+  EXPECT_EQ(second[1].url, "http://h.test/b");
+  EXPECT_FALSE(schedule.is_finished());
+  report(schedule, second[0], {"http://h.test/"});
+  report(schedule, second[1], {}, "failed");
+  EXPECT_TRUE(schedule.is_finished());
+  const CrawlCounts counts = schedule.counts();
+  EXPECT_EQ(counts.seeds, 1U);
+  EXPECT_EQ(counts.fetched, 2U);
+  EXPECT_EQ(counts.failed, 1U);
+  EXPECT_EQ(counts.found, 2U);
+}
+
+TEST(CrawlSchedule, RefusesTrapsAndForeignHostsOnceEach) {
+  CrawlOptions options;
+  options.scope.reject = "\\.zip$";
+  CrawlSchedule schedule = schedule_of({seed("http://h.test/")}, options);
+  const auto first = take_pages(schedule);
+  ASSERT_EQ(first.size(), 1U);
+  report(schedule, first[0],
+         {"http://other.test/x", "http://other.test/x", "http://h.test/a/a/a/a/",
+          "http://h.test/" + std::string(2100, 'l'), "http://h.test/f.zip", "http://h.test/ok"});
+  const auto second = take_pages(schedule);
+  ASSERT_EQ(second.size(), 1U);
+  EXPECT_EQ(second[0].url, "http://h.test/ok");
+  const CrawlCounts counts = schedule.counts();
+  EXPECT_EQ(counts.scope, 1U);
+  EXPECT_EQ(counts.trap, 2U);
+  EXPECT_EQ(counts.filter, 1U);
+}
+
+TEST(CrawlSchedule, CountsWhatIsTooDeepOrOverThePageLimit) {
+  CrawlOptions options;
+  options.limits.max_depth = 1;
+  options.limits.max_pages = 3;
+  CrawlSchedule schedule = schedule_of({seed("http://h.test/")}, options);
+  report(schedule, take_pages(schedule).at(0),
+         {"http://h.test/1", "http://h.test/2", "http://h.test/3"});
+  const auto second = take_pages(schedule);
+  ASSERT_EQ(second.size(), 2U);
+  report(schedule, second[0], {"http://h.test/deep"});
+  report(schedule, second[1], {});
+  EXPECT_TRUE(schedule.is_finished());
+  const CrawlCounts counts = schedule.counts();
+  EXPECT_EQ(counts.too_deep, 1U);
+  EXPECT_EQ(counts.not_started, 1U);
+}
+
+TEST(CrawlSchedule, StartsPagesAgainAfterALossAndTakesTheFirstReport) {
+  CrawlSchedule schedule = schedule_of({seed("http://h.test/")});
+  const auto first = take_pages(schedule);
+  schedule.restart_in_flight();
+  const auto again = take_pages(schedule);
+  ASSERT_EQ(again.size(), 1U);
+  EXPECT_EQ(again[0].id, first.at(0).id);
+  report(schedule, again[0], {"http://h.test/a"});
+  report(schedule, first[0], {"http://h.test/b"});  // the lost fetch was alive after all
+  const auto links = take_pages(schedule);
+  ASSERT_EQ(links.size(), 1U);
+  EXPECT_EQ(links[0].url, "http://h.test/a");
+  EXPECT_EQ(schedule.counts().restarts, 1U);
+}
+
+TEST(CrawlSchedule, RefusesALineThatIsNotFeedback) {
+  CrawlSchedule schedule = schedule_of({seed("http://h.test/")});
+  const auto taken = schedule.take("U\tabc\thttp://h.test/");
+  ASSERT_FALSE(taken.has_value());
+  EXPECT_NE(taken.error().message.find("not a crawl feedback record"), std::string::npos);
+  EXPECT_FALSE(schedule.take("D\tnope").has_value());
+}
+
+TEST(CrawlSchedule, RefusesAnAcceptPatternThatDoesNotCompile) {
+  CrawlOptions options;
+  options.scope.accept = "(";
+  EXPECT_FALSE(CrawlSchedule::make(options, {seed("http://h.test/")}).has_value());
+}
+
+}  // namespace
+}  // namespace dupipe::producer
