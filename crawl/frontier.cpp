@@ -121,10 +121,20 @@ std::optional<Clock::time_point> Frontier::wake_at() const {
 std::vector<Admission> Frontier::finished(const std::string& key,
                                           const std::vector<FoundUrl>& links) {
   Node& node = nodes_.at(key);
-  if (node.state != State::kInFlight) return {};  // reported twice: the first report counts
+  Host& host = hosts_.at(node.host);
+  if (node.state == State::kInFlight) {
+    --host.in_flight;
+    --in_flight_;
+  } else if (node.state == State::kQueued && node.was_restarted) {
+    // Started again after a loss, and the first start reported after all: settled, so it is
+    // not fetched twice.
+    host.queue.erase(QueueKey{node.depth, node.order});
+    --queued_;
+    ++started_;
+  } else {
+    return {};  // reported twice: the first report counts
+  }
   node.state = State::kDone;
-  --hosts_.at(node.host).in_flight;
-  --in_flight_;
   const std::uint32_t depth = node.depth;
   std::vector<Admission> admissions;
   admissions.reserve(links.size());
@@ -152,6 +162,7 @@ void Frontier::restart_in_flight() {
     --hosts_.at(node.host).in_flight;
     --in_flight_;
     --started_;  // max_pages counts fetches, and this one never finished
+    node.was_restarted = true;
     enqueue(key, node);
   }
 }

@@ -82,7 +82,8 @@ class Frontier {
   }
   // Every page in flight is queued again at its depth, as if never started (a fetcher that held
   // some died and no one can tell which): they start again, and a late report of the first
-  // start is taken as the page's (finished() takes the first report of a page only).
+  // start is taken as the page's, also while it waits to start again (finished() takes the
+  // first report of a page only).
   void restart_in_flight();
   [[nodiscard]] std::uint64_t queued() const { return queued_; }
   [[nodiscard]] std::uint64_t in_flight() const { return in_flight_; }
@@ -101,6 +102,7 @@ class Frontier {
     std::uint32_t depth = 0;
     State state = State::kQueued;
     std::uint64_t order = 0;         // its place in the host's queue (FIFO within a depth)
+    bool was_restarted = false;      // queued again by restart_in_flight(): a late report counts
     std::vector<std::string> links;  // keys, once fetched
   };
   using QueueKey = std::pair<std::uint32_t, std::uint64_t>;  // depth, then order

@@ -55,8 +55,12 @@ Seeds read_seeds(RecordReader& input, const Logger& logger) {
 class CrawlLoop {
  public:
   CrawlLoop(CrawlSchedule& schedule, RecordWriter& output, RecordReader& feedback,
-            std::deque<std::string> backlog)
-      : schedule_(schedule), output_(output), feedback_(feedback), backlog_(std::move(backlog)) {}
+            std::deque<std::string> backlog, const Logger& logger)
+      : schedule_(schedule),
+        output_(output),
+        feedback_(feedback),
+        backlog_(std::move(backlog)),
+        logger_(logger) {}
 
   void run() {
     while (true) {
@@ -100,12 +104,22 @@ class CrawlLoop {
           }
           return taken > 0;
         case ReadStatus::kRecord:
-          value_or_fatal(schedule_.take(result.delivery.line));
+          take(result.delivery.line);
           feedback_.acknowledge(result.delivery.tag);
           break;
       }
     }
     return true;
+  }
+
+  void take(const std::string& line) {
+    const std::uint64_t in_flight = schedule_.frontier().in_flight();
+    const std::uint64_t restarts = schedule_.counts().restarts;
+    value_or_fatal(schedule_.take(line));
+    if (schedule_.counts().restarts != restarts) {
+      logger_.warning("a fetcher was started again after a death: the " +
+                      std::to_string(in_flight) + " pages in flight start again");
+    }
   }
 
   // Sleeps until the feedback link has a record, the fetchers' link has room for the backlog,
@@ -141,6 +155,7 @@ class CrawlLoop {
   // Records for the fetchers that their link had no room for: the crawl's backlog is here, in
   // the frontier, never in a write that blocks.
   std::deque<std::string> backlog_;
+  const Logger& logger_;
 };
 
 }  // namespace
@@ -149,7 +164,7 @@ CrawlCounts run_crawl(RecordReader& seeds, RecordWriter& output, RecordReader& f
                       const CrawlOptions& options, const Logger& logger) {
   Seeds start = read_seeds(seeds, logger);
   auto schedule = value_or_fatal(CrawlSchedule::make(options, start.urls));
-  CrawlLoop(schedule, output, feedback, std::move(start.rejections)).run();
+  CrawlLoop(schedule, output, feedback, std::move(start.rejections), logger).run();
   return schedule.counts();
 }
 

@@ -35,8 +35,13 @@ int main(int argc, char** argv) {
       "Crawl", "With --links-in the input is a list of seeds and the producer is the frontier");
   crawl_group
       ->add_option("--links-in", links_in,
-                   "Crawl: endpoint of the fetchers' feedback (A and D records)")
+                   "Crawl: endpoint of the fetchers' feedback (A, D and R records)")
       ->type_name("ENDPOINT");
+  crawl_group
+      ->add_option("--fetchers", crawl.fetchers,
+                   "Crawl: fetchers writing the feedback; one more start than this means one was "
+                   "restarted, and the pages in flight start again (0: not known)")
+      ->capture_default_str();
   crawl_group->add_option("--depth", crawl.limits.max_depth, "Crawl: links followed from a seed")
       ->capture_default_str();
   crawl_group

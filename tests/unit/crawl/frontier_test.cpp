@@ -217,6 +217,26 @@ TEST(Frontier, StartsTheInFlightPagesAgainAfterALoss) {
   EXPECT_EQ(frontier.queued(), 0u);
 }
 
+// The lost fetch reports while its page waits to start again: the page is settled there and
+// never fetched twice.
+TEST(Frontier, SettlesARestartedPageThatReportsBeforeItStartsAgain) {
+  Frontier frontier(limits_of(8));
+  frontier.add_seed(site("/a"));
+  const auto first = take_all(frontier);
+  ASSERT_EQ(first.size(), 1u);
+  frontier.restart_in_flight();
+  EXPECT_EQ(frontier.queued(), 1u);
+  const auto admissions = frontier.finished(first[0].key, {site("/b")});
+  ASSERT_EQ(admissions.size(), 1u);
+  EXPECT_EQ(admissions[0], Admission::kQueued);
+  const auto next = take_all(frontier);
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].key, site("/b").key);
+  EXPECT_EQ(frontier.started(), 2u);
+  (void)frontier.finished(next[0].key, {});
+  EXPECT_TRUE(frontier.is_finished());
+}
+
 // A long chain whose head gets a shorter path at the end: the lowering walks the whole chain
 // without recursion, and every depth is right.
 TEST(Frontier, LowersALongChainOfFetchedPages) {
