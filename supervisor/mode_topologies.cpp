@@ -40,8 +40,11 @@ ProcessSpec url_aggregator(const LaunchOptions& o, const Topology& t, const UrlP
   append(p.argv, o.stage_args);
   append(p.argv,
          {"--out", pass.out_dir, "--algo", o.algo, "--journal", pass.state_dir + "/journal"});
-  if (o.producer_cmd.empty()) append(p.argv, {"--manifest", pass.state_dir + "/manifest"});
-  if (pass.is_last) p.argv.push_back("--lost-are-failures");
+  // A crawl's producer keeps no manifest: what it will send is not known in advance.
+  if (o.producer_cmd.empty() && !o.is_crawl) {
+    append(p.argv, {"--manifest", pass.state_dir + "/manifest"});
+  }
+  if (pass.is_last && !o.is_crawl) p.argv.push_back("--lost-are-failures");
   reads(p, t.link("digests"));
   return p;
 }
@@ -64,13 +67,17 @@ ProcessSpec url_fetcher(const LaunchOptions& o, const Topology& t, const UrlPass
   ProcessSpec p = stage("fetcher", o);
   append(p.argv, o.stage_args);
   append(p.argv, o.fetcher_args);
-  append(p.argv, {"--journal", pass.state_dir + "/fetched"});
+  if (!o.is_crawl) append(p.argv, {"--journal", pass.state_dir + "/fetched"});
   // Partial downloads of a dead fetcher (or an earlier run) continue where they stopped.
   if (o.is_resume || pass.number > 1) p.argv.push_back("--resume");
   append(p.argv, {"--files-dir", pass.out_dir + "/files"});
   reads(p, t.link("urls"));
   append(p.argv, {"--out", t.link("paths").writer_endpoint()});
   p.writes = {"paths"};
+  if (o.is_crawl) {
+    append(p.argv, {"--links-out", t.link("found").writer_endpoint()});
+    p.writes.push_back("found");
+  }
   return p;
 }
 
@@ -83,6 +90,17 @@ ProcessSpec url_producer(const LaunchOptions& o, const Topology& t, const UrlPas
   ProcessSpec p = stage("producer", o);
   append(p.argv, o.stage_args);
   append(p.argv, o.producer_args);
+  if (o.is_crawl) {
+    // The frontier: the seeds as its input, the fetchers' links on the feedback link.
+    append(p.argv, {"--fetchers", std::to_string(o.fetchers)});
+    append(p.argv, o.crawl_args);
+    const LinkSpec& found = t.link("found");
+    if (found.transport == Transport::kFifo) p.stdin_link = found.name;
+    append(p.argv, {"--links-in", found.reader_endpoint(), list, "--out",
+                    t.link("urls").writer_endpoint()});
+    p.writes = {"urls"};
+    return p;
+  }
   append(p.argv, {"--skip-done", pass.state_dir + "/journal", "--manifest",
                   pass.state_dir + "/manifest", "--fetched", pass.state_dir + "/fetched", list,
                   "--out", t.link("urls").writer_endpoint()});
@@ -111,6 +129,12 @@ Topology url_topology(const LaunchOptions& o, const RunNames& names, const UrlPa
   t.links = {names.link("urls", url_transport(o, "urls"), FifoMode::kPacket, 1),
              names.link("paths", url_transport(o, "paths"), paths_mode, o.fetchers),
              names.link("digests", url_transport(o, "digests"), FifoMode::kStream, o.hashers)};
+  if (o.is_crawl) {
+    // The way back: written by every fetcher, read by the producer (docs/IPC.md, "The crawl
+    // cycle").
+    t.mode = "crawl";
+    t.links.push_back(names.link("found", o.transport_of("found"), FifoMode::kPacket, o.fetchers));
+  }
   t.processes.push_back(url_producer(o, t, pass));
   for (std::uint32_t i = 0; i < o.fetchers; ++i) t.processes.push_back(url_fetcher(o, t, pass));
   for (std::uint32_t i = 0; i < o.hashers; ++i) t.processes.push_back(url_hasher(o, t));

@@ -17,10 +17,12 @@ namespace {
 constexpr const char* kUsage = R"(Usage: dupipe [options] URLS_FILE
        dupipe [options] --resume --out OUT [URLS_FILE]
        dupipe [options] --dir DIR [--dir DIR2 ...]
+       dupipe [options] --crawl [crawl options] SEEDS_FILE
 (From a checkout: scripts/run_pipeline.sh, the same launcher.)
 Downloads every URL of URLS_FILE ('-' for stdin) with parallel fetchers, hashes the files with
 parallel hashers and writes the duplicate report to OUT/report.json and OUT/report.txt.
 With --dir (directory mode) the files under DIR are searched instead, no fetcher runs.
+With --crawl the URLs of SEEDS_FILE are fetched, then the links of every HTML page, within limits.
 
 Options:
   --fetchers N          fetcher processes (default 4)
@@ -28,8 +30,8 @@ Options:
   --algo A              sha256 (default), sha1, md5, blake2b or xxh128
   --out DIR             output directory (default ./dupipe-out); files go to DIR/files
   --transport T         fifo (default) or shm: the transport of every link
-  --link LINK=T         override one link (URL mode: urls, paths, digests; directory mode:
-                        walked, sized, digests), e.g. --link paths=shm
+  --link LINK=T         override one link (URL mode: urls, paths, digests; crawl mode also
+                        found; directory mode: walked, sized, digests), e.g. --link paths=shm
   --shm-capacity BYTES  ring size of each shm link (default 1048576)
   --run-id ID           names the run's shm segments dupipe-ID-LINK (default PID-RANDOM);
                         letters, digits, '_' and '-' only
@@ -46,7 +48,8 @@ Options:
   --connect-timeout S   seconds to connect (default 10)
   --insecure            do not verify TLS certificates
   --transfers K         concurrent transfers per fetcher (default 8); total = N x K
-  --per-host P          concurrent transfers per fetcher to one host (default 6)
+  --per-host P          concurrent transfers per fetcher to one host (default 6); with --crawl
+                        to one host across all fetchers (default 4)
   --segments S          ranges of one large file fetched in parallel (default 8)
   --segment-threshold B smallest file split into ranges (default 8 MiB)
   --retries R           retries of a transient failure (default 3)
@@ -80,6 +83,16 @@ Watching a run (URL mode; docs/LAB.md):
   Every URL-mode run also writes OUT/timeline.jsonl (the counters every 100 ms) and
   OUT/report.html (summary, duplicate groups, failures, a timeline of each process).
   -v, --verbose         stages log every record
+Crawl mode (docs/CRAWL.md):
+  --crawl               SEEDS_FILE lists seeds (one URL a line); the fetchers send the links of
+                        every text/html page back to the producer, which fetches each URL once
+  --depth D             links followed from a seed (default 5; a seed is depth 0)
+  --max-pages N         pages fetched in all (default: no limit)
+  --delay MS            least milliseconds between two starts on one host (default 0)
+  --allow-host H        follow links to host H too (repeatable; default: only the seeds' hosts)
+  --no-parent           stay under each seed's directory
+  --accept REGEX, --reject REGEX  fetch only found URLs that match / do not match
+  --respect-nofollow    skip links marked rel=nofollow
 Directory mode:
   --dir DIR             walk DIR (repeatable); report paths, hard links and OUT/actions.sh
   --follow-links        follow symbolic links (default: skipped)
@@ -194,6 +207,21 @@ void add_options(CLI::App& app, LaunchOptions& o, std::map<std::string, std::str
                                          })
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   }
+  app.add_flag("--crawl", o.is_crawl);
+  for (const char* name : {"--depth", "--max-pages", "--delay", "--accept", "--reject"}) {
+    app.add_option_function<std::string>(name, [&o, name](const std::string& v) {
+      o.crawl_args.insert(o.crawl_args.end(), {name, v});
+    });
+  }
+  app.add_option_function<std::string>(
+         "--allow-host",
+         [&o](const std::string& v) {
+           o.crawl_args.insert(o.crawl_args.end(), {"--allow-host", v});
+         })
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_flag_callback("--no-parent", [&o] { o.crawl_args.push_back("--no-parent"); });
+  app.add_flag_callback("--respect-nofollow",
+                        [&o] { o.fetcher_args.push_back("--respect-nofollow"); });
   app.add_flag("-h,--help", wants_help);
   app.add_flag("--version", wants_version);
   app.add_option("URLS_FILE", o.urls_file);
@@ -247,16 +275,43 @@ void check_directory_mode(const LaunchOptions& o) {
   }
 }
 
-void check_url_mode(const LaunchOptions& o) {
+bool has_fetcher_option(const LaunchOptions& o, const std::string& name) {
+  return std::find(o.fetcher_args.begin(), o.fetcher_args.end(), name) != o.fetcher_args.end();
+}
+
+// The crawl's run-wide --per-host goes to the frontier; the fetchers get it too, as a cap of
+// their own that never binds below the frontier's.
+void check_crawl_mode(LaunchOptions& o) {
+  if (o.is_resume) refuse("--resume is not available with --crawl: a crawl starts from its seeds");
+  if (!o.producer_cmd.empty()) refuse("--producer-cmd and --crawl exclude each other");
+  if (o.urls_file == "-") refuse("--crawl needs a SEEDS_FILE, not stdin");
+  const auto per_host = std::find(o.fetcher_args.begin(), o.fetcher_args.end(), "--per-host");
+  if (per_host != o.fetcher_args.end() && per_host + 1 != o.fetcher_args.end()) {
+    o.crawl_args.insert(o.crawl_args.end(), {"--per-host", *(per_host + 1)});
+  }
+  // One pass: a crawl has no manifest to re-feed from.
+  o.refeeds = 0;
+}
+
+void check_url_mode(LaunchOptions& o) {
   if (!o.walk_args.empty() || !o.group_args.empty() || !o.report_args.empty()) {
     refuse("--follow-links, --include-empty, --verify, --format and --action need --dir");
   }
+  if (!o.is_crawl && (!o.crawl_args.empty() || has_fetcher_option(o, "--respect-nofollow"))) {
+    refuse(
+        "--depth, --max-pages, --delay, --allow-host, --no-parent, --accept, --reject and "
+        "--respect-nofollow need --crawl");
+  }
   for (const auto& [link, transport] : o.link_overrides) {
-    if (link != "urls" && link != "paths" && link != "digests") {
-      refuse("unknown link '" + link + "' (urls, paths, digests)");
+    if (link != "urls" && link != "paths" && link != "digests" &&
+        !(o.is_crawl && link == "found")) {
+      refuse("unknown link '" + link + "' (urls, paths, digests" +
+             (o.is_crawl ? ", found)" : "; crawl mode also found)"));
     }
   }
-  if (o.urls_file.empty() && !o.is_resume) refuse("missing URLS_FILE");
+  if (o.is_crawl) check_crawl_mode(o);
+  if (o.urls_file.empty() && !o.is_resume)
+    refuse(o.is_crawl ? "missing SEEDS_FILE" : "missing URLS_FILE");
   if (!o.urls_file.empty() && o.urls_file != "-" && ::access(o.urls_file.c_str(), R_OK) != 0) {
     refuse("cannot read URL list '" + o.urls_file + "'");
   }
@@ -293,6 +348,9 @@ void check(LaunchOptions& o) {
   if (!o.run_dir_file.empty())
     o.run_dir_file = absolute_file_path("--run-dir-file", o.run_dir_file);
   if (o.is_directory_mode()) {
+    if (o.is_crawl) refuse("--dir and --crawl exclude each other");
+    if (!o.crawl_args.empty())
+      refuse("--depth, --max-pages and the other crawl options need --crawl");
     check_directory_mode(o);
   } else {
     check_url_mode(o);

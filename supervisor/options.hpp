@@ -47,6 +47,10 @@ struct LaunchOptions {
   Progress progress = Progress::kAuto;
   std::string trace_file;
   std::string urls_file;  // "" with --resume (the kept copy is used), "-" for stdin
+  // Crawl mode (--crawl): urls_file holds the seeds; the producer is the frontier and the
+  // fetchers send it each page's links on the `links` link (docs/CRAWL.md).
+  bool is_crawl = false;
+  std::vector<std::string> crawl_args;  // passed through to the producer
   // Directory mode (--dir).
   std::vector<std::string> dirs;
   std::vector<std::string> walk_args;

@@ -49,8 +49,9 @@ bool reads(const ProcessSpec& process, const LinkSpec& link) {
   if (process.stdin_link == link.name) return true;
   const std::string endpoint = link.reader_endpoint();
   for (std::size_t i = 0; i + 1 < process.argv.size(); ++i) {
-    if ((process.argv[i] == "--in") && process.argv[i + 1] == endpoint && endpoint != "-")
-      return true;
+    // --links-in: the crawl frontier reads the fetchers' links besides its seeds.
+    const bool is_input = process.argv[i] == "--in" || process.argv[i] == "--links-in";
+    if (is_input && process.argv[i + 1] == endpoint && endpoint != "-") return true;
   }
   return false;
 }
@@ -85,10 +86,10 @@ LinkSpec RunNames::link(const std::string& name, Transport transport, FifoMode m
 
 std::string describe(const Topology& topology) {
   std::ostringstream out;
-  out << "mode: " << topology.mode << "; a dead process "
-      << (topology.on_death == OnDeath::kRestartPass ? "restarts the pass"
-                                                     : "is restarted, what it held re-fed")
-      << "\nlinks:\n";
+  const char* on_death = topology.on_death == OnDeath::kRestartPass ? "restarts the pass"
+                         : topology.mode == "crawl" ? "is restarted, a fetcher's pages start again"
+                                                    : "is restarted, what it held re-fed";
+  out << "mode: " << topology.mode << "; a dead process " << on_death << "\nlinks:\n";
   for (const LinkSpec& link : topology.links) {
     const auto writers = roles_where(topology, [&](const ProcessSpec& p) {
       return std::find(p.writes.begin(), p.writes.end(), link.name) != p.writes.end();

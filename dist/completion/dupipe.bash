@@ -11,8 +11,9 @@ _dupipe_options='--fetchers --hashers --algo --out --transport --link --shm-capa
   --insecure --transfers --per-host --segments --segment-threshold --retries --min-speed
   --min-speed-time --compressed --resume --max-restarts --restart-period --refeeds
   --save-interval-ms --producer-cmd --hasher-cmd --bin-dir --monitor --progress --no-progress
-  --trace --verbose --dir --follow-links --include-empty --verify --format --action --help
-  --version'
+  --trace --verbose --dir --follow-links --include-empty --verify --format --action --crawl
+  --depth --max-pages --delay --allow-host --no-parent --accept --reject --respect-nofollow
+  --help --version'
 _dupipe_algorithms='sha256 sha1 md5 blake2b xxh128'
 _dupipe_formats='nul fdupes csv json text'
 
@@ -68,7 +69,7 @@ _dupipe() {
     --transport) _dupipe_reply "fifo shm"; return ;;
     --link)
       _dupipe_reply "urls=fifo urls=shm paths=fifo paths=shm digests=fifo digests=shm
-        walked=fifo walked=shm sized=fifo sized=shm"
+        found=fifo found=shm walked=fifo walked=shm sized=fifo sized=shm"
       return ;;
     --format) _dupipe_list "nul fdupes csv"; return ;;
     --action) _dupipe_reply "link delete"; return ;;
@@ -81,7 +82,8 @@ _dupipe() {
     --fetchers | --hashers | --shm-capacity | --run-id | --max-filesize | --timeout | \
       --connect-timeout | --transfers | --per-host | --segments | --segment-threshold | \
       --retries | --min-speed | --min-speed-time | --max-restarts | --restart-period | \
-      --refeeds | --save-interval-ms)
+      --refeeds | --save-interval-ms | --depth | --max-pages | --delay | --allow-host | \
+      --accept | --reject)
       COMPREPLY=()
       return ;;
   esac

@@ -87,7 +87,7 @@ for option in "${launcher_options[@]}"; do
 done
 
 # Option names and the values of the options that take a fixed set.
-expect "dupipe --al" --algo --allow-file
+expect "dupipe --al" --algo --allow-file --allow-host
 expect "dupipe --algo " sha256 sha1 md5 blake2b xxh128
 expect "dupipe --algo x" xxh128
 expect "dupipe --out o --transport " fifo shm
