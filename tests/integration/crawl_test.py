@@ -1,0 +1,288 @@
+"""Crawl mode through scripts/run_pipeline.sh --crawl, against sites generated here and served by
+the project's test server on loopback, over the transport given (fifo or shm).
+
+  site    a site with cycles, self-links, several spellings of one URL, <base>, fragments, links
+          in a comment, a <script> and a text/plain body, duplicated images under several URLs, a
+          depth limit, a slow page that gives a URL a shorter path late, and a link to a second
+          host (127.0.0.2) out of scope. The server's request log must hold exactly the expected
+          set, each URL once; the report's duplicate group and counts are exact.
+  cycle   one fetcher and a page of 10,000 links (far more than a pipe holds, both ways):
+          finishes within its bound, each URL fetched once, a complete report.
+  max_pages  --max-pages 20: exactly 20 fetches and a complete report of them.
+  polite  --per-host 2 with 4 fetchers: the server never streams more than 2 bodies at once;
+          --delay 100: no two requests start less than 100 ms apart.
+
+Needs DUPIPE_BIN_DIR and DUPIPE_SOURCE_DIR (set by ctest)."""
+import ctypes, json, os, re, shutil, signal, subprocess, sys, tempfile, threading, time
+
+BIN = os.environ["DUPIPE_BIN_DIR"]
+SOURCE = os.environ["DUPIPE_SOURCE_DIR"]
+LAUNCHER = os.path.join(SOURCE, "scripts", "run_pipeline.sh")
+RUN_BOUND_S = 60  # a run that takes longer has locked (the longest takes 2 s, 10 under ASan)
+
+problems = []
+
+
+def expect(condition, message):
+    if not condition:
+        problems.append(message)
+
+
+def die_with_parent():
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+class Server:
+    """dupipe-testserver on HOST with a free port; its request log is read as it comes, each line
+    stamped with the time it arrived."""
+
+    def __init__(self, work, root, host="127.0.0.1", name="server"):
+        port_file = os.path.join(work, name + ".port")
+        self.lines = []  # (monotonic time, line)
+        # PR_SET_PDEATHSIG: a server dies with this test, however the test ends.
+        self.process = subprocess.Popen(
+            [os.path.join(BIN, "dupipe-testserver"), "--root", root, "--host", host,
+             "--port-file", port_file], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
+            text=True, preexec_fn=die_with_parent)
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+        for _ in range(500):  # at most 5 s to bind
+            if os.path.exists(port_file):
+                break
+            time.sleep(0.01)
+        with open(port_file) as f:
+            self.base = "http://%s:%s" % (host, f.read().strip())
+
+    def _read(self):
+        for line in self.process.stderr:
+            self.lines.append((time.monotonic(), line))
+
+    def requests(self, with_times=False):
+        """The targets requested, in the order they were answered."""
+        found = [(t, m.group(1)) for t, m in
+                 ((t, re.search(r": GET (\S+) \d+ ", line)) for t, line in self.lines) if m]
+        return found if with_times else [target for _, target in found]
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(10)
+        self.reader.join(10)
+
+
+def write(root, path, text):
+    full = os.path.join(root, path)
+    os.makedirs(os.path.dirname(full), exist_ok=True)
+    with open(full, "wb") as f:
+        f.write(text if isinstance(text, bytes) else text.encode())
+
+
+def crawl(work, seeds, transport, *options):
+    """Runs the launcher; returns (exit status, stderr, report or None)."""
+    seeds_file = os.path.join(work, "seeds.txt")
+    with open(seeds_file, "w") as f:
+        f.write("".join(url + "\n" for url in seeds))
+    out = os.path.join(work, "out")
+    shutil.rmtree(out, ignore_errors=True)
+    env = dict(os.environ, TMPDIR=os.path.join(work, "tmp"), DUPIPE_BIN_DIR=BIN)
+    os.makedirs(env["TMPDIR"], exist_ok=True)
+    command = [LAUNCHER, "--crawl", "--transport", transport, "--hashers", "2", "--out", out,
+               *options, seeds_file]
+    started = time.monotonic()
+    try:
+        run = subprocess.run(command, env=env, capture_output=True, text=True,
+                             timeout=RUN_BOUND_S)
+    except subprocess.TimeoutExpired as timeout:
+        problems.append("the crawl did not finish within %d s (locked?): %s" %
+                        (RUN_BOUND_S, timeout.stderr))
+        return None, "", None
+    elapsed = time.monotonic() - started
+    report = None
+    if os.path.exists(os.path.join(out, "report.json")):
+        with open(os.path.join(out, "report.json")) as f:
+            report = json.load(f)
+    print("crawl %s: exit %d in %.1f s" % (" ".join(options), run.returncode, elapsed))
+    return run.returncode, run.stderr, report
+
+
+def check_summary(report, fetched, failed):
+    summary = report["summary"]
+    expect(report["complete"] is True, "report not complete")
+    expect(summary["fetched"] == fetched and summary["failed"] == failed,
+           "summary %s, expected %d fetched and %d failed" % (summary, fetched, failed))
+    expect(summary["urls"] == summary["fetched"] + summary["failed"] + summary["rejected"],
+           "urls != fetched + failed + rejected: %s" % summary)
+
+
+def site_case(work, transport):
+    root = os.path.join(work, "site")
+    far_root = os.path.join(work, "far")
+    write(far_root, "far.html", "<p>never asked for</p>")
+    os.makedirs(root)  # served as it is written: the pages name the servers' ports
+    far = Server(work, far_root, "127.0.0.2", "far")
+    server = Server(work, root)
+    base = server.base
+    image = os.urandom(3000)
+    write(root, "img/one.png", image)
+    write(root, "img/two.png", image)
+    write(root, "sub/one-copy.png", image)
+    write(root, "index.html", f"""<html><head><title>home</title></head><body>
+<a href="a.html">a</a> <a href="{base.upper()}/a.html#top">A</a>
+<a href="./x/../a.html">dots</a> <a href="%61.html">encoded</a> <a href="index.html">self</a>
+<a href="#frag">fragment only</a>
+<!-- <a href="hidden-comment.html">commented out</a> -->
+<script>var s = '<a href="hidden-script.html">';</script>
+<style>a {{ background: url(hidden-style.png); }}</style>
+<img src="img/one.png" srcset="img/two.png 2x">
+<a href="notes.txt">notes</a> <a href="sub/page.html">sub</a> <a href="c1.html">chain</a>
+<a href="/_slow/1500/slow.html">slow</a> <a href="{far.base}/far.html">far</a>
+</body></html>""")
+    write(root, "a.html", '<a href="index.html">home</a> <a href="a.html">self</a> '
+                          '<a href="img/one.png">img</a>')
+    write(root, "notes.txt", '<a href="never.html">not html</a>')
+    write(root, "sub/page.html", '<html><head><base href="/base/"></head><body>'
+                                 '<a href="in-base.html">b</a></body></html>')
+    write(root, "base/in-base.html", '<a href="../sub/one-copy.png">copy</a>')
+    # The chain gives t.html depth 3 quickly; the slow page gives it depth 2 after 1.5 s, and
+    # only at depth 2 is u.html (its link) within --depth 3.
+    write(root, "c1.html", '<a href="c2.html">2</a>')
+    write(root, "c2.html", '<a href="t.html">t</a> <a href="c3.html">3</a>')
+    write(root, "c3.html", '<a href="c4.html">4, too deep</a>')
+    write(root, "c4.html", "<p>depth 4</p>")
+    write(root, "slow.html", '<a href="/t.html">t</a>')
+    write(root, "t.html", '<a href="u.html">u</a>')
+    write(root, "u.html", "<p>depth 3 over the slow page</p>")
+    try:
+        status, stderr, report = crawl(work, [base + "/index.html"], transport, "--depth", "3",
+                                       "--fetchers", "3")
+    finally:
+        server.stop()
+        far.stop()
+    if status is None:
+        return
+    expect(status == 0, "exit %s: %s" % (status, stderr))
+    requested = server.requests()
+    wanted = ["/index.html", "/a.html", "/img/one.png", "/img/two.png", "/notes.txt",
+              "/sub/page.html", "/base/in-base.html", "/sub/one-copy.png", "/c1.html", "/c2.html",
+              "/c3.html", "/t.html", "/u.html", "/_slow/1500/slow.html"]
+    expect(sorted(requested) == sorted(wanted),
+           "requests %s, expected %s" % (sorted(requested), sorted(wanted)))
+    expect(far.requests() == [], "the out-of-scope host was asked: %s" % far.requests())
+    if report is None:
+        problems.append("no report: " + stderr)
+        return
+    check_summary(report, len(wanted), 0)
+    groups = [sorted(f["url"][len(base):] for f in g["files"]) for g in report["groups"]]
+    expect(groups == [["/img/one.png", "/img/two.png", "/sub/one-copy.png"]],
+           "groups %s" % groups)
+    expect("1 out of scope" in stderr and "1 too deep" in stderr,
+           "the producer's counts: %s" % [l for l in stderr.splitlines() if "seeds;" in l])
+
+
+def cycle_case(work, transport):
+    """Every link comes back on `found` (10,000 A records, far more than a pipe holds) and then
+    10,000 URLs go out on `urls` while their D records come back: a producer that blocked
+    writing either way would lock with its one fetcher. --per-host 1000 lets the frontier hand
+    out far more than the pipes hold (the default of 4 would keep `urls` nearly empty)."""
+    root = os.path.join(work, "big")
+    links = "".join('<a href="p%05d.html">%d</a>\n' % (i, i) for i in range(10_000))
+    write(root, "index.html", "<html><body>" + links + "</body></html>")
+    for i in range(0, 10_000, 1000):
+        write(root, "p%05d.html" % i, "<p>page %d</p>" % i)
+    server = Server(work, root, name="big")
+    try:
+        status, stderr, report = crawl(work, [server.base + "/index.html"], transport,
+                                       "--fetchers", "1", "--per-host", "1000")
+    finally:
+        server.stop()
+    if status is None:
+        return
+    expect(status == 0, "exit %s: %s" % (status, stderr))
+    requested = server.requests()
+    expect(len(requested) == 10_001 and len(set(requested)) == 10_001,
+           "%d requests (%d distinct), expected 10001" % (len(requested), len(set(requested))))
+    if report is not None:
+        check_summary(report, 11, 9_990)  # the pages that exist; the others are 404s
+
+
+def max_pages_case(work, transport):
+    root = os.path.join(work, "limited")
+    write(root, "index.html", "".join('<a href="p%d.html">p</a>' % i for i in range(100)))
+    for i in range(100):
+        write(root, "p%d.html" % i, '<a href="q%d.html">q</a>' % i)
+    server = Server(work, root, name="limited")
+    try:
+        status, stderr, report = crawl(work, [server.base + "/index.html"], transport,
+                                       "--fetchers", "4", "--max-pages", "20")
+    finally:
+        server.stop()
+    if status is None:
+        return
+    expect(status == 0, "exit %s: %s" % (status, stderr))
+    requested = server.requests()
+    expect(len(requested) == 20 and len(set(requested)) == 20,
+           "%d requests (%d distinct), expected 20" % (len(requested), len(set(requested))))
+    if report is not None:
+        check_summary(report, 20, 0)
+    expect("over --max-pages" in stderr and " 0 over --max-pages" not in stderr,
+           "not-started count: %s" % [l for l in stderr.splitlines() if "seeds;" in l])
+
+
+def polite_case(work, transport):
+    root = os.path.join(work, "polite")
+    write(root, "index.html", "".join('<a href="/_drip/20000/f%d.bin">f</a>' % i
+                                      for i in range(12)))
+    for i in range(12):
+        write(root, "f%d.bin" % i, os.urandom(4000))  # 0.2 s each at 20,000 bytes/s
+    server = Server(work, root, name="polite")
+    try:
+        status, stderr, _ = crawl(work, [server.base + "/index.html"], transport,
+                                  "--fetchers", "4", "--per-host", "2")
+        stats = subprocess.run(["curl", "-s", server.base + "/_stats"], capture_output=True,
+                               text=True, timeout=10).stdout
+    finally:
+        server.stop()
+    if status is None:
+        return
+    expect(status == 0, "exit %s: %s" % (status, stderr))
+    active = int(re.search(r"max_active (\d+)", stats).group(1))
+    expect(active == 2, "--per-host 2: the server streamed %d bodies at once" % active)
+
+    root = os.path.join(work, "delayed")
+    write(root, "index.html", "".join('<a href="p%d.html">p</a>' % i for i in range(6)))
+    for i in range(6):
+        write(root, "p%d.html" % i, "<p>%d</p>" % i)
+    server = Server(work, root, name="delayed")
+    try:
+        status, stderr, _ = crawl(work, [server.base + "/index.html"], transport,
+                                  "--fetchers", "4", "--delay", "100")
+    finally:
+        server.stop()
+    if status is None:
+        return
+    expect(status == 0, "exit %s: %s" % (status, stderr))
+    answered = server.requests(with_times=True)
+    expect(len(answered) == 7, "requests %s" % answered)
+    # Tiny pages are answered as they start, so answers 100 ms apart mean starts 100 ms apart;
+    # 80 ms leaves room for the log's own latency (without the delay they come ~1 ms apart).
+    gaps = [b[0] - a[0] for a, b in zip(answered, answered[1:])]
+    expect(all(gap >= 0.08 for gap in gaps), "--delay 100: gaps between requests %s" %
+           ["%.3f" % gap for gap in gaps])
+
+
+def main():
+    case, transport = sys.argv[1], sys.argv[2]
+    work = tempfile.mkdtemp(prefix="dupipe-crawl.")
+    try:
+        {"site": site_case, "cycle": cycle_case, "max_pages": max_pages_case,
+         "polite": polite_case}[case](work, transport)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if problems:
+        for problem in problems:
+            print("FAIL:", problem, file=sys.stderr)
+        sys.exit(1)
+    print("crawl %s over %s: ok" % (case, transport))
+
+
+if __name__ == "__main__":
+    main()
