@@ -45,8 +45,6 @@ void LinkFeedback::page_fetched(const UrlRecord& page, const DownloadedFile& fil
   write_record(output_, PageDoneRecord{page.id, sent, PageOutcome::kFetched});
 }
 
-void LinkFeedback::ready(std::uint64_t pid) { write_record(output_, FetcherReadyRecord{pid}); }
-
 void LinkFeedback::page_failed(const UrlRecord& page) {
   write_record(output_, PageDoneRecord{page.id, 0, PageOutcome::kFailed});
 }

@@ -18,9 +18,6 @@ class LinkFeedback {
   LinkFeedback(RecordWriter& output, crawl::LinkOptions options, const Logger& logger)
       : output_(output), options_(options), logger_(logger) {}
 
-  // The R record that says this fetcher started and holds no page: written once, before the
-  // first U record is read, so a producer counting fetchers learns of a restart.
-  void ready(std::uint64_t pid);
   // The links of `file` if its Content-Type is text/html (whatever its name), then its D record.
   void page_fetched(const UrlRecord& page, const DownloadedFile& file);
   void page_failed(const UrlRecord& page);

@@ -1,6 +1,4 @@
 // fetcher: downloads the URLs of U records into a files directory and emits P records.
-#include <unistd.h>
-
 #include <filesystem>
 
 #include "common/base/cli.hpp"
@@ -119,7 +117,6 @@ int main(int argc, char** argv) {
     if (!links_out.empty()) {
       links = dupipe::open_writer(links_out);
       feedback.emplace(*links, link_options, logger);
-      feedback->ready(static_cast<std::uint64_t>(::getpid()));
     }
     const auto counts = dupipe::fetcher::run(*input, *output, engine, policy, logger,
                                              feedback ? &*feedback : nullptr);

@@ -55,16 +55,18 @@ Seeds read_seeds(RecordReader& input, const Logger& logger) {
 class CrawlLoop {
  public:
   CrawlLoop(CrawlSchedule& schedule, RecordWriter& output, RecordReader& feedback,
-            std::deque<std::string> backlog, const Logger& logger)
+            std::deque<std::string> backlog, const Logger& logger, NoticeSignal* loss)
       : schedule_(schedule),
         output_(output),
         feedback_(feedback),
         backlog_(std::move(backlog)),
-        logger_(logger) {}
+        logger_(logger),
+        loss_(loss) {}
 
   void run() {
     while (true) {
       throw_if_stopped();
+      take_loss();
       const bool wrote = write_what_may_start();
       if (schedule_.is_finished() && backlog_.empty()) return;
       const bool read = read_feedback();
@@ -104,7 +106,7 @@ class CrawlLoop {
           }
           return taken > 0;
         case ReadStatus::kRecord:
-          take(result.delivery.line);
+          value_or_fatal(schedule_.take(result.delivery.line));
           feedback_.acknowledge(result.delivery.tag);
           break;
       }
@@ -112,14 +114,13 @@ class CrawlLoop {
     return true;
   }
 
-  void take(const std::string& line) {
+  // A fetcher died: the pages it held will never be reported, and which they were is unknown.
+  void take_loss() {
+    if (loss_ == nullptr || loss_->take() == 0) return;
     const std::uint64_t in_flight = schedule_.frontier().in_flight();
-    const std::uint64_t restarts = schedule_.counts().restarts;
-    value_or_fatal(schedule_.take(line));
-    if (schedule_.counts().restarts != restarts) {
-      logger_.warning("a fetcher was started again after a death: the " +
-                      std::to_string(in_flight) + " pages in flight start again");
-    }
+    schedule_.restart_in_flight();
+    logger_.warning("a fetcher died: the " + std::to_string(in_flight) +
+                    " pages in flight start again");
   }
 
   // Sleeps until the feedback link has a record, the fetchers' link has room for the backlog,
@@ -132,6 +133,7 @@ class CrawlLoop {
     } else {
       is_blind = true;
     }
+    if (loss_ != nullptr) fds.push_back({loss_->fd(), POLLIN, 0});
     if (!backlog_.empty()) {
       if (const auto fd = output_.wait_fd()) {
         fds.push_back({*fd, POLLOUT, 0});
@@ -156,15 +158,16 @@ class CrawlLoop {
   // the frontier, never in a write that blocks.
   std::deque<std::string> backlog_;
   const Logger& logger_;
+  NoticeSignal* loss_;
 };
 
 }  // namespace
 
 CrawlCounts run_crawl(RecordReader& seeds, RecordWriter& output, RecordReader& feedback,
-                      const CrawlOptions& options, const Logger& logger) {
+                      const CrawlOptions& options, const Logger& logger, NoticeSignal* loss) {
   Seeds start = read_seeds(seeds, logger);
   auto schedule = value_or_fatal(CrawlSchedule::make(options, start.urls));
-  CrawlLoop(schedule, output, feedback, std::move(start.rejections), logger).run();
+  CrawlLoop(schedule, output, feedback, std::move(start.rejections), logger, loss).run();
   return schedule.counts();
 }
 

@@ -9,16 +9,19 @@
 #pragma once
 
 #include "common/base/logger.hpp"
+#include "common/os/notice_signal.hpp"
 #include "common/transport/endpoint.hpp"
 #include "producer/crawl_schedule.hpp"
 
 namespace dupipe::producer {
 
 // Seeds are lines like a URL list's (blank lines and # comments skipped); a line that is not an
-// http(s) URL becomes an F record, as in URL mode. FatalError when the feedback link ends with
-// pages in flight (every fetcher gone) or carries a record that cannot be trusted.
+// http(s) URL becomes an F record, as in URL mode. `loss`, when given, is polled with the links:
+// each notice (SIGUSR1, sent by the supervisor when a fetcher died) starts every page in flight
+// again, since no one can tell which of them the dead fetcher held. FatalError when the feedback
+// link ends with pages in flight (every fetcher gone) or carries a record that cannot be trusted.
 [[nodiscard]] CrawlCounts run_crawl(RecordReader& seeds, RecordWriter& output,
                                     RecordReader& feedback, const CrawlOptions& options,
-                                    const Logger& logger);
+                                    const Logger& logger, NoticeSignal* loss = nullptr);
 
 }  // namespace dupipe::producer

@@ -22,7 +22,7 @@ Expected<CrawlSchedule> CrawlSchedule::make(const CrawlOptions& options,
   for (const crawl::FoundUrl& seed : seeds) keys.push_back(seed.key);
   auto scope = crawl::Scope::make(options.scope, keys);
   if (!scope) return tl::unexpected(scope.error());
-  CrawlSchedule schedule(crawl::Frontier(options.limits), std::move(*scope), options.fetchers);
+  CrawlSchedule schedule(crawl::Frontier(options.limits), std::move(*scope));
   for (const crawl::FoundUrl& seed : seeds) {
     if (schedule.frontier_.add_seed(seed) == crawl::Admission::kQueued) ++schedule.counts_.seeds;
   }
@@ -45,12 +45,7 @@ Expected<void> CrawlSchedule::take(std::string_view line) {
     return {};
   }
   if (const auto* done = std::get_if<PageDoneRecord>(&*record)) return settle(*done);
-  if (std::holds_alternative<FetcherReadyRecord>(*record)) {
-    // Only a restart makes one more fetcher start than there are: the dead one's pages are lost.
-    if (fetchers_ != 0 && ++fetcher_starts_ > fetchers_) restart_in_flight();
-    return {};
-  }
-  return fail("not a crawl feedback record (A, D or R): " + std::string(line.substr(0, 80)));
+  return fail("not a crawl feedback record (A or D): " + std::string(line.substr(0, 80)));
 }
 
 Expected<void> CrawlSchedule::settle(const PageDoneRecord& done) {

@@ -24,9 +24,6 @@ namespace dupipe::producer {
 struct CrawlOptions {
   crawl::FrontierLimits limits;
   crawl::ScopeOptions scope;
-  // The fetchers that write the feedback link (0: not known). Each announces itself with an R
-  // record; one more R than this means a fetcher was started again after a death.
-  std::uint32_t fetchers = 0;
 };
 
 // Distinct URLs, each counted once under one heading.
@@ -62,8 +59,7 @@ class CrawlSchedule {
 
   // One line of the feedback link. An Error when the link cannot be trusted (not a feedback
   // record, a D record promising links that never came); a D of a page not in flight (reported
-  // twice after a restart) is ignored. An R beyond the expected fetchers' calls
-  // restart_in_flight().
+  // twice after a restart) is ignored.
   [[nodiscard]] Expected<void> take(std::string_view line);
   // A fetcher died: what it held is unknown, so every page in flight starts again.
   void restart_in_flight();
@@ -73,8 +69,8 @@ class CrawlSchedule {
   [[nodiscard]] CrawlCounts counts() const;
 
  private:
-  CrawlSchedule(crawl::Frontier frontier, crawl::Scope scope, std::uint32_t fetchers)
-      : frontier_(std::move(frontier)), scope_(std::move(scope)), fetchers_(fetchers) {}
+  CrawlSchedule(crawl::Frontier frontier, crawl::Scope scope)
+      : frontier_(std::move(frontier)), scope_(std::move(scope)) {}
   [[nodiscard]] Expected<void> settle(const PageDoneRecord& done);
   [[nodiscard]] std::vector<crawl::FoundUrl> admissible(const std::vector<std::string>& links);
   // Counts a refused key once, under `reason`.
@@ -83,8 +79,6 @@ class CrawlSchedule {
   crawl::Frontier frontier_;
   crawl::Scope scope_;
   crawl::PageAssembler pages_;
-  std::uint32_t fetchers_ = 0;
-  std::uint64_t fetcher_starts_ = 0;                        // R records seen
   std::unordered_map<std::string, std::string> in_flight_;  // U record id -> key
   std::unordered_set<std::string> refused_;                 // keys never to fetch
   CrawlCounts counts_;

@@ -1,5 +1,7 @@
 // producer: reads a URL list and writes one record per accepted URL (docs/PROTOCOL.md).
+#include <csignal>
 #include <iostream>
+#include <optional>
 
 #include "common/base/cli.hpp"
 #include "common/transport/instrumented_endpoint.hpp"
@@ -35,13 +37,8 @@ int main(int argc, char** argv) {
       "Crawl", "With --links-in the input is a list of seeds and the producer is the frontier");
   crawl_group
       ->add_option("--links-in", links_in,
-                   "Crawl: endpoint of the fetchers' feedback (A, D and R records)")
+                   "Crawl: endpoint of the fetchers' feedback (A and D records)")
       ->type_name("ENDPOINT");
-  crawl_group
-      ->add_option("--fetchers", crawl.fetchers,
-                   "Crawl: fetchers writing the feedback; one more start than this means one was "
-                   "restarted, and the pages in flight start again (0: not known)")
-      ->capture_default_str();
   crawl_group->add_option("--depth", crawl.limits.max_depth, "Crawl: links followed from a seed")
       ->capture_default_str();
   crawl_group
@@ -72,6 +69,11 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  // Crawl mode: SIGUSR1 says a fetcher died (the supervisor sends it). Blocked here, before any
+  // thread starts, so that no thread takes it with the default action (which kills).
+  std::optional<dupipe::NoticeSignal> loss;
+  if (!links_in.empty()) loss.emplace(SIGUSR1);
+
   return dupipe::cli::run_stage("producer", verbose, [&](const dupipe::Logger& logger) {
     const auto stats = dupipe::cli::stage_stats("producer", logger);
     const auto input =
@@ -79,7 +81,8 @@ int main(int argc, char** argv) {
     auto output = dupipe::instrument(dupipe::open_writer(config.out), stats.get());
     if (!links_in.empty()) {
       const auto feedback = dupipe::instrument(dupipe::open_reader(links_in), stats.get());
-      const auto counts = dupipe::producer::run_crawl(*input, *output, *feedback, crawl, logger);
+      const auto counts =
+          dupipe::producer::run_crawl(*input, *output, *feedback, crawl, logger, &*loss);
       logger.info(dupipe::producer::describe(counts));
       return;
     }

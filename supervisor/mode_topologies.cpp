@@ -1,6 +1,7 @@
 #include "supervisor/mode_topologies.hpp"
 
 #include <algorithm>
+#include <csignal>
 
 namespace dupipe::supervisor {
 namespace {
@@ -92,7 +93,6 @@ ProcessSpec url_producer(const LaunchOptions& o, const Topology& t, const UrlPas
   append(p.argv, o.producer_args);
   if (o.is_crawl) {
     // The frontier: the seeds as its input, the fetchers' links on the feedback link.
-    append(p.argv, {"--fetchers", std::to_string(o.fetchers)});
     append(p.argv, o.crawl_args);
     const LinkSpec& found = t.link("found");
     if (found.transport == Transport::kFifo) p.stdin_link = found.name;
@@ -133,6 +133,7 @@ Topology url_topology(const LaunchOptions& o, const RunNames& names, const UrlPa
     // The way back: written by every fetcher, read by the producer (docs/IPC.md, "The crawl
     // cycle").
     t.mode = "crawl";
+    t.death_notices.push_back({"fetcher", "producer", SIGUSR1});
     t.links.push_back(names.link("found", o.transport_of("found"), FifoMode::kPacket, o.fetchers));
   }
   t.processes.push_back(url_producer(o, t, pass));

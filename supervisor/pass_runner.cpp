@@ -149,6 +149,7 @@ std::optional<PassOutcome> PassRunner::on_death(pid_t pid, std::size_t process, 
       "stage " + spec.role + " (pid " + std::to_string(pid) + ") " + describe_exit(status);
   if (const std::string held = hooks.held_by(pid); !held.empty())
     how += "; it was working on: " + held;
+  notify_death_of(spec.role);
   if (!spec.is_restartable || is_hopeless(status)) {
     say_(how + "; it cannot be restarted; stopping the run");
     return PassOutcome{PassEnd::kStageFailed, 0, 0};
@@ -174,6 +175,17 @@ std::optional<PassOutcome> PassRunner::on_death(pid_t pid, std::size_t process, 
   say_(how + "; restarting it in " + std::to_string(delay) + " ms " + count);
   pending_.push_back({process, now + delay});
   return std::nullopt;
+}
+
+void PassRunner::notify_death_of(const std::string& role) {
+  for (const DeathNotice& notice : topology_.death_notices) {
+    if (notice.dead != role) continue;
+    for (const auto& [pid, process] : running_) {
+      if (topology_.processes[process].role != notice.notified) continue;
+      // ESRCH: it exited meanwhile and its own exit is reaped next; nothing to tell it.
+      ::kill(pid, notice.signal_number);
+    }
+  }
 }
 
 bool PassRunner::release(const std::string& link) {

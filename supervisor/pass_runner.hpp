@@ -75,6 +75,8 @@ class PassRunner {
   [[nodiscard]] std::optional<PassOutcome> on_death(pid_t pid, std::size_t process, int status,
                                                     const PassHooks& hooks);
   [[nodiscard]] bool release(const std::string& link);
+  // Sends the topology's death notices for a dead process of `role`.
+  void notify_death_of(const std::string& role);
   [[nodiscard]] int next_timeout_ms() const;
   void reap(const PassHooks& hooks, std::optional<PassOutcome>& outcome);
 

@@ -1,6 +1,7 @@
 #include "supervisor/topology.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <sstream>
 #include <stdexcept>
 
@@ -101,6 +102,11 @@ std::string describe(const Topology& topology) {
         << (link.transport == Transport::kFifo && link.mode == FifoMode::kStream ? " (byte stream)"
                                                                                  : "")
         << "; writers " << joined(writers, ", ") << "; readers " << joined(readers, ", ") << "\n";
+  }
+  for (const DeathNotice& notice : topology.death_notices) {
+    const char* name = ::sigabbrev_np(notice.signal_number);
+    out << "when a " << notice.dead << " dies: SIG" << (name != nullptr ? name : "?") << " to the "
+        << notice.notified << "\n";
   }
   out << "processes (in start order):\n";
   for (const ProcessSpec& process : topology.processes) {

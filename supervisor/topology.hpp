@@ -43,6 +43,15 @@ struct ProcessSpec {
 // end; directory mode's grouper is a barrier over the whole walk, so the pass starts again.
 enum class OnDeath { kRestartProcess, kRestartPass };
 
+// When a process of role `dead` dies (a signal or a non-zero exit, not a clean exit), every
+// running process of role `notified` gets `signal_number`: the crawl frontier learns from
+// SIGUSR1 that the pages in flight at a dead fetcher are lost and must start again.
+struct DeathNotice {
+  std::string dead;
+  std::string notified;
+  int signal_number = 0;
+};
+
 struct Topology {
   std::string mode;  // "url" or "directory"
   std::vector<LinkSpec> links;
@@ -51,6 +60,7 @@ struct Topology {
   // the processes start, so no open(2) waits for the other end.
   std::vector<ProcessSpec> processes;
   OnDeath on_death = OnDeath::kRestartProcess;
+  std::vector<DeathNotice> death_notices;
 
   [[nodiscard]] const LinkSpec& link(const std::string& name) const;
 };

@@ -39,7 +39,7 @@ Expected<PageOutcome> parse_outcome(const std::string& text) {
   return fail("unknown page outcome '" + text + "'");
 }
 
-// The crawl-mode records A, D and R (fetcher -> producer).
+// The crawl-mode records A and D (fetcher -> producer).
 Expected<Record> from_crawl_fields(const Fields& f) {
   const std::string& tag = f[0];
   if (tag == "A") {
@@ -52,10 +52,6 @@ Expected<Record> from_crawl_fields(const Fields& f) {
     return parse_outcome(f[3]).map([&](PageOutcome outcome) {
       return Record(PageDoneRecord{f[1], *links, outcome});
     });
-  }
-  if (tag == "R") {
-    if (auto ok = expect_count(f, 2); !ok) return tl::unexpected(ok.error());
-    return parse_size(f[1]).map([](std::uint64_t pid) { return Record(FetcherReadyRecord{pid}); });
   }
   return fail("unknown record type '" + tag + "'");
 }
@@ -157,7 +153,6 @@ Fields to_fields(const Record& record) {
       return {"D", r.page_id, std::to_string(r.links),
               r.outcome == PageOutcome::kFetched ? "fetched" : "failed"};
     }
-    Fields operator()(const FetcherReadyRecord& r) const { return {"R", std::to_string(r.pid)}; }
   };
   return std::visit(Visitor{}, record);
 }

@@ -101,16 +101,8 @@ struct PageDoneRecord {
   PageOutcome outcome = PageOutcome::kFetched;
 };
 
-// R (crawl mode, fetcher -> producer): a fetcher (process `pid`) started on this link, holding
-// no page. A producer that knows how many fetchers run (--fetchers N) learns from an R beyond the
-// N-th that one was started again after a death, so the pages the dead one held must start again.
-struct FetcherReadyRecord {
-  std::uint64_t pid = 0;
-};
-
 using Record = std::variant<UrlRecord, FileRecord, DigestRecord, FailureRecord, DirectoryFileRecord,
-                            LinkRecord, StatRecord, GroupRecord, FoundLinkRecord, PageDoneRecord,
-                            FetcherReadyRecord>;
+                            LinkRecord, StatRecord, GroupRecord, FoundLinkRecord, PageDoneRecord>;
 
 // A line with no TAB is a bare URL (so `cat urls.txt` can stand in for the producer).
 [[nodiscard]] bool is_bare_line(std::string_view line);

@@ -11,6 +11,7 @@ the project's test server on loopback, over the transport given (fifo or shm).
   max_pages  --max-pages 20: exactly 20 fetches and a complete report of them.
   polite  --per-host 2 with 4 fetchers: the server never streams more than 2 bodies at once;
           --delay 100: no two requests start less than 100 ms apart.
+  chaos   SIGKILL of fetchers and hashers mid-crawl: the report equals a clean crawl's.
 
 Needs DUPIPE_BIN_DIR and DUPIPE_SOURCE_DIR (set by ctest)."""
 import ctypes, json, os, re, shutil, signal, subprocess, sys, tempfile, threading, time
@@ -76,26 +77,36 @@ def write(root, path, text):
         f.write(text if isinstance(text, bytes) else text.encode())
 
 
-def crawl(work, seeds, transport, *options):
-    """Runs the launcher; returns (exit status, stderr, report or None)."""
+def crawl(work, seeds, transport, *options, during=None, out_name="out"):
+    """Runs the launcher; returns (exit status, stderr, report or None). `during(run_dir_file)`
+    runs while the crawl does (the chaos case kills its stages)."""
     seeds_file = os.path.join(work, "seeds.txt")
     with open(seeds_file, "w") as f:
         f.write("".join(url + "\n" for url in seeds))
-    out = os.path.join(work, "out")
+    out = os.path.join(work, out_name)
     shutil.rmtree(out, ignore_errors=True)
+    run_dir_file = os.path.join(work, "run-dir")
+    if os.path.exists(run_dir_file):
+        os.remove(run_dir_file)
     env = dict(os.environ, TMPDIR=os.path.join(work, "tmp"), DUPIPE_BIN_DIR=BIN)
     os.makedirs(env["TMPDIR"], exist_ok=True)
     command = [LAUNCHER, "--crawl", "--transport", transport, "--hashers", "2", "--out", out,
-               *options, seeds_file]
+               "--run-dir-file", run_dir_file, *options, seeds_file]
     started = time.monotonic()
+    launcher = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+    if during is not None:
+        during(run_dir_file)
     try:
-        run = subprocess.run(command, env=env, capture_output=True, text=True,
-                             timeout=RUN_BOUND_S)
-    except subprocess.TimeoutExpired as timeout:
+        _, stderr = launcher.communicate(timeout=RUN_BOUND_S)
+    except subprocess.TimeoutExpired:
+        launcher.kill()
+        _, stderr = launcher.communicate()
         problems.append("the crawl did not finish within %d s (locked?): %s" %
-                        (RUN_BOUND_S, timeout.stderr))
+                        (RUN_BOUND_S, stderr))
         return None, "", None
     elapsed = time.monotonic() - started
+    run = subprocess.CompletedProcess(command, launcher.returncode, "", stderr)
     report = None
     if os.path.exists(os.path.join(out, "report.json")):
         with open(os.path.join(out, "report.json")) as f:
@@ -269,12 +280,82 @@ def polite_case(work, transport):
            ["%.3f" % gap for gap in gaps])
 
 
+def chaos_case(work, transport):
+    """SIGKILL of fetchers and hashers in the middle of a crawl: the supervisor restarts them,
+    tells the frontier (SIGUSR1) that the pages in flight at a dead fetcher are lost, and the
+    report equals a clean crawl's."""
+    root = os.path.join(work, "chaos")
+    assets = [os.urandom(2000) for _ in range(10)]
+    write(root, "index.html", "".join('<a href="/_slow/60/p%d.html">p</a>' % i for i in range(60)))
+    for i in range(60):
+        write(root, "p%d.html" % i, '<a href="/_slow/60/a%d.bin">a</a> <a href="/index.html">h</a>'
+              % i)
+        write(root, "a%d.bin" % i, assets[i % len(assets)])
+    server = Server(work, root, name="chaos")
+    seeds = [server.base + "/index.html"]
+
+    def kill_stages(run_dir_file):
+        """Every 250 ms after the first, SIGKILL a live fetcher or hasher: 6 in all."""
+        kills = 0
+        deadline = time.monotonic() + 30
+        while kills < 6 and time.monotonic() < deadline:
+            time.sleep(0.25)
+            if not os.path.exists(run_dir_file):
+                continue
+            with open(run_dir_file) as f:
+                pids_file = os.path.join(f.read().strip(), "pids")
+            try:
+                with open(pids_file) as f:
+                    entries = [line.split() for line in f if line.strip()]
+            except FileNotFoundError:
+                return  # the run is over
+            role = ("fetcher", "hasher")[kills % 3 == 2]
+            live = [int(pid) for r, pid in entries if r == role and is_running(int(pid))]
+            if live:
+                os.kill(live[kills % len(live)], signal.SIGKILL)
+                kills += 1
+        expect(kills == 6, "only %d stages killed before the run ended" % kills)
+
+    try:
+        status, stderr, clean = crawl(work, seeds, transport, "--fetchers", "3",
+                                      out_name="clean")
+        expect(status == 0, "clean crawl: exit %s: %s" % (status, stderr))
+        status, stderr, chaotic = crawl(work, seeds, transport, "--fetchers", "3",
+                                        "--max-restarts", "10", during=kill_stages,
+                                        out_name="killed")
+    finally:
+        server.stop()
+    if status is None or clean is None:
+        return
+    expect(status == 0, "crawl with kills: exit %s: %s" % (status, stderr))
+    if chaotic is None:
+        problems.append("no report after the kills: " + stderr)
+        return
+    expect("start again" in stderr, "the frontier was never told of a dead fetcher: " + stderr)
+
+    def shape(report):
+        return ({k: report["summary"][k] for k in ("urls", "fetched", "failed", "rejected",
+                                                    "duplicate_groups", "duplicate_files")},
+                sorted(sorted(f["url"] for f in g["files"]) for g in report["groups"]))
+    expect(shape(chaotic) == shape(clean), "report after kills %s, clean %s" %
+           (shape(chaotic), shape(clean)))
+    check_summary(chaotic, 121, 0)
+
+
+def is_running(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
 def main():
     case, transport = sys.argv[1], sys.argv[2]
     work = tempfile.mkdtemp(prefix="dupipe-crawl.")
     try:
         {"site": site_case, "cycle": cycle_case, "max_pages": max_pages_case,
-         "polite": polite_case}[case](work, transport)
+         "polite": polite_case, "chaos": chaos_case}[case](work, transport)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if problems:

@@ -100,12 +100,6 @@ TEST(Records, RoundTripsTheCrawlFeedbackRecords) {
     EXPECT_EQ(std::get<PageDoneRecord>(*done).outcome, outcome);
   }
   EXPECT_EQ(formatted(PageDoneRecord{"p", 0, PageOutcome::kFailed}), "D\tp\t0\tfailed");
-
-  EXPECT_EQ(formatted(FetcherReadyRecord{4242}), "R\t4242");
-  const auto ready = parse_record("R\t4242");
-  ASSERT_TRUE(ready.has_value()) << ready.error().message;
-  EXPECT_EQ(std::get<FetcherReadyRecord>(*ready).pid, 4242U);
-  EXPECT_FALSE(parse_record("R\t4242\textra").has_value());
 }
 
 struct BadLine {

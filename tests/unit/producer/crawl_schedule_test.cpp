@@ -1,8 +1,7 @@
 // The producer's crawl bookkeeping: seeds become U records, a page's links arrive as A records
 // and count at its D record, links over a trap limit or out of scope are refused once each, a
 // failed page settles with no links, a second report of a page (after a restart) is ignored,
-// an R record beyond the fetchers' count starts the pages in flight again, and a feedback line
-// that is not A, D or R is an error.
+// and a feedback line that is not A or D is an error.
 #include "producer/crawl_schedule.hpp"
 
 #include <gtest/gtest.h>
@@ -111,27 +110,6 @@ TEST(CrawlSchedule, StartsPagesAgainAfterALossAndTakesTheFirstReport) {
   ASSERT_EQ(links.size(), 1U);
   EXPECT_EQ(links[0].url, "http://h.test/a");
   EXPECT_EQ(schedule.counts().restarts, 1U);
-}
-
-// Two fetchers announce themselves; a third R is a restart: the page in flight starts again,
-// its late report still settles it once, and it is counted once.
-TEST(CrawlSchedule, StartsThePagesInFlightAgainWhenAFetcherStartsAgain) {
-  CrawlOptions options;
-  options.fetchers = 2;
-  CrawlSchedule schedule = schedule_of({seed("http://h.test/")}, options);
-  ASSERT_TRUE(schedule.take("R\t100").has_value());
-  const auto first = take_pages(schedule);
-  ASSERT_EQ(first.size(), 1U);
-  ASSERT_TRUE(schedule.take("R\t101").has_value());
-  EXPECT_EQ(schedule.frontier().in_flight(), 1U) << "the second fetcher's start loses nothing";
-  ASSERT_TRUE(schedule.take("R\t102").has_value());
-  EXPECT_EQ(schedule.frontier().in_flight(), 0U);
-  EXPECT_EQ(schedule.counts().restarts, 1U);
-  report(schedule, first[0], {});  // the page was not lost after all
-  EXPECT_TRUE(schedule.is_finished());
-  EXPECT_TRUE(take_pages(schedule).empty()) << "a settled page is not fetched again";
-  EXPECT_EQ(schedule.counts().fetched, 1U);
-  EXPECT_FALSE(schedule.take("R\tnot-a-pid").has_value());
 }
 
 TEST(CrawlSchedule, RefusesALineThatIsNotFeedback) {

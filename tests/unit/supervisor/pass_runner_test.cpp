@@ -1,6 +1,7 @@
 // The pass runner with fake children (sh one-liners): restarts within the budget and their
 // backoff, a role whose budget is spent, a child that ignores SIGTERM through its grace period, a
-// writer that exits early releasing its link, a stop signal, and the supervisor's own SIGKILL.
+// writer that exits early releasing its link, a stop signal, the supervisor's own SIGKILL, and
+// a death notice sent to another role.
 #include "supervisor/pass_runner.hpp"
 
 #include <fcntl.h>
@@ -72,6 +73,23 @@ TEST(PassRunner, ADeadProcessIsRestartedWithBackoffUntilItsRoleBudgetIsSpent) {
       << log;
   EXPECT_NE(log.find("restarting it in 200 ms (restart 2 of 2)"), std::string::npos) << log;
   EXPECT_NE(log.find("its restart budget (--max-restarts 2) is spent"), std::string::npos) << log;
+}
+
+// A death notice: when the "fetcher" dies, the running "producer" gets SIGUSR1. Here the
+// producer exits 0 on it; without the notice it would exit 9 after 10 s and the pass would fail.
+TEST(PassRunner, SendsTheDeathNoticeToTheNotifiedRole) {
+  RunnerFixture f;
+  const std::string told = f.run_dir.path() + "/told";
+  const std::string died = f.run_dir.path() + "/died";
+  Topology t;
+  t.processes = {shell("producer", "trap 'touch " + told +
+                                       "; exit 0' USR1; i=0; while [ $i -lt 200 ]; do sleep 0.05; "
+                                       "i=$((i+1)); done; exit 9"),
+                 shell("fetcher", "sleep 0.2; [ -e " + died + " ] && exit 0; touch " + died +
+                                      "; kill -KILL $$")};
+  t.death_notices.push_back({"fetcher", "producer", SIGUSR1});
+  EXPECT_EQ(f.run(t).end, PassEnd::kFinished) << f.log.str();
+  EXPECT_TRUE(std::filesystem::exists(told));
 }
 
 TEST(PassRunner, AProcessThatDiesOnceIsRestartedAndThePassFinishes) {

@@ -84,6 +84,43 @@ TEST(UrlTopology, AStandInHasherKeepsItsLinksFifosAndIsNotRestarted) {
   EXPECT_EQ(process_of(t, "hasher").stdout_link, "digests");
 }
 
+// Crawl mode: the way back from the fetchers to the frontier, a fetcher's death told to it, no
+// manifest (the crawl's size is not known in advance), shm for `found` when asked.
+TEST(CrawlTopology, AddsTheFoundLinkFromEveryFetcherToTheProducer) {
+  LaunchOptions o;
+  o.bin_dir = "/b";
+  o.fetchers = 2;
+  o.hashers = 1;
+  o.is_crawl = true;
+  o.crawl_args = {"--depth", "2"};
+  Topology t = url_topology(o, RunNames{"/run", "r"}, UrlPass{"/out", "/out/.dupipe", 1, true});
+  EXPECT_EQ(t.mode, "crawl");
+  EXPECT_EQ(t.link("found").writers, 2u);
+  const ProcessSpec& producer = process_of(t, "producer");
+  EXPECT_EQ(producer.stdin_link, "found");
+  EXPECT_EQ(producer.argv,
+            (std::vector<std::string>{"/b/producer", "--depth", "2", "--links-in", "-",
+                                      "/out/.dupipe/urls", "--out", "packet:/run/urls"}));
+  EXPECT_EQ(process_of(t, "fetcher", 1).writes, (std::vector<std::string>{"paths", "found"}));
+  const auto& aggregator = process_of(t, "aggregator").argv;
+  EXPECT_EQ(std::find(aggregator.begin(), aggregator.end(), "--manifest"), aggregator.end());
+  ASSERT_EQ(t.death_notices.size(), 1u);
+  EXPECT_EQ(t.death_notices[0].notified, "producer");
+  const std::string text = describe(t);
+  EXPECT_NE(text.find("  found: fifo /run/found; writers fetcher x2; readers producer\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("when a fetcher dies: SIGUSR1 to the producer\n"), std::string::npos) << text;
+
+  o.link_overrides["found"] = Transport::kShm;
+  t = url_topology(o, RunNames{"/run", "r"}, UrlPass{"/out", "/out/.dupipe", 1, true});
+  EXPECT_EQ(process_of(t, "producer").stdin_link, "");
+  EXPECT_NE(describe(t).find("  found: shm /dev/shm/dupipe-r-found; writers fetcher x2; readers "
+                             "producer\n"),
+            std::string::npos)
+      << describe(t);
+}
+
 // A directory whose name starts with '-' is still a directory to the walker, not an option.
 TEST(DirectoryTopology, PassesTheTreesToTheWalkerAfterTheOptions) {
   LaunchOptions o;
