@@ -40,8 +40,33 @@ Admission Frontier::add(const FoundUrl& found, std::uint32_t depth, const std::s
 void Frontier::enqueue(const std::string& key, Node& node) {
   node.state = State::kQueued;
   node.order = order_++;
-  hosts_[node.host].queue.emplace(QueueKey{node.depth, node.order}, key);
+  auto [host, is_new] = hosts_.try_emplace(node.host);
+  if (is_new) {
+    host->second.is_open = !limits_.hosts_start_closed;
+    host->second.delay = limits_.delay;
+    new_hosts_.push_back(NewHost{node.host, key});
+  }
+  host->second.queue.emplace(QueueKey{node.depth, node.order}, key);
   ++queued_;
+}
+
+void Frontier::open_host(const std::string& host, std::chrono::milliseconds delay,
+                         Clock::time_point now) {
+  Host& opened = hosts_.at(host);
+  opened.is_open = true;
+  opened.delay = delay;
+  opened.next_start = std::max(opened.next_start, now + delay);
+}
+
+void Frontier::drop(const std::string& key) {
+  Node& node = nodes_.at(key);
+  if (node.state != State::kInFlight) return;
+  node.state = State::kDone;
+  Host& host = hosts_.at(node.host);
+  --host.in_flight;
+  host.next_start = host.start_before;  // nothing was asked of the host
+  --in_flight_;
+  --started_;
 }
 
 // A shorter path to `key` was found: its depth and everything reached through it move up. A
@@ -81,7 +106,8 @@ void Frontier::lower(const std::string& key, std::uint32_t depth, const std::str
 }
 
 bool Frontier::may_start(const Host& host, Clock::time_point now) const {
-  return !host.queue.empty() && host.in_flight < limits_.per_host && host.next_start <= now;
+  return host.is_open && !host.queue.empty() && host.in_flight < limits_.per_host &&
+         host.next_start <= now;
 }
 
 std::optional<Assignment> Frontier::next(Clock::time_point now) {
@@ -99,7 +125,8 @@ std::optional<Assignment> Frontier::next(Clock::time_point now) {
   const std::string key = best->queue.begin()->second;
   best->queue.erase(best->queue.begin());
   ++best->in_flight;
-  best->next_start = now + limits_.delay;
+  best->start_before = best->next_start;
+  best->next_start = now + best->delay;
   Node& node = nodes_.at(key);
   node.state = State::kInFlight;
   --queued_;
@@ -112,7 +139,7 @@ std::optional<Clock::time_point> Frontier::wake_at() const {
   if (is_at_page_limit()) return std::nullopt;
   std::optional<Clock::time_point> earliest;
   for (const auto& [name, host] : hosts_) {
-    if (host.queue.empty() || host.in_flight >= limits_.per_host) continue;
+    if (!host.is_open || host.queue.empty() || host.in_flight >= limits_.per_host) continue;
     if (!earliest || host.next_start < *earliest) earliest = host.next_start;
   }
   return earliest;

@@ -32,6 +32,16 @@ struct FrontierLimits {
   std::chrono::milliseconds delay{0};  // least time between two starts on one host
   std::uint32_t max_depth = 5;         // a seed is depth 0
   std::uint64_t max_pages = 0;         // starts in all; 0: no limit
+  // A host starts nothing until open_host() (its robots.txt is being fetched); false: every
+  // host is open from the start (--ignore-robots).
+  bool hosts_start_closed = false;
+};
+
+// A host first seen by the frontier: its politeness unit and the key of its first URL (whose
+// scheme tells where its robots.txt is).
+struct NewHost {
+  std::string host;
+  std::string first_key;
 };
 
 // A URL as found: its key (url_key) and the URL to fetch.
@@ -80,6 +90,15 @@ class Frontier {
   [[nodiscard]] bool is_at_page_limit() const {
     return limits_.max_pages != 0 && started_ >= limits_.max_pages;
   }
+  // Hosts seen since the last call, in the order they were first seen.
+  [[nodiscard]] std::vector<NewHost> take_new_hosts() { return std::exchange(new_hosts_, {}); }
+  // `host` may start its pages, at least `delay` apart (its own Crawl-delay, or the run's), the
+  // first `delay` after `now` (the request for its robots.txt counts as one).
+  void open_host(const std::string& host, std::chrono::milliseconds delay, Clock::time_point now);
+  // The URL next() just handed out will not be fetched (robots.txt denies it): settled with no
+  // links, its start not counted against max_pages, and its host's next start as it was before.
+  void drop(const std::string& key);
+
   // Every page in flight is queued again at its depth, as if never started (a fetcher that held
   // some died and no one can tell which): they start again, and a late report of the first
   // start is taken as the page's, also while it waits to start again (finished() takes the
@@ -110,6 +129,9 @@ class Frontier {
     std::map<QueueKey, std::string> queue;  // keys, shallowest first
     std::uint32_t in_flight = 0;
     Clock::time_point next_start{};
+    Clock::time_point start_before{};  // next_start before the last next(): drop() puts it back
+    bool is_open = true;
+    std::chrono::milliseconds delay{0};
   };
 
   Admission add(const FoundUrl& found, std::uint32_t depth, const std::string& found_on);
@@ -120,6 +142,7 @@ class Frontier {
   FrontierLimits limits_;
   std::unordered_map<std::string, Node> nodes_;
   std::unordered_map<std::string, Host> hosts_;
+  std::vector<NewHost> new_hosts_;
   std::uint64_t order_ = 0;
   std::uint64_t queued_ = 0;
   std::uint64_t in_flight_ = 0;

@@ -3,6 +3,7 @@
 #include <poll.h>
 
 #include <deque>
+#include <unordered_set>
 #include <vector>
 
 #include "common/os/signals.hpp"
@@ -55,18 +56,21 @@ Seeds read_seeds(RecordReader& input, const Logger& logger) {
 class CrawlLoop {
  public:
   CrawlLoop(CrawlSchedule& schedule, RecordWriter& output, RecordReader& feedback,
-            std::deque<std::string> backlog, const Logger& logger, NoticeSignal* loss)
+            std::deque<std::string> backlog, const Logger& logger, CrawlChannels channels)
       : schedule_(schedule),
         output_(output),
         feedback_(feedback),
         backlog_(std::move(backlog)),
         logger_(logger),
-        loss_(loss) {}
+        loss_(channels.loss),
+        manifest_(channels.manifest),
+        robots_(channels.robots) {}
 
   void run() {
     while (true) {
       throw_if_stopped();
       take_loss();
+      take_robots();
       const bool wrote = write_what_may_start();
       if (schedule_.is_finished() && backlog_.empty()) return;
       const bool read = read_feedback();
@@ -85,6 +89,11 @@ class CrawlLoop {
         auto page = schedule_.next(crawl::Clock::now());
         if (!page) return wrote;
         backlog_.push_back(value_or_fatal(format_record(*page)));
+        // Listed before it is sent: a producer killed in between leaves a record the aggregator
+        // waits for, which a re-feed pass sends, never one it does not know of.
+        if (manifest_ != nullptr && listed_.insert(page->id).second) {
+          manifest_->append(backlog_.back());
+        }
       }
       if (!output_.try_write_line(backlog_.front())) return wrote;
       backlog_.pop_front();
@@ -123,6 +132,23 @@ class CrawlLoop {
                     " pages in flight start again");
   }
 
+  // Asks for the robots.txt of every host new to the crawl and opens the hosts whose rules came.
+  void take_robots() {
+    if (robots_ == nullptr) return;
+    for (const RobotsWanted& wanted : schedule_.robots_wanted()) {
+      robots_->fetch(wanted.host, wanted.url);
+    }
+    for (RobotsAnswer& answer : robots_->take_finished()) {
+      logger_.info("robots.txt of " + answer.host + ": " + answer.outcome);
+      if (answer.rules.crawl_delay_was_capped()) {
+        logger_.warning("robots.txt of " + answer.host + " asks for a Crawl-delay over " +
+                        std::to_string(crawl::RobotsRules::kMaxCrawlDelay.count() / 1000) +
+                        " s: crawled at that pace");
+      }
+      schedule_.take_robots(answer.host, std::move(answer.rules), crawl::Clock::now());
+    }
+  }
+
   // Sleeps until the feedback link has a record, the fetchers' link has room for the backlog,
   // the frontier's next page may start, or a stop is requested.
   void wait() {
@@ -148,7 +174,11 @@ class CrawlLoop {
       }
     }
     if (is_blind) timeout = std::min<std::chrono::nanoseconds>(timeout.value_or(kSlice), kSlice);
-    value_or_fatal(sys::wait_for_any(fds, timeout, "the crawl's links"));
+    if (robots_ != nullptr && robots_->is_busy()) {
+      robots_->wait(fds, timeout);
+    } else {
+      value_or_fatal(sys::wait_for_any(fds, timeout, "the crawl's links"));
+    }
   }
 
   CrawlSchedule& schedule_;
@@ -159,15 +189,21 @@ class CrawlLoop {
   std::deque<std::string> backlog_;
   const Logger& logger_;
   NoticeSignal* loss_;
+  RecordJournal* manifest_;
+  RobotsFetcher* robots_;
+  std::unordered_set<std::string> listed_;  // ids in the manifest (a restarted page is listed once)
 };
 
 }  // namespace
 
 CrawlCounts run_crawl(RecordReader& seeds, RecordWriter& output, RecordReader& feedback,
-                      const CrawlOptions& options, const Logger& logger, NoticeSignal* loss) {
+                      const CrawlOptions& options, const Logger& logger, CrawlChannels channels) {
   Seeds start = read_seeds(seeds, logger);
+  if (channels.manifest != nullptr) {
+    for (const std::string& rejection : start.rejections) channels.manifest->append(rejection);
+  }
   auto schedule = value_or_fatal(CrawlSchedule::make(options, start.urls));
-  CrawlLoop(schedule, output, feedback, std::move(start.rejections), logger, loss).run();
+  CrawlLoop(schedule, output, feedback, std::move(start.rejections), logger, channels).run();
   return schedule.counts();
 }
 

@@ -10,18 +10,32 @@
 
 #include "common/base/logger.hpp"
 #include "common/os/notice_signal.hpp"
+#include "common/protocol/record_journal.hpp"
 #include "common/transport/endpoint.hpp"
 #include "producer/crawl_schedule.hpp"
+#include "producer/robots_fetcher.hpp"
 
 namespace dupipe::producer {
 
 // Seeds are lines like a URL list's (blank lines and # comments skipped); a line that is not an
 // http(s) URL becomes an F record, as in URL mode. `loss`, when given, is polled with the links:
 // each notice (SIGUSR1, sent by the supervisor when a fetcher died) starts every page in flight
-// again, since no one can tell which of them the dead fetcher held. FatalError when the feedback
-// link ends with pages in flight (every fetcher gone) or carries a record that cannot be trusted.
+// again, since no one can tell which of them the dead fetcher held (CrawlChannels below).
+// FatalError when the feedback link ends with pages in flight (every fetcher gone) or carries a
+// record that cannot be trusted. `manifest`, when given, gets every U record (once per id) before
+// it is first written: the aggregator's --manifest then tells whether everything the crawl handed
+// out was accounted, so a record lost with a dead hasher is found and fetched again
+// (docs/RECOVERY.md).
+// `robots`, when given, fetches each new host's robots.txt (the schedule keeps the host closed
+// until it is known: CrawlOptions limits.hosts_start_closed).
+struct CrawlChannels {
+  NoticeSignal* loss = nullptr;
+  RecordJournal* manifest = nullptr;
+  RobotsFetcher* robots = nullptr;
+};
+
 [[nodiscard]] CrawlCounts run_crawl(RecordReader& seeds, RecordWriter& output,
                                     RecordReader& feedback, const CrawlOptions& options,
-                                    const Logger& logger, NoticeSignal* loss = nullptr);
+                                    const Logger& logger, CrawlChannels channels = {});
 
 }  // namespace dupipe::producer

@@ -1,5 +1,7 @@
 #include "producer/crawl_schedule.hpp"
 
+#include <algorithm>
+
 #include "common/protocol/record_id.hpp"
 #include "crawl/url_key.hpp"
 
@@ -10,7 +12,8 @@ std::string describe(const CrawlCounts& c) {
   std::string text = n(c.seeds) + " seeds; " + n(c.fetched) + " pages fetched, " + n(c.failed) +
                      " failed; " + n(c.found) + " new URLs found; not followed: " + n(c.scope) +
                      " out of scope, " + n(c.filter) + " filtered, " + n(c.trap) + " traps, " +
-                     n(c.too_deep) + " too deep, " + n(c.not_started) + " over --max-pages";
+                     n(c.too_deep) + " too deep, " + n(c.robots) + " denied by robots.txt, " +
+                     n(c.not_started) + " over --max-pages";
   if (c.restarts > 0) text += "; pages in flight started again " + n(c.restarts) + " times";
   return text;
 }
@@ -22,7 +25,7 @@ Expected<CrawlSchedule> CrawlSchedule::make(const CrawlOptions& options,
   for (const crawl::FoundUrl& seed : seeds) keys.push_back(seed.key);
   auto scope = crawl::Scope::make(options.scope, keys);
   if (!scope) return tl::unexpected(scope.error());
-  CrawlSchedule schedule(crawl::Frontier(options.limits), std::move(*scope));
+  CrawlSchedule schedule(crawl::Frontier(options.limits), std::move(*scope), options.limits.delay);
   for (const crawl::FoundUrl& seed : seeds) {
     if (schedule.frontier_.add_seed(seed) == crawl::Admission::kQueued) ++schedule.counts_.seeds;
   }
@@ -31,6 +34,12 @@ Expected<CrawlSchedule> CrawlSchedule::make(const CrawlOptions& options,
 
 std::optional<UrlRecord> CrawlSchedule::next(crawl::Clock::time_point now) {
   auto assignment = frontier_.next(now);
+  // A host is open only once its rules are known, so a denied URL is dropped as it comes out.
+  while (assignment && is_denied(assignment->key)) {
+    frontier_.drop(assignment->key);
+    ++counts_.robots;
+    assignment = frontier_.next(now);
+  }
   if (!assignment) return std::nullopt;
   UrlRecord record{make_record_id(assignment->url), std::move(assignment->url)};
   in_flight_[record.id] = std::move(assignment->key);
@@ -106,6 +115,33 @@ CrawlCounts CrawlSchedule::counts() const {
   counts.too_deep = frontier_.too_deep();
   counts.not_started = frontier_.is_at_page_limit() ? frontier_.queued() : 0;
   return counts;
+}
+
+bool CrawlSchedule::is_denied(const std::string& key) const {
+  const auto rules = robots_.find(crawl::host_of_key(key));
+  if (rules == robots_.end()) return false;
+  const std::size_t authority = key.find("://");
+  const std::size_t path =
+      key.find_first_of("/?", authority == std::string::npos ? 0 : authority + 3);
+  return !rules->second.allows(path == std::string::npos ? "/"
+                                                         : std::string_view(key).substr(path));
+}
+
+std::vector<RobotsWanted> CrawlSchedule::robots_wanted() {
+  std::vector<RobotsWanted> wanted;
+  for (crawl::NewHost& host : frontier_.take_new_hosts()) {
+    const std::size_t scheme_end = host.first_key.find("://");
+    const std::string scheme = host.first_key.substr(0, scheme_end);
+    wanted.push_back(RobotsWanted{host.host, scheme + "://" + host.host + "/robots.txt"});
+  }
+  return wanted;
+}
+
+void CrawlSchedule::take_robots(const std::string& host, crawl::RobotsRules rules,
+                                crawl::Clock::time_point now) {
+  const std::chrono::milliseconds delay = std::max(delay_, rules.crawl_delay().value_or(delay_));
+  robots_.insert_or_assign(host, std::move(rules));
+  frontier_.open_host(host, delay, now);
 }
 
 void CrawlSchedule::restart_in_flight() {

@@ -17,13 +17,20 @@
 #include "common/protocol/records.hpp"
 #include "crawl/frontier.hpp"
 #include "crawl/page_assembler.hpp"
+#include "crawl/robots_rules.hpp"
 #include "crawl/scope.hpp"
 
 namespace dupipe::producer {
 
 struct CrawlOptions {
-  crawl::FrontierLimits limits;
+  crawl::FrontierLimits limits;  // limits.hosts_start_closed: robots.txt first (the default)
   crawl::ScopeOptions scope;
+};
+
+// A host whose robots.txt the crawl needs before it may ask the host anything else.
+struct RobotsWanted {
+  std::string host;  // the politeness unit (host:port)
+  std::string url;   // SCHEME://HOST/robots.txt
 };
 
 // Distinct URLs, each counted once under one heading.
@@ -36,6 +43,7 @@ struct CrawlCounts {
   std::uint64_t filter = 0;       // found, refused by --accept / --reject
   std::uint64_t trap = 0;         // found, over a trap limit (length, segments, repeats)
   std::uint64_t too_deep = 0;     // found, beyond --depth on every path known
+  std::uint64_t robots = 0;       // handed out, and denied by the host's robots.txt
   std::uint64_t not_started = 0;  // queued when --max-pages was reached
   std::uint64_t restarts = 0;     // times the pages in flight were started again (a fetcher died)
 };
@@ -61,6 +69,12 @@ class CrawlSchedule {
   // record, a D record promising links that never came); a D of a page not in flight (reported
   // twice after a restart) is ignored.
   [[nodiscard]] Expected<void> take(std::string_view line);
+  // Hosts first seen since the last call, each once: fetch their robots.txt, then take_robots().
+  [[nodiscard]] std::vector<RobotsWanted> robots_wanted();
+  // A host's robots.txt is known: its pages may start, at its Crawl-delay (or the run's --delay,
+  // whichever is longer), and those it disallows are dropped unfetched (counted as `robots`).
+  void take_robots(const std::string& host, crawl::RobotsRules rules, crawl::Clock::time_point now);
+
   // A fetcher died: what it held is unknown, so every page in flight starts again.
   void restart_in_flight();
 
@@ -69,8 +83,9 @@ class CrawlSchedule {
   [[nodiscard]] CrawlCounts counts() const;
 
  private:
-  CrawlSchedule(crawl::Frontier frontier, crawl::Scope scope)
-      : frontier_(std::move(frontier)), scope_(std::move(scope)) {}
+  CrawlSchedule(crawl::Frontier frontier, crawl::Scope scope, std::chrono::milliseconds delay)
+      : frontier_(std::move(frontier)), scope_(std::move(scope)), delay_(delay) {}
+  [[nodiscard]] bool is_denied(const std::string& key) const;
   [[nodiscard]] Expected<void> settle(const PageDoneRecord& done);
   [[nodiscard]] std::vector<crawl::FoundUrl> admissible(const std::vector<std::string>& links);
   // Counts a refused key once, under `reason`.
@@ -78,9 +93,11 @@ class CrawlSchedule {
 
   crawl::Frontier frontier_;
   crawl::Scope scope_;
+  std::chrono::milliseconds delay_;  // --delay: the least pause, whatever a Crawl-delay says
   crawl::PageAssembler pages_;
-  std::unordered_map<std::string, std::string> in_flight_;  // U record id -> key
-  std::unordered_set<std::string> refused_;                 // keys never to fetch
+  std::unordered_map<std::string, crawl::RobotsRules> robots_;  // by host
+  std::unordered_map<std::string, std::string> in_flight_;      // U record id -> key
+  std::unordered_set<std::string> refused_;                     // keys never to fetch
   CrawlCounts counts_;
 };
 

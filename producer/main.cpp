@@ -56,6 +56,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   crawl_group->add_option("--allow-host", crawl.scope.allow_hosts,
                           "Crawl: a host to follow links to beyond the seeds' (repeatable)");
+  bool ignore_robots = false;
+  crawl_group->add_flag("--ignore-robots", ignore_robots,
+                        "Crawl: do not fetch or obey the hosts' robots.txt");
   crawl_group->add_flag("--no-parent", crawl.scope.no_parent,
                         "Crawl: stay under each seed's directory");
   crawl_group->add_option("--accept", crawl.scope.accept,
@@ -64,8 +67,9 @@ int main(int argc, char** argv) {
                           "Crawl: do not fetch found URLs this regular expression matches");
   if (const auto rc = dupipe::cli::parse(app, argc, argv)) return *rc;
   crawl.limits.delay = std::chrono::milliseconds(delay_ms);
-  if (!links_in.empty() && ledger.any()) {
-    std::cerr << "producer: --links-in (a crawl) takes no --skip-done, --manifest or --fetched\n";
+  crawl.limits.hosts_start_closed = !ignore_robots;
+  if (!links_in.empty() && (!ledger.done.empty() || !ledger.fetched.empty())) {
+    std::cerr << "producer: --links-in (a crawl) takes no --skip-done or --fetched\n";
     return 2;
   }
 
@@ -81,8 +85,13 @@ int main(int argc, char** argv) {
     auto output = dupipe::instrument(dupipe::open_writer(config.out), stats.get());
     if (!links_in.empty()) {
       const auto feedback = dupipe::instrument(dupipe::open_reader(links_in), stats.get());
-      const auto counts =
-          dupipe::producer::run_crawl(*input, *output, *feedback, crawl, logger, &*loss);
+      std::optional<dupipe::RecordJournal> manifest;
+      if (!ledger.manifest.empty()) manifest = dupipe::RecordJournal::open(ledger.manifest);
+      std::optional<dupipe::producer::RobotsFetcher> robots;
+      if (!ignore_robots) robots.emplace();
+      const auto counts = dupipe::producer::run_crawl(
+          *input, *output, *feedback, crawl, logger,
+          {&*loss, manifest ? &*manifest : nullptr, robots ? &*robots : nullptr});
       logger.info(dupipe::producer::describe(counts));
       return;
     }

@@ -108,8 +108,8 @@ int print_dry_run(const LaunchOptions& o) {
   }
   std::cout << "restarts: at most " << o.restart.max_restarts << " per role within "
             << o.restart.period_ms / 1000 << " s, after 100 ms doubling to 2 s"
-            << (o.is_directory_mode() || o.is_crawl ? "" : "; re-feed passes: at most ")
-            << (o.is_directory_mode() || o.is_crawl ? "" : std::to_string(o.refeeds))
+            << (o.is_directory_mode() ? "" : "; re-feed passes: at most ")
+            << (o.is_directory_mode() ? "" : std::to_string(o.refeeds))
             << "\nstop: SIGTERM once to each stage, SIGKILL to what still runs "
             << PassRunner::kGraceMs / 1000 << " s later\n";
   return 0;

@@ -41,11 +41,8 @@ ProcessSpec url_aggregator(const LaunchOptions& o, const Topology& t, const UrlP
   append(p.argv, o.stage_args);
   append(p.argv,
          {"--out", pass.out_dir, "--algo", o.algo, "--journal", pass.state_dir + "/journal"});
-  // A crawl's producer keeps no manifest: what it will send is not known in advance.
-  if (o.producer_cmd.empty() && !o.is_crawl) {
-    append(p.argv, {"--manifest", pass.state_dir + "/manifest"});
-  }
-  if (pass.is_last && !o.is_crawl) p.argv.push_back("--lost-are-failures");
+  if (o.producer_cmd.empty()) append(p.argv, {"--manifest", pass.state_dir + "/manifest"});
+  if (pass.is_last) p.argv.push_back("--lost-are-failures");
   reads(p, t.link("digests"));
   return p;
 }
@@ -96,8 +93,8 @@ ProcessSpec url_producer(const LaunchOptions& o, const Topology& t, const UrlPas
     append(p.argv, o.crawl_args);
     const LinkSpec& found = t.link("found");
     if (found.transport == Transport::kFifo) p.stdin_link = found.name;
-    append(p.argv, {"--links-in", found.reader_endpoint(), list, "--out",
-                    t.link("urls").writer_endpoint()});
+    append(p.argv, {"--manifest", pass.state_dir + "/manifest", "--links-in",
+                    found.reader_endpoint(), list, "--out", t.link("urls").writer_endpoint()});
     p.writes = {"urls"};
     return p;
   }

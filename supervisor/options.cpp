@@ -91,6 +91,8 @@ Crawl mode (docs/CRAWL.md):
   --delay MS            least milliseconds between two starts on one host (default 0)
   --allow-host H        follow links to host H too (repeatable; default: only the seeds' hosts)
   --no-parent           stay under each seed's directory
+  --ignore-robots       do not fetch or obey robots.txt (by default each host's robots.txt is
+                        fetched first and obeyed, RFC 9309, with its Crawl-delay up to 30 s)
   --accept REGEX, --reject REGEX  fetch only found URLs that match / do not match
   --respect-nofollow    skip links marked rel=nofollow
 Directory mode:
@@ -219,7 +221,9 @@ void add_options(CLI::App& app, LaunchOptions& o, std::map<std::string, std::str
            o.crawl_args.insert(o.crawl_args.end(), {"--allow-host", v});
          })
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  app.add_flag_callback("--no-parent", [&o] { o.crawl_args.push_back("--no-parent"); });
+  for (const char* name : {"--no-parent", "--ignore-robots"}) {
+    app.add_flag_callback(name, [&o, name] { o.crawl_args.push_back(name); });
+  }
   app.add_flag_callback("--respect-nofollow",
                         [&o] { o.fetcher_args.push_back("--respect-nofollow"); });
   app.add_flag("-h,--help", wants_help);
@@ -289,8 +293,6 @@ void check_crawl_mode(LaunchOptions& o) {
   if (per_host != o.fetcher_args.end() && per_host + 1 != o.fetcher_args.end()) {
     o.crawl_args.insert(o.crawl_args.end(), {"--per-host", *(per_host + 1)});
   }
-  // One pass: a crawl has no manifest to re-feed from.
-  o.refeeds = 0;
 }
 
 void check_url_mode(LaunchOptions& o) {
@@ -299,8 +301,8 @@ void check_url_mode(LaunchOptions& o) {
   }
   if (!o.is_crawl && (!o.crawl_args.empty() || has_fetcher_option(o, "--respect-nofollow"))) {
     refuse(
-        "--depth, --max-pages, --delay, --allow-host, --no-parent, --accept, --reject and "
-        "--respect-nofollow need --crawl");
+        "--depth, --max-pages, --delay, --allow-host, --no-parent, --ignore-robots, --accept, "
+        "--reject and --respect-nofollow need --crawl");
   }
   for (const auto& [link, transport] : o.link_overrides) {
     if (link != "urls" && link != "paths" && link != "digests" &&

@@ -15,6 +15,8 @@
 #include <iostream>
 
 #include "common/base/error.hpp"
+#include "common/protocol/record_journal.hpp"
+#include "common/protocol/records.hpp"
 #include "common/protocol/report_reader.hpp"
 #include "supervisor/child_process.hpp"
 #include "supervisor/launch.hpp"
@@ -115,13 +117,36 @@ void say_started(RunContext& run, const Topology& topology) {
           std::to_string(o.transfers) + " transfers = " + std::to_string(o.fetchers * o.transfers));
 }
 
+// A crawl's re-feed passes are URL mode's over what the crawl handed out: its manifest's URLs
+// become the list (the producer skips what the aggregator's journal accounts), and the crawl
+// does not run again. A lost record needs no links: its page's links came back with its D.
+LaunchOptions refeed_of_crawl(const LaunchOptions& crawl, const std::string& state_dir) {
+  const std::string list = state_dir + "/urls";
+  std::ofstream urls(list + ".tmp", std::ios::binary | std::ios::trunc);
+  read_journal(state_dir + "/manifest", [&](std::string_view line) {
+    auto record = parse_record(line);
+    if (!record) return;
+    if (const auto* url = std::get_if<UrlRecord>(&*record)) urls << url->url << '\n';
+    if (const auto* failure = std::get_if<FailureRecord>(&*record)) urls << failure->url << '\n';
+  });
+  if (!urls.flush()) throw FatalError("cannot write " + list + ": " + std::strerror(errno));
+  urls.close();
+  fs::rename(list + ".tmp", list);
+  LaunchOptions refeed = crawl;
+  refeed.is_crawl = false;
+  refeed.crawl_args.clear();
+  return refeed;
+}
+
 // Passes until the report is complete (the last pass always makes it so). The exit status.
 int run_passes(RunContext& run, const std::string& out_dir, const std::string& state_dir) {
-  const LaunchOptions& o = run.options;
-  const PassPlan plan(o.refeeds);
-  const RunNames names{run.run_dir.path(), o.run_id};
+  const PassPlan plan(run.options.refeeds);
+  const RunNames names{run.run_dir.path(), run.options.run_id};
+  LaunchOptions pass_options = run.options;
+  const LaunchOptions& o = pass_options;
   std::uint32_t pass = 1;
   for (;;) {
+    if (pass > 1 && o.is_crawl) pass_options = refeed_of_crawl(o, state_dir);
     std::error_code ignored;
     fs::remove(state_dir + "/manifest", ignored);
     // A stand-in producer skips nothing, so nothing counts as accounted before it.

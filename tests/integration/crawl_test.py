@@ -1,7 +1,8 @@
 """Crawl mode through scripts/run_pipeline.sh --crawl, against sites generated here and served by
 the project's test server on loopback, over the transport given (fifo or shm).
 
-  site    a site with cycles, self-links, several spellings of one URL, <base>, fragments, links
+  site    a site with a robots.txt (a dupipe group with Allow, Disallow and $ patterns; a "*"
+          group denying everything), cycles, self-links, several spellings of one URL, <base>, fragments, links
           in a comment, a <script> and a text/plain body, duplicated images under several URLs, a
           depth limit, a slow page that gives a URL a shorter path late, and a link to a second
           host (127.0.0.2) out of scope. The server's request log must hold exactly the expected
@@ -12,9 +13,11 @@ the project's test server on loopback, over the transport given (fifo or shm).
   polite  --per-host 2 with 4 fetchers: the server never streams more than 2 bodies at once;
           --delay 100: no two requests start less than 100 ms apart.
   chaos   SIGKILL of fetchers and hashers mid-crawl: the report equals a clean crawl's.
+  lost    SIGKILL of a hasher while it hashes: the record it held is re-fed, the report is exact.
+  unreachable  a host whose robots.txt cannot be fetched is not crawled; the crawl ends.
 
 Needs DUPIPE_BIN_DIR and DUPIPE_SOURCE_DIR (set by ctest)."""
-import ctypes, json, os, re, shutil, signal, subprocess, sys, tempfile, threading, time
+import ctypes, json, os, re, shutil, signal, socket, subprocess, sys, tempfile, threading, time
 
 BIN = os.environ["DUPIPE_BIN_DIR"]
 SOURCE = os.environ["DUPIPE_SOURCE_DIR"]
@@ -146,7 +149,16 @@ def site_case(work, transport):
 <img src="img/one.png" srcset="img/two.png 2x">
 <a href="notes.txt">notes</a> <a href="sub/page.html">sub</a> <a href="c1.html">chain</a>
 <a href="/_slow/1500/slow.html">slow</a> <a href="{far.base}/far.html">far</a>
+<a href="/private/no.html">denied</a> <a href="/private/ok.html">allowed</a>
+<a href="/x.secret">denied by $</a> <a href="/x.secret.html">allowed</a>
 </body></html>""")
+    # The dupipe group (matched case-insensitively) is ours, not the "*" group that denies all;
+    # the longest match wins, Allow on a tie.
+    write(root, "robots.txt", "User-agent: *\nDisallow: /\n\nUser-agent: DuPipe/1.0\n"
+                              "Disallow: /private/\nAllow: /private/ok.html\n"
+                              "Disallow: /*.secret$\n")
+    for name in ("private/no.html", "private/ok.html", "x.secret", "x.secret.html"):
+        write(root, name, "<p>%s</p>" % name)
     write(root, "a.html", '<a href="index.html">home</a> <a href="a.html">self</a> '
                           '<a href="img/one.png">img</a>')
     write(root, "notes.txt", '<a href="never.html">not html</a>')
@@ -174,7 +186,10 @@ def site_case(work, transport):
     requested = server.requests()
     wanted = ["/index.html", "/a.html", "/img/one.png", "/img/two.png", "/notes.txt",
               "/sub/page.html", "/base/in-base.html", "/sub/one-copy.png", "/c1.html", "/c2.html",
-              "/c3.html", "/t.html", "/u.html", "/_slow/1500/slow.html"]
+              "/c3.html", "/t.html", "/u.html", "/_slow/1500/slow.html", "/private/ok.html",
+              "/x.secret.html"]
+    expect(requested[:1] == ["/robots.txt"], "robots.txt was not asked first: %s" % requested)
+    requested = requested[1:]
     expect(sorted(requested) == sorted(wanted),
            "requests %s, expected %s" % (sorted(requested), sorted(wanted)))
     expect(far.requests() == [], "the out-of-scope host was asked: %s" % far.requests())
@@ -185,7 +200,8 @@ def site_case(work, transport):
     groups = [sorted(f["url"][len(base):] for f in g["files"]) for g in report["groups"]]
     expect(groups == [["/img/one.png", "/img/two.png", "/sub/one-copy.png"]],
            "groups %s" % groups)
-    expect("1 out of scope" in stderr and "1 too deep" in stderr,
+    expect("1 out of scope" in stderr and "1 too deep" in stderr and
+           "2 denied by robots.txt" in stderr,
            "the producer's counts: %s" % [l for l in stderr.splitlines() if "seeds;" in l])
 
 
@@ -209,8 +225,10 @@ def cycle_case(work, transport):
         return
     expect(status == 0, "exit %s: %s" % (status, stderr))
     requested = server.requests()
-    expect(len(requested) == 10_001 and len(set(requested)) == 10_001,
-           "%d requests (%d distinct), expected 10001" % (len(requested), len(set(requested))))
+    expect(requested[:1] == ["/robots.txt"], "robots.txt not asked first")
+    expect(len(requested) == 10_002 and len(set(requested)) == 10_002,
+           "%d requests (%d distinct), expected 10001 and robots.txt" %
+           (len(requested), len(set(requested))))
     if report is not None:
         check_summary(report, 11, 9_990)  # the pages that exist; the others are 404s
 
@@ -229,7 +247,7 @@ def max_pages_case(work, transport):
     if status is None:
         return
     expect(status == 0, "exit %s: %s" % (status, stderr))
-    requested = server.requests()
+    requested = [target for target in server.requests() if target != "/robots.txt"]
     expect(len(requested) == 20 and len(set(requested)) == 20,
            "%d requests (%d distinct), expected 20" % (len(requested), len(set(requested))))
     if report is not None:
@@ -272,7 +290,7 @@ def polite_case(work, transport):
         return
     expect(status == 0, "exit %s: %s" % (status, stderr))
     answered = server.requests(with_times=True)
-    expect(len(answered) == 7, "requests %s" % answered)
+    expect(len(answered) == 8 and answered[0][1] == "/robots.txt", "requests %s" % answered)
     # Tiny pages are answered as they start, so answers 100 ms apart mean starts 100 ms apart;
     # 80 ms leaves room for the log's own latency (without the delay they come ~1 ms apart).
     gaps = [b[0] - a[0] for a, b in zip(answered, answered[1:])]
@@ -342,6 +360,80 @@ def chaos_case(work, transport):
     check_summary(chaotic, 121, 0)
 
 
+def lost_case(work, transport):
+    """A hasher killed while it hashes a file loses that file's P record: the aggregator's check
+    of the crawl's manifest finds it missing, a re-feed pass fetches it again, and the report
+    equals a clean crawl's."""
+    root = os.path.join(work, "large")
+    blobs = [os.urandom(24 << 20), os.urandom(24 << 20)]
+    write(root, "index.html", "".join('<a href="f%d.bin">f</a>' % i for i in range(4)))
+    for i in range(4):
+        write(root, "f%d.bin" % i, blobs[i % 2])
+    server = Server(work, root, name="large")
+    seeds = [server.base + "/index.html"]
+    killed = []
+
+    def kill_a_busy_hasher(run_dir_file):
+        """SIGKILL the first hasher seen with a downloaded file open (at most 30 s of looking)."""
+        deadline = time.monotonic() + 30
+        while not killed and time.monotonic() < deadline:
+            time.sleep(0.002)
+            try:
+                with open(run_dir_file) as f:
+                    with open(os.path.join(f.read().strip(), "pids")) as pids:
+                        hashers = [int(p) for r, p in (l.split() for l in pids) if r == "hasher"]
+            except (FileNotFoundError, ValueError):
+                continue
+            for pid in hashers:
+                try:
+                    targets = [os.readlink("/proc/%d/fd/%s" % (pid, fd))
+                               for fd in os.listdir("/proc/%d/fd" % pid)]
+                except (FileNotFoundError, ProcessLookupError):
+                    continue
+                if any("/lost-run/files/" in target for target in targets):
+                    os.kill(pid, signal.SIGKILL)
+                    killed.append(pid)
+                    return
+
+    try:
+        status, stderr, clean = crawl(work, seeds, transport, out_name="lost-clean")
+        expect(status == 0, "clean crawl: exit %s: %s" % (status, stderr))
+        status, stderr, report = crawl(work, seeds, transport, during=kill_a_busy_hasher,
+                                       out_name="lost-run")
+    finally:
+        server.stop()
+    if status is None or clean is None:
+        return
+    expect(killed, "no hasher was seen hashing")
+    expect(status == 0, "crawl with a hasher killed: exit %s: %s" % (status, stderr))
+    expect("re-feeding what is missing" in stderr, "no re-feed pass: " + stderr)
+    if report is None:
+        return
+    check_summary(report, 5, 0)
+
+    def groups(r):
+        return sorted(sorted(f["url"] for f in g["files"]) for g in r["groups"])
+    expect(groups(report) == groups(clean) and len(groups(clean)) == 2,
+           "groups %s, clean %s" % (groups(report), groups(clean)))
+
+
+def unreachable_case(work, transport):
+    """A host whose robots.txt cannot be fetched (nothing listens on the port) is not crawled at
+    all (RFC 9309 2.3.1.4), and the crawl still ends; a host without robots.txt (404) is crawled
+    whole, as every other case shows."""
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    status, stderr, report = crawl(work, ["http://127.0.0.1:%d/index.html" % port], transport)
+    if status is None:
+        return
+    expect(status == 0, "exit %s: %s" % (status, stderr))
+    expect("everything disallowed" in stderr and "1 denied by robots.txt" in stderr,
+           "the unreachable host: %s" % stderr)
+    if report is not None:
+        check_summary(report, 0, 0)
+
+
 def is_running(pid):
     try:
         with open("/proc/%d/stat" % pid) as f:
@@ -355,7 +447,8 @@ def main():
     work = tempfile.mkdtemp(prefix="dupipe-crawl.")
     try:
         {"site": site_case, "cycle": cycle_case, "max_pages": max_pages_case,
-         "polite": polite_case, "chaos": chaos_case}[case](work, transport)
+         "polite": polite_case, "chaos": chaos_case, "lost": lost_case,
+         "unreachable": unreachable_case}[case](work, transport)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if problems:

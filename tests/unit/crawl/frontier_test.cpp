@@ -237,6 +237,43 @@ TEST(Frontier, SettlesARestartedPageThatReportsBeforeItStartsAgain) {
   EXPECT_TRUE(frontier.is_finished());
 }
 
+// With hosts_start_closed a host starts nothing until it is opened (its robots.txt known), each
+// new host is announced once, the first start waits the delay after the opening, and a dropped
+// URL (denied) is settled without counting against max_pages.
+TEST(Frontier, StartsAClosedHostOnlyOnceOpenedAndDropsWithoutCounting) {
+  FrontierLimits limits = limits_of(8);
+  limits.hosts_start_closed = true;
+  limits.max_pages = 2;
+  Frontier frontier(limits);
+  frontier.add_seed(site("/a"));
+  frontier.add_seed(site("/b"));
+  frontier.add_seed(site("/c", "other.test"));
+  const auto hosts = frontier.take_new_hosts();
+  ASSERT_EQ(hosts.size(), 2u);
+  EXPECT_EQ(hosts[0].host, "h.test");
+  EXPECT_EQ(hosts[0].first_key, site("/a").key);
+  EXPECT_EQ(hosts[1].host, "other.test");
+  EXPECT_TRUE(frontier.take_new_hosts().empty());
+  EXPECT_TRUE(take_all(frontier).empty());
+  EXPECT_FALSE(frontier.wake_at().has_value()) << "a closed host has no start time";
+  EXPECT_FALSE(frontier.is_finished());
+
+  frontier.open_host("h.test", std::chrono::milliseconds(100), kStart);
+  EXPECT_TRUE(take_all(frontier).empty()) << "the robots.txt request was a start";
+  const auto first = take_all(frontier, kStart + std::chrono::milliseconds(100));
+  ASSERT_EQ(first.size(), 1u);
+  frontier.drop(first[0].key);
+  EXPECT_EQ(frontier.started(), 0u);
+  EXPECT_EQ(frontier.in_flight(), 0u);
+  const auto second = take_all(frontier, kStart + std::chrono::milliseconds(200));
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].key, site("/b").key);
+  frontier.open_host("other.test", std::chrono::milliseconds(0), kStart);
+  (void)frontier.finished(second[0].key, {});
+  ASSERT_EQ(take_all(frontier, kStart + std::chrono::milliseconds(200)).size(), 1u);
+  EXPECT_TRUE(frontier.is_at_page_limit());
+}
+
 // A long chain whose head gets a shorter path at the end: the lowering walks the whole chain
 // without recursion, and every depth is right.
 TEST(Frontier, LowersALongChainOfFetchedPages) {

@@ -112,6 +112,36 @@ TEST(CrawlSchedule, StartsPagesAgainAfterALossAndTakesTheFirstReport) {
   EXPECT_EQ(schedule.counts().restarts, 1U);
 }
 
+// robots.txt first: nothing starts before the host's rules are known; a denied URL is dropped
+// and counted, an allowed one handed out; a Crawl-delay longer than --delay paces the host.
+TEST(CrawlSchedule, AsksForRobotsFirstAndDropsWhatItDenies) {
+  CrawlOptions options;
+  options.limits.hosts_start_closed = true;
+  CrawlSchedule schedule =
+      schedule_of({seed("http://h.test/"), seed("http://h.test/private/x")}, options);
+  const auto wanted = schedule.robots_wanted();
+  ASSERT_EQ(wanted.size(), 1U);
+  EXPECT_EQ(wanted[0].host, "h.test");
+  EXPECT_EQ(wanted[0].url, "http://h.test/robots.txt");
+  EXPECT_TRUE(take_pages(schedule).empty());
+  schedule.take_robots(
+      "h.test",
+      crawl::RobotsRules::parse("User-agent: *\nDisallow: /private/\nCrawl-delay: 2\n", "dupipe"),
+      kNow);
+  EXPECT_TRUE(take_pages(schedule).empty()) << "the Crawl-delay counts from the robots.txt";
+  const auto first = schedule.next(kNow + std::chrono::seconds(2));
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->url, "http://h.test/");
+  report(schedule, *first, {"http://h.test/private/y", "http://h.test/ok"});
+  EXPECT_FALSE(schedule.next(kNow + std::chrono::seconds(3)).has_value()) << "2 s apart";
+  // Both denied URLs are dropped without taking the host's turn; the allowed one starts.
+  const auto later = schedule.next(kNow + std::chrono::seconds(4));
+  ASSERT_TRUE(later.has_value());
+  EXPECT_EQ(later->url, "http://h.test/ok");
+  EXPECT_EQ(schedule.counts().robots, 2U);
+  EXPECT_TRUE(schedule.robots_wanted().empty());
+}
+
 TEST(CrawlSchedule, RefusesALineThatIsNotFeedback) {
   CrawlSchedule schedule = schedule_of({seed("http://h.test/")});
   const auto taken = schedule.take("U\tabc\thttp://h.test/");

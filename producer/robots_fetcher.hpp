@@ -1,0 +1,63 @@
+// The crawl frontier's own fetches: each host's /robots.txt (RFC 9309), several at once, without
+// blocking the producer's loop. A libcurl multi handle whose sockets the loop's one wait polls
+// together with its links (curl_multi_poll with the loop's descriptors as extra fds), so a slow
+// robots.txt holds back only its own host. Redirects are followed (at most 5, as RFC 9309 asks),
+// at most RobotsRules::kMaxBytes of a body are kept, and the outcome becomes rules at once: a
+// 4xx allows everything, a 5xx or no answer disallows everything.
+#pragma once
+
+#include <poll.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/os/c_handles.hpp"
+#include "crawl/robots_rules.hpp"
+
+namespace dupipe::producer {
+
+struct RobotsAnswer {
+  std::string host;
+  crawl::RobotsRules rules;
+  std::string outcome;  // for the log: "HTTP 200, 1234 bytes", "HTTP 404: everything allowed", ...
+};
+
+class RobotsFetcher {
+ public:
+  // FatalError if libcurl cannot make a multi handle.
+  RobotsFetcher();
+  RobotsFetcher(const RobotsFetcher&) = delete;
+  RobotsFetcher& operator=(const RobotsFetcher&) = delete;
+  ~RobotsFetcher();
+
+  void fetch(const std::string& host, const std::string& url);
+  [[nodiscard]] bool is_busy() const { return !transfers_.empty(); }
+
+  // Waits as sys::wait_for_any() does (the stop descriptor included, `revents` set in `fds`),
+  // and also until a transfer can make progress.
+  void wait(std::span<pollfd> fds, std::optional<std::chrono::nanoseconds> timeout);
+  // Moves the transfers on and returns the ones that finished.
+  [[nodiscard]] std::vector<RobotsAnswer> take_finished();
+
+  static constexpr const char* kProductToken = "dupipe";
+
+ private:
+  struct Transfer {
+    std::string host;
+    std::string body;
+    bool is_cut = false;  // the body passed kMaxBytes: the rest is not read
+    CurlEasy easy;
+  };
+  static std::size_t keep_body(char* data, std::size_t size, std::size_t count, void* transfer);
+  [[nodiscard]] RobotsAnswer answer_of(Transfer& transfer, CURLcode result) const;
+
+  CurlMulti multi_;
+  std::map<CURL*, std::unique_ptr<Transfer>> transfers_;
+};
+
+}  // namespace dupipe::producer
