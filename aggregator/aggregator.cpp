@@ -106,6 +106,15 @@ Outcome aggregate(RecordReader& input, const Config& config, const Logger& logge
   }
   outcome.report = accountant.build();
   outcome.report.complete = complete;
+  if (!config.crawl_state.empty()) {
+    // Written by the producer as the crawl ended; a crawl stopped early has none yet.
+    auto crawl = read_crawl_state(config.crawl_state);
+    if (crawl) {
+      outcome.report.crawl = std::move(*crawl);
+    } else {
+      logger.warning(crawl.error().message + ": the report has no depths");
+    }
+  }
   return outcome;
 }
 

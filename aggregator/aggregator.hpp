@@ -21,6 +21,7 @@ struct Config {
   std::string journal;               // append every record taken; replay it at start
   std::string manifest;              // the producer's manifest of this pass: what must arrive
   bool lost_are_failures = false;    // last pass: manifest entries never seen become failures
+  std::string crawl_state;           // a crawl's depths, origins and not-fetched counts
 };
 
 struct Outcome {

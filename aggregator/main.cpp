@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
                  "The producer's manifest: the report is complete once all of it arrived");
   app.add_flag("--lost-are-failures", config.lost_are_failures,
                "Report manifest records that never arrived as failures (a run's last pass)");
+  app.add_option("--crawl-state", config.crawl_state,
+                 "A crawl's state (the producer's --crawl-state): depths, found_on, not_fetched");
   app.add_flag("--directory", is_directory_mode,
                "Directory mode: report paths, hard links, actions.sh");
   // The flag's former name, kept for scripts that run the stage by hand; not listed.

@@ -30,10 +30,18 @@ Json summary_json(const Summary& s) {
               {"wasted_bytes", s.wasted_bytes}};
 }
 
-Json group_json(const DuplicateGroup& group) {
+Json group_json(const DuplicateGroup& group, const std::optional<CrawlState>& crawl) {
   Json files = Json::array();
-  for (const ReportFile& file : group.files)
-    files.push_back({{"url", file.url}, {"path", file.path}});
+  for (const ReportFile& file : group.files) {
+    Json entry{{"url", file.url}, {"path", file.path}};
+    if (crawl) {
+      if (const auto page = crawl->pages.find(file.url); page != crawl->pages.end()) {
+        entry["depth"] = page->second.depth;
+        if (!page->second.found_on.empty()) entry["found_on"] = page->second.found_on;
+      }
+    }
+    files.push_back(std::move(entry));
+  }
   return Json{{"digest", group.digest}, {"size", group.size}, {"files", std::move(files)}};
 }
 
@@ -109,13 +117,17 @@ Report ReportBuilder::build() const {
 
 std::string to_json(const Report& report) {
   Json groups = Json::array();
-  for (const DuplicateGroup& group : report.groups) groups.push_back(group_json(group));
+  for (const DuplicateGroup& group : report.groups) {
+    groups.push_back(group_json(group, report.crawl));
+  }
+  Json summary = summary_json(report.summary);
+  if (report.crawl) summary["not_fetched"] = report.crawl->not_fetched;
   Json failures = Json::array();
   for (const FailureRecord& failure : report.failures) failures.push_back(failure_json(failure));
   const Json json{{"version", 1},
                   {"complete", report.complete},
                   {"algorithm", report.algorithm},
-                  {"summary", summary_json(report.summary)},
+                  {"summary", std::move(summary)},
                   {"groups", std::move(groups)},
                   {"failures", std::move(failures)}};
   // Rejected input lines may hold invalid UTF-8; JSON cannot, so such bytes become U+FFFD.
@@ -124,6 +136,13 @@ std::string to_json(const Report& report) {
 
 std::string to_text(const Report& report) {
   std::string text = "dupipe report\n" + summary_paragraph(report);
+  if (report.crawl && !report.crawl->not_fetched.empty()) {
+    std::string reasons;
+    for (const auto& [reason, count] : report.crawl->not_fetched) {
+      reasons += (reasons.empty() ? "" : ", ") + std::to_string(count) + " " + reason;
+    }
+    text += "Found and not fetched: " + reasons + ".\n";
+  }
   if (!report.complete) {
     text +=
         "INCOMPLETE: the run stopped before every URL was accounted; continue it with "

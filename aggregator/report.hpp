@@ -4,12 +4,14 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "common/base/error.hpp"
+#include "common/protocol/crawl_state.hpp"
 #include "common/protocol/records.hpp"
 #include "common/protocol/report_model.hpp"
 
@@ -21,6 +23,8 @@ struct Report {
   Summary summary;
   std::vector<DuplicateGroup> groups;   // by wasted bytes descending, then digest
   std::vector<FailureRecord> failures;  // by stage, url, error
+  // Crawl mode: each file's depth and found_on, and summary.not_fetched.
+  std::optional<CrawlState> crawl;
 };
 
 class ReportBuilder {

@@ -206,4 +206,10 @@ std::optional<std::string> Frontier::found_on(const std::string& key) const {
   return found->second.found_on;
 }
 
+std::optional<std::string> Frontier::url_of(const std::string& key) const {
+  const auto found = nodes_.find(key);
+  if (found == nodes_.end()) return std::nullopt;
+  return found->second.url;
+}
+
 }  // namespace dupipe::crawl

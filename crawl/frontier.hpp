@@ -111,6 +111,7 @@ class Frontier {
   [[nodiscard]] std::uint64_t too_deep() const { return too_deep_; }
   [[nodiscard]] std::optional<std::uint32_t> depth_of(const std::string& key) const;
   [[nodiscard]] std::optional<std::string> found_on(const std::string& key) const;
+  [[nodiscard]] std::optional<std::string> url_of(const std::string& key) const;
 
  private:
   enum class State { kTooDeep, kQueued, kInFlight, kDone };

@@ -112,7 +112,8 @@ Counts run(RecordReader& input, RecordWriter& output, AsyncFetcher& fetcher,
   // 1.5x the latency bound with a read-ahead of 8, as much as the transfers).
   const std::size_t read_ahead =
       feedback != nullptr ? 1 : std::max(kMinReadAheadLines, fetcher.free_slots());
-  InputPump pump(input, [&fetcher] { fetcher.wake(); }, read_ahead);
+  InputPump pump(
+      input, [&fetcher] { fetcher.wake(); }, read_ahead);
   Loop loop(output, fetcher, policy, logger, feedback,
             [&pump](DeliveryTag tag) { pump.acknowledge(tag); });
   try {

@@ -204,6 +204,9 @@ CrawlCounts run_crawl(RecordReader& seeds, RecordWriter& output, RecordReader& f
   }
   auto schedule = value_or_fatal(CrawlSchedule::make(options, start.urls));
   CrawlLoop(schedule, output, feedback, std::move(start.rejections), logger, channels).run();
+  if (!channels.state_file.empty()) {
+    value_or_fatal(sys::write_file_atomically(channels.state_file, to_json(schedule.state())));
+  }
   return schedule.counts();
 }
 

@@ -26,12 +26,14 @@ namespace dupipe::producer {
 // it is first written: the aggregator's --manifest then tells whether everything the crawl handed
 // out was accounted, so a record lost with a dead hasher is found and fetched again
 // (docs/RECOVERY.md).
-// `robots`, when given, fetches each new host's robots.txt (the schedule keeps the host closed
-// until it is known: CrawlOptions limits.hosts_start_closed).
+// `state_file`, when given, gets each page's depth and origin and the not-fetched counts
+// (atomically) before run_crawl returns. `robots`, when given, fetches each new host's robots.txt
+// (the schedule keeps the host closed until it is known: CrawlOptions limits.hosts_start_closed).
 struct CrawlChannels {
   NoticeSignal* loss = nullptr;
   RecordJournal* manifest = nullptr;
   RobotsFetcher* robots = nullptr;
+  std::string state_file;  // gets the crawl's state (crawl_state.hpp) when the crawl ends
 };
 
 [[nodiscard]] CrawlCounts run_crawl(RecordReader& seeds, RecordWriter& output,

@@ -41,6 +41,7 @@ std::optional<UrlRecord> CrawlSchedule::next(crawl::Clock::time_point now) {
     assignment = frontier_.next(now);
   }
   if (!assignment) return std::nullopt;
+  handed_out_.insert(assignment->key);
   UrlRecord record{make_record_id(assignment->url), std::move(assignment->url)};
   in_flight_[record.id] = std::move(assignment->key);
   return record;
@@ -142,6 +143,22 @@ void CrawlSchedule::take_robots(const std::string& host, crawl::RobotsRules rule
   const std::chrono::milliseconds delay = std::max(delay_, rules.crawl_delay().value_or(delay_));
   robots_.insert_or_assign(host, std::move(rules));
   frontier_.open_host(host, delay, now);
+}
+
+CrawlState CrawlSchedule::state() const {
+  CrawlState state;
+  for (const std::string& key : handed_out_) {
+    state.pages[frontier_.url_of(key).value_or(key)] =
+        PageOrigin{frontier_.depth_of(key).value_or(0), frontier_.found_on(key).value_or("")};
+  }
+  const CrawlCounts c = counts();
+  for (const auto& [reason, count] :
+       {std::pair{"scope", c.scope}, std::pair{"filter", c.filter}, std::pair{"trap", c.trap},
+        std::pair{"depth", c.too_deep}, std::pair{"robots", c.robots},
+        std::pair{"max_pages", c.not_started}}) {
+    if (count > 0) state.not_fetched[reason] = count;
+  }
+  return state;
 }
 
 void CrawlSchedule::restart_in_flight() {

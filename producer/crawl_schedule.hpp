@@ -14,6 +14,7 @@
 
 #include "common/base/error.hpp"
 #include "common/base/logger.hpp"
+#include "common/protocol/crawl_state.hpp"
 #include "common/protocol/records.hpp"
 #include "crawl/frontier.hpp"
 #include "crawl/page_assembler.hpp"
@@ -81,6 +82,9 @@ class CrawlSchedule {
   [[nodiscard]] bool is_finished() const { return frontier_.is_finished(); }
   [[nodiscard]] const crawl::Frontier& frontier() const { return frontier_; }
   [[nodiscard]] CrawlCounts counts() const;
+  // Every page handed out with its depth and the page it was found on, and what was found and
+  // not fetched, by reason: the crawl's part of the report.
+  [[nodiscard]] CrawlState state() const;
 
  private:
   CrawlSchedule(crawl::Frontier frontier, crawl::Scope scope, std::chrono::milliseconds delay)
@@ -97,6 +101,7 @@ class CrawlSchedule {
   crawl::PageAssembler pages_;
   std::unordered_map<std::string, crawl::RobotsRules> robots_;  // by host
   std::unordered_map<std::string, std::string> in_flight_;      // U record id -> key
+  std::unordered_set<std::string> handed_out_;                  // keys of every page handed out
   std::unordered_set<std::string> refused_;                     // keys never to fetch
   CrawlCounts counts_;
 };

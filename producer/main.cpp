@@ -56,6 +56,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   crawl_group->add_option("--allow-host", crawl.scope.allow_hosts,
                           "Crawl: a host to follow links to beyond the seeds' (repeatable)");
+  std::string state_file;
+  crawl_group
+      ->add_option("--crawl-state", state_file,
+                   "Crawl: write each page's depth and origin and the not-fetched counts to FILE "
+                   "(JSON) at the end, for the aggregator's report")
+      ->type_name("FILE");
   bool ignore_robots = false;
   crawl_group->add_flag("--ignore-robots", ignore_robots,
                         "Crawl: do not fetch or obey the hosts' robots.txt");
@@ -91,7 +97,7 @@ int main(int argc, char** argv) {
       if (!ignore_robots) robots.emplace();
       const auto counts = dupipe::producer::run_crawl(
           *input, *output, *feedback, crawl, logger,
-          {&*loss, manifest ? &*manifest : nullptr, robots ? &*robots : nullptr});
+          {&*loss, manifest ? &*manifest : nullptr, robots ? &*robots : nullptr, state_file});
       logger.info(dupipe::producer::describe(counts));
       return;
     }

@@ -43,6 +43,7 @@ ProcessSpec url_aggregator(const LaunchOptions& o, const Topology& t, const UrlP
          {"--out", pass.out_dir, "--algo", o.algo, "--journal", pass.state_dir + "/journal"});
   if (o.producer_cmd.empty()) append(p.argv, {"--manifest", pass.state_dir + "/manifest"});
   if (pass.is_last) p.argv.push_back("--lost-are-failures");
+  if (o.is_crawl || o.was_crawl) append(p.argv, {"--crawl-state", pass.state_dir + "/crawl.json"});
   reads(p, t.link("digests"));
   return p;
 }
@@ -93,8 +94,9 @@ ProcessSpec url_producer(const LaunchOptions& o, const Topology& t, const UrlPas
     append(p.argv, o.crawl_args);
     const LinkSpec& found = t.link("found");
     if (found.transport == Transport::kFifo) p.stdin_link = found.name;
-    append(p.argv, {"--manifest", pass.state_dir + "/manifest", "--links-in",
-                    found.reader_endpoint(), list, "--out", t.link("urls").writer_endpoint()});
+    append(p.argv, {"--manifest", pass.state_dir + "/manifest", "--crawl-state",
+                    pass.state_dir + "/crawl.json", "--links-in", found.reader_endpoint(), list,
+                    "--out", t.link("urls").writer_endpoint()});
     p.writes = {"urls"};
     return p;
   }

@@ -51,6 +51,7 @@ struct LaunchOptions {
   // fetchers send it each page's links on the `links` link (docs/CRAWL.md).
   bool is_crawl = false;
   std::vector<std::string> crawl_args;  // passed through to the producer
+  bool was_crawl = false;               // a re-feed pass of a crawl: the report keeps its depths
   // Directory mode (--dir).
   std::vector<std::string> dirs;
   std::vector<std::string> walk_args;

@@ -134,6 +134,7 @@ LaunchOptions refeed_of_crawl(const LaunchOptions& crawl, const std::string& sta
   fs::rename(list + ".tmp", list);
   LaunchOptions refeed = crawl;
   refeed.is_crawl = false;
+  refeed.was_crawl = true;
   refeed.crawl_args.clear();
   return refeed;
 }

@@ -200,6 +200,14 @@ def site_case(work, transport):
     groups = [sorted(f["url"][len(base):] for f in g["files"]) for g in report["groups"]]
     expect(groups == [["/img/one.png", "/img/two.png", "/sub/one-copy.png"]],
            "groups %s" % groups)
+    # Each file's depth (its shortest link distance from the seed) and the page it was found on.
+    origins = {f["url"][len(base):]: (f.get("depth"), f.get("found_on", "")[len(base):])
+               for g in report["groups"] for f in g["files"]}
+    expect(origins == {"/img/one.png": (1, "/index.html"), "/img/two.png": (1, "/index.html"),
+                       "/sub/one-copy.png": (3, "/base/in-base.html")},
+           "depths and found_on: %s" % origins)
+    expect(report["summary"].get("not_fetched") == {"depth": 1, "robots": 2, "scope": 1},
+           "not_fetched: %s" % report["summary"].get("not_fetched"))
     expect("1 out of scope" in stderr and "1 too deep" in stderr and
            "2 denied by robots.txt" in stderr,
            "the producer's counts: %s" % [l for l in stderr.splitlines() if "seeds;" in l])
@@ -252,6 +260,8 @@ def max_pages_case(work, transport):
            "%d requests (%d distinct), expected 20" % (len(requested), len(set(requested))))
     if report is not None:
         check_summary(report, 20, 0)
+        expect(report["summary"].get("not_fetched", {}).get("max_pages", 0) > 0,
+               "not_fetched: %s" % report["summary"].get("not_fetched"))
     expect("over --max-pages" in stderr and " 0 over --max-pages" not in stderr,
            "not-started count: %s" % [l for l in stderr.splitlines() if "seeds;" in l])
 

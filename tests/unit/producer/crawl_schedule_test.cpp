@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -140,6 +141,27 @@ TEST(CrawlSchedule, AsksForRobotsFirstAndDropsWhatItDenies) {
   EXPECT_EQ(later->url, "http://h.test/ok");
   EXPECT_EQ(schedule.counts().robots, 2U);
   EXPECT_TRUE(schedule.robots_wanted().empty());
+}
+
+// The crawl's state for the report: each page handed out with its depth and the page that
+// linked to it (none for a seed), and the not-fetched counts by reason, zero reasons left out.
+TEST(CrawlSchedule, StatesEachPagesDepthAndOrigin) {
+  CrawlOptions options;
+  options.limits.max_depth = 1;
+  CrawlSchedule schedule = schedule_of({seed("http://h.test/")}, options);
+  const auto first = take_pages(schedule);
+  report(schedule, first.at(0), {"http://h.test/a", "http://other.test/x"});
+  const auto second = take_pages(schedule);
+  report(schedule, second.at(0), {"http://h.test/deep"});
+  const CrawlState state = schedule.state();
+  ASSERT_EQ(state.pages.size(), 2U);
+  EXPECT_EQ(state.pages.at("http://h.test/").depth, 0U);
+  EXPECT_EQ(state.pages.at("http://h.test/").found_on, "");
+  EXPECT_EQ(state.pages.at("http://h.test/a").depth, 1U);
+  EXPECT_EQ(state.pages.at("http://h.test/a").found_on, "http://h.test/");
+  EXPECT_EQ(state.not_fetched, (std::map<std::string, std::uint64_t>{{"depth", 1}, {"scope", 1}}));
+  const auto read_back = to_json(state);
+  EXPECT_NE(read_back.find("\"not_fetched\""), std::string::npos);
 }
 
 TEST(CrawlSchedule, RefusesALineThatIsNotFeedback) {

@@ -98,14 +98,15 @@ TEST(CrawlTopology, AddsTheFoundLinkFromEveryFetcherToTheProducer) {
   EXPECT_EQ(t.link("found").writers, 2u);
   const ProcessSpec& producer = process_of(t, "producer");
   EXPECT_EQ(producer.stdin_link, "found");
-  EXPECT_EQ(producer.argv,
-            (std::vector<std::string>{"/b/producer", "--depth", "2", "--manifest",
-                                      "/out/.dupipe/manifest", "--links-in", "-",
-                                      "/out/.dupipe/urls", "--out", "packet:/run/urls"}));
+  EXPECT_EQ(producer.argv, (std::vector<std::string>{
+                               "/b/producer", "--depth", "2", "--manifest", "/out/.dupipe/manifest",
+                               "--crawl-state", "/out/.dupipe/crawl.json", "--links-in", "-",
+                               "/out/.dupipe/urls", "--out", "packet:/run/urls"}));
   EXPECT_EQ(process_of(t, "fetcher", 1).writes, (std::vector<std::string>{"paths", "found"}));
   // The aggregator checks the crawl's manifest: a record lost with a dead hasher is re-fed.
   const auto& aggregator = process_of(t, "aggregator").argv;
   EXPECT_NE(std::find(aggregator.begin(), aggregator.end(), "--manifest"), aggregator.end());
+  EXPECT_NE(std::find(aggregator.begin(), aggregator.end(), "--crawl-state"), aggregator.end());
   ASSERT_EQ(t.death_notices.size(), 1u);
   EXPECT_EQ(t.death_notices[0].notified, "producer");
   const std::string text = describe(t);
