@@ -15,6 +15,7 @@ the project's test server on loopback, over the transport given (fifo or shm).
   chaos   SIGKILL of fetchers and hashers mid-crawl: the report equals a clean crawl's.
   lost    SIGKILL of a hasher while it hashes: the record it held is re-fed, the report is exact.
   unreachable  a host whose robots.txt cannot be fetched is not crawled; the crawl ends.
+  scope   --allow-host, --reject and --no-parent through the launcher.
 
 Needs DUPIPE_BIN_DIR and DUPIPE_SOURCE_DIR (set by ctest)."""
 import ctypes, json, os, re, shutil, signal, socket, subprocess, sys, tempfile, threading, time
@@ -427,6 +428,41 @@ def lost_case(work, transport):
            "groups %s, clean %s" % (groups(report), groups(clean)))
 
 
+def scope_case(work, transport):
+    """--allow-host takes a second host into the crawl (its own robots.txt asked first),
+    --reject keeps matching URLs out (counted as filter), --no-parent keeps the crawl under the
+    seed's directory on the seed's own host."""
+    root, far_root = os.path.join(work, "near"), os.path.join(work, "far")
+    os.makedirs(root)
+    write(far_root, "far.html", '<a href="far2.html">2</a>')
+    write(far_root, "far2.html", "<p>two</p>")
+    far = Server(work, far_root, "127.0.0.2", "far")
+    server = Server(work, root, name="near")
+    write(root, "docs/index.html", f'<a href="a.html">a</a> <a href="/up.html">up</a> '
+                                   f'<img src="pic.png"> <a href="{far.base}/far.html">far</a>')
+    write(root, "docs/a.html", "<p>a</p>")
+    write(root, "docs/pic.png", os.urandom(100))
+    write(root, "up.html", "<p>above the seed's directory</p>")
+    try:
+        status, stderr, report = crawl(work, [server.base + "/docs/index.html"], transport,
+                                       "--allow-host", "127.0.0.2", "--reject", r"\.png$",
+                                       "--no-parent")
+    finally:
+        server.stop()
+        far.stop()
+    if status is None:
+        return
+    expect(status == 0, "exit %s: %s" % (status, stderr))
+    expect(sorted(server.requests()) == ["/docs/a.html", "/docs/index.html", "/robots.txt"],
+           "near host: %s" % server.requests())
+    expect(far.requests() == ["/robots.txt", "/far.html", "/far2.html"],
+           "the allowed host: %s" % far.requests())
+    if report is not None:
+        check_summary(report, 4, 0)
+        expect(report["summary"].get("not_fetched") == {"filter": 1, "scope": 1},
+               "not_fetched: %s" % report["summary"].get("not_fetched"))
+
+
 def unreachable_case(work, transport):
     """A host whose robots.txt cannot be fetched (nothing listens on the port) is not crawled at
     all (RFC 9309 2.3.1.4), and the crawl still ends; a host without robots.txt (404) is crawled
@@ -458,7 +494,7 @@ def main():
     try:
         {"site": site_case, "cycle": cycle_case, "max_pages": max_pages_case,
          "polite": polite_case, "chaos": chaos_case, "lost": lost_case,
-         "unreachable": unreachable_case}[case](work, transport)
+         "unreachable": unreachable_case, "scope": scope_case}[case](work, transport)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if problems:
