@@ -7,6 +7,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "common/protocol/records.hpp"
 
 namespace dupipe::supervisor {
 
@@ -25,6 +29,24 @@ class PassPlan {
  private:
   std::uint32_t last_;
 };
+
+// A crawl's re-feed list: the URL of every U and F record of the crawl's manifest, once each in
+// their first order (a restarted producer lists again what the dead one had listed, and the
+// URL-mode producer of the re-feed would reject each second copy as a repeat).
+[[nodiscard]] inline std::vector<std::string> refeed_list(
+    const std::vector<std::string>& manifest) {
+  std::vector<std::string> urls;
+  std::unordered_set<std::string> listed;
+  for (const std::string& line : manifest) {
+    auto record = parse_record(line);
+    if (!record) continue;
+    std::string url;
+    if (const auto* u = std::get_if<UrlRecord>(&*record)) url = u->url;
+    if (const auto* f = std::get_if<FailureRecord>(&*record)) url = f->url;
+    if (!url.empty() && listed.insert(url).second) urls.push_back(std::move(url));
+  }
+  return urls;
+}
 
 // RUN_DIR/pass, read by dupipe-top: "PASS ACCOUNTED", ACCOUNTED being the records the
 // aggregator's journal held when the pass began (what its producer skips).

@@ -122,13 +122,11 @@ void say_started(RunContext& run, const Topology& topology) {
 // does not run again. A lost record needs no links: its page's links came back with its D.
 LaunchOptions refeed_of_crawl(const LaunchOptions& crawl, const std::string& state_dir) {
   const std::string list = state_dir + "/urls";
+  std::vector<std::string> manifest;
+  read_journal(state_dir + "/manifest",
+               [&](std::string_view line) { manifest.emplace_back(line); });
   std::ofstream urls(list + ".tmp", std::ios::binary | std::ios::trunc);
-  read_journal(state_dir + "/manifest", [&](std::string_view line) {
-    auto record = parse_record(line);
-    if (!record) return;
-    if (const auto* url = std::get_if<UrlRecord>(&*record)) urls << url->url << '\n';
-    if (const auto* failure = std::get_if<FailureRecord>(&*record)) urls << failure->url << '\n';
-  });
+  for (const std::string& url : refeed_list(manifest)) urls << url << '\n';
   if (!urls.flush()) throw FatalError("cannot write " + list + ": " + std::strerror(errno));
   urls.close();
   fs::rename(list + ".tmp", list);

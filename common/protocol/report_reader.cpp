@@ -76,7 +76,18 @@ std::size_t digest_hex_length(std::string_view algorithm) {
 }
 
 Expected<ReportFile> parse_file(const Json& value, const std::string& path) {
-  if (auto ok = check_object(value, path, {"url", "path"}); !ok) return tl::unexpected(ok.error());
+  // depth and found_on: a crawl's (docs/REPORT.md, "Crawl mode"); checked, not kept.
+  if (auto ok = check_object(value, path, {"url", "path"}, {"depth", "found_on"}); !ok) {
+    return tl::unexpected(ok.error());
+  }
+  if (value.contains("depth")) {
+    if (auto depth = get_count(value, path, "depth"); !depth) return tl::unexpected(depth.error());
+  }
+  if (value.contains("found_on")) {
+    if (auto origin = get_string(value, path, "found_on"); !origin) {
+      return tl::unexpected(origin.error());
+    }
+  }
   auto url = get_string(value, path, "url");
   if (!url) return tl::unexpected(url.error());
   auto file_path = get_string(value, path, "path");
@@ -145,9 +156,20 @@ Expected<Summary> parse_summary(const Json& value) {
   const std::string path = "summary";
   if (auto ok = check_object(value, path,
                              {"urls", "fetched", "failed", "rejected", "duplicate_groups",
-                              "duplicate_files", "wasted_bytes"});
+                              "duplicate_files", "wasted_bytes"},
+                             {"not_fetched"});
       !ok) {
     return tl::unexpected(ok.error());
+  }
+  // A crawl's URLs found and not fetched, by reason: checked, not kept.
+  if (value.contains("not_fetched")) {
+    const Json& reasons = value.at("not_fetched");
+    if (!reasons.is_object()) return fail(at(path, "not_fetched") + ": expected an object");
+    for (auto it = reasons.begin(); it != reasons.end(); ++it) {
+      if (auto count = get_count(reasons, at(path, "not_fetched"), it.key().c_str()); !count) {
+        return tl::unexpected(count.error());
+      }
+    }
   }
   Summary s;
   for (auto [key, field] : {std::pair{"urls", &s.urls}, std::pair{"fetched", &s.fetched},

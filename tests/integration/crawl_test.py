@@ -16,6 +16,7 @@ the project's test server on loopback, over the transport given (fifo or shm).
   lost    SIGKILL of a hasher while it hashes: the record it held is re-fed, the report is exact.
   unreachable  a host whose robots.txt cannot be fetched is not crawled; the crawl ends.
   scope   --allow-host, --reject and --no-parent through the launcher.
+  producer  SIGKILL of the producer mid-crawl: restarted, the report equals a clean crawl's.
 
 Needs DUPIPE_BIN_DIR and DUPIPE_SOURCE_DIR (set by ctest)."""
 import ctypes, json, os, re, shutil, signal, socket, subprocess, sys, tempfile, threading, time
@@ -184,6 +185,7 @@ def site_case(work, transport):
     if status is None:
         return
     expect(status == 0, "exit %s: %s" % (status, stderr))
+    expect("re-feeding" not in stderr, "a clean crawl ran re-feed passes: %s" % stderr)
     requested = server.requests()
     wanted = ["/index.html", "/a.html", "/img/one.png", "/img/two.png", "/notes.txt",
               "/sub/page.html", "/base/in-base.html", "/sub/one-copy.png", "/c1.html", "/c2.html",
@@ -309,7 +311,7 @@ def polite_case(work, transport):
            ["%.3f" % gap for gap in gaps])
 
 
-def chaos_case(work, transport):
+def chaos_case(work, transport, roles=("fetcher", "fetcher", "hasher"), kills_wanted=6):
     """SIGKILL of fetchers and hashers in the middle of a crawl: the supervisor restarts them,
     tells the frontier (SIGUSR1) that the pages in flight at a dead fetcher are lost, and the
     report equals a clean crawl's."""
@@ -324,10 +326,10 @@ def chaos_case(work, transport):
     seeds = [server.base + "/index.html"]
 
     def kill_stages(run_dir_file):
-        """Every 250 ms after the first, SIGKILL a live fetcher or hasher: 6 in all."""
+        """Every 250 ms after the first, SIGKILL a live process of the next role."""
         kills = 0
         deadline = time.monotonic() + 30
-        while kills < 6 and time.monotonic() < deadline:
+        while kills < kills_wanted and time.monotonic() < deadline:
             time.sleep(0.25)
             if not os.path.exists(run_dir_file):
                 continue
@@ -338,12 +340,12 @@ def chaos_case(work, transport):
                     entries = [line.split() for line in f if line.strip()]
             except FileNotFoundError:
                 return  # the run is over
-            role = ("fetcher", "hasher")[kills % 3 == 2]
+            role = roles[kills % len(roles)]
             live = [int(pid) for r, pid in entries if r == role and is_running(int(pid))]
             if live:
                 os.kill(live[kills % len(live)], signal.SIGKILL)
                 kills += 1
-        expect(kills == 6, "only %d stages killed before the run ended" % kills)
+        expect(kills == kills_wanted, "only %d stages killed before the run ended" % kills)
 
     try:
         status, stderr, clean = crawl(work, seeds, transport, "--fetchers", "3",
@@ -360,7 +362,8 @@ def chaos_case(work, transport):
     if chaotic is None:
         problems.append("no report after the kills: " + stderr)
         return
-    expect("start again" in stderr, "the frontier was never told of a dead fetcher: " + stderr)
+    if "fetcher" in roles:
+        expect("start again" in stderr, "the frontier was never told of a dead fetcher: " + stderr)
 
     def shape(report):
         return ({k: report["summary"][k] for k in ("urls", "fetched", "failed", "rejected",
@@ -480,6 +483,12 @@ def unreachable_case(work, transport):
         check_summary(report, 0, 0)
 
 
+def producer_case(work, transport):
+    """SIGKILL of the producer, the frontier, mid-crawl: the restarted producer crawls again from
+    the seeds (what was fetched is counted once) and the report equals a clean crawl's."""
+    chaos_case(work, transport, roles=("producer",), kills_wanted=1)
+
+
 def is_running(pid):
     try:
         with open("/proc/%d/stat" % pid) as f:
@@ -494,7 +503,8 @@ def main():
     try:
         {"site": site_case, "cycle": cycle_case, "max_pages": max_pages_case,
          "polite": polite_case, "chaos": chaos_case, "lost": lost_case,
-         "unreachable": unreachable_case, "scope": scope_case}[case](work, transport)
+         "unreachable": unreachable_case, "scope": scope_case,
+         "producer": producer_case}[case](work, transport)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if problems:

@@ -57,6 +57,31 @@ TEST(ReportReader, ReadsWhatTheAggregatorWrites) {
   EXPECT_EQ(report->failures[1].error, "HTTP 404");
 }
 
+// A crawl's report: each file's depth and found_on and summary.not_fetched, as the aggregator
+// writes them, read back (the launcher once took such a report for an incomplete one and ran
+// every re-feed pass).
+TEST(ReportReader, ReadsACrawlsReport) {
+  aggregator::ReportBuilder builder("sha256");
+  for (const char* id : {"1", "2"}) {
+    EXPECT_TRUE(builder.add(DigestRecord{id, std::string("http://h/") + id, std::string("/o/") + id,
+                                         10, "sha256", kDigestA}));
+  }
+  aggregator::Report report = builder.build();
+  report.crawl =
+      CrawlState{{{"http://h/1", PageOrigin{0, ""}}, {"http://h/2", PageOrigin{1, "http://h/1"}}},
+                 {{"depth", 4}, {"robots", 1}}};
+  const std::string text = aggregator::to_json(report);
+  const Json json = Json::parse(text);
+  EXPECT_EQ(json["groups"][0]["files"][1]["found_on"], "http://h/1");
+  EXPECT_EQ(json["summary"]["not_fetched"]["depth"], 4);
+  const auto read = parse_report(text);
+  ASSERT_TRUE(read) << read.error().message;
+  EXPECT_EQ(read->summary.fetched, 2U);
+  Json broken = json;
+  broken["summary"]["not_fetched"]["depth"] = -1;
+  EXPECT_FALSE(parse_report(broken.dump()).has_value());
+}
+
 TEST(ReportReader, ReadsTheCompleteFlag) {
   Json json = report_json();
   json["complete"] = false;

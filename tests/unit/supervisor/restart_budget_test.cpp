@@ -96,5 +96,19 @@ TEST(PassPlan, TheMarkNamesThePassAndWhatWasAccountedBeforeIt) {
   EXPECT_EQ(pass_mark(2, 420), "2 420\n");
 }
 
+// A producer restarted mid-crawl lists again what the dead one had listed: the re-feed list has
+// each URL once (with a copy, the re-feed's producer rejected every second one as a repeat).
+TEST(CrawlRefeedList, HasEachUrlOnceInItsFirstOrder) {
+  const std::vector<std::string> manifest{
+      "U\tid1\thttp://h.test/a",
+      "U\tid2\thttp://h.test/b",
+      "U\tid1\thttp://h.test/a",
+      "F\tid3\tnot a url\tproducer\tseed line 2: not an http(s) URL",
+      "torn U\t",
+      "U\tid2\thttp://h.test/b"};
+  EXPECT_EQ(refeed_list(manifest),
+            (std::vector<std::string>{"http://h.test/a", "http://h.test/b", "not a url"}));
+}
+
 }  // namespace
 }  // namespace dupipe::supervisor
