@@ -3,7 +3,6 @@
 #include <poll.h>
 
 #include <deque>
-#include <unordered_set>
 #include <vector>
 
 #include "common/os/signals.hpp"
@@ -88,12 +87,10 @@ class CrawlLoop {
       if (backlog_.empty()) {
         auto page = schedule_.next(crawl::Clock::now());
         if (!page) return wrote;
-        backlog_.push_back(value_or_fatal(format_record(*page)));
-        // Listed before it is sent: a producer killed in between leaves a record the aggregator
-        // waits for, which a re-feed pass sends, never one it does not know of.
-        if (manifest_ != nullptr && listed_.insert(page->id).second) {
-          manifest_->append(backlog_.back());
-        }
+        backlog_.push_back(value_or_fatal(format_record(page->record)));
+        // Listed before it is sent (once, not again after a loss): a producer killed in between
+        // leaves a record the aggregator waits for, which a re-feed pass sends.
+        if (manifest_ != nullptr && page->is_first) manifest_->append(backlog_.back());
       }
       if (!output_.try_write_line(backlog_.front())) return wrote;
       backlog_.pop_front();
@@ -191,7 +188,6 @@ class CrawlLoop {
   NoticeSignal* loss_;
   RecordJournal* manifest_;
   RobotsFetcher* robots_;
-  std::unordered_set<std::string> listed_;  // ids in the manifest (a restarted page is listed once)
 };
 
 }  // namespace

@@ -32,7 +32,7 @@ Expected<CrawlSchedule> CrawlSchedule::make(const CrawlOptions& options,
   return schedule;
 }
 
-std::optional<UrlRecord> CrawlSchedule::next(crawl::Clock::time_point now) {
+std::optional<Handout> CrawlSchedule::next(crawl::Clock::time_point now) {
   auto assignment = frontier_.next(now);
   // A host is open only once its rules are known, so a denied URL is dropped as it comes out.
   while (assignment && is_denied(assignment->key)) {
@@ -41,10 +41,10 @@ std::optional<UrlRecord> CrawlSchedule::next(crawl::Clock::time_point now) {
     assignment = frontier_.next(now);
   }
   if (!assignment) return std::nullopt;
-  handed_out_.insert(assignment->key);
+  const bool is_first = handed_out_.insert(assignment->key).second;
   UrlRecord record{make_record_id(assignment->url), std::move(assignment->url)};
   in_flight_[record.id] = std::move(assignment->key);
-  return record;
+  return Handout{std::move(record), is_first};
 }
 
 Expected<void> CrawlSchedule::take(std::string_view line) {

@@ -28,6 +28,12 @@ struct CrawlOptions {
   crawl::ScopeOptions scope;
 };
 
+// A page handed to the fetchers; is_first is false when it starts again after a loss.
+struct Handout {
+  UrlRecord record;
+  bool is_first = true;
+};
+
 // A host whose robots.txt the crawl needs before it may ask the host anything else.
 struct RobotsWanted {
   std::string host;  // the politeness unit (host:port)
@@ -61,7 +67,7 @@ class CrawlSchedule {
                                                     const std::vector<crawl::FoundUrl>& seeds);
 
   // The U record of the next page that may start at `now`, or nullopt (see wake_at()).
-  [[nodiscard]] std::optional<UrlRecord> next(crawl::Clock::time_point now);
+  [[nodiscard]] std::optional<Handout> next(crawl::Clock::time_point now);
   [[nodiscard]] std::optional<crawl::Clock::time_point> wake_at() const {
     return frontier_.wake_at();
   }

@@ -27,7 +27,7 @@ CrawlSchedule schedule_of(const std::vector<crawl::FoundUrl>& seeds, CrawlOption
 
 std::vector<UrlRecord> take_pages(CrawlSchedule& schedule) {
   std::vector<UrlRecord> pages;
-  while (auto page = schedule.next(kNow)) pages.push_back(std::move(*page));
+  while (auto page = schedule.next(kNow)) pages.push_back(std::move(page->record));
   return pages;
 }
 
@@ -102,7 +102,10 @@ TEST(CrawlSchedule, StartsPagesAgainAfterALossAndTakesTheFirstReport) {
   CrawlSchedule schedule = schedule_of({seed("http://h.test/")});
   const auto first = take_pages(schedule);
   schedule.restart_in_flight();
-  const auto again = take_pages(schedule);
+  const auto restarted = schedule.next(kNow);
+  ASSERT_TRUE(restarted.has_value());
+  EXPECT_FALSE(restarted->is_first) << "listed in the manifest once";
+  const std::vector<UrlRecord> again{restarted->record};
   ASSERT_EQ(again.size(), 1U);
   EXPECT_EQ(again[0].id, first.at(0).id);
   report(schedule, again[0], {"http://h.test/a"});
@@ -132,13 +135,13 @@ TEST(CrawlSchedule, AsksForRobotsFirstAndDropsWhatItDenies) {
   EXPECT_TRUE(take_pages(schedule).empty()) << "the Crawl-delay counts from the robots.txt";
   const auto first = schedule.next(kNow + std::chrono::seconds(2));
   ASSERT_TRUE(first.has_value());
-  EXPECT_EQ(first->url, "http://h.test/");
-  report(schedule, *first, {"http://h.test/private/y", "http://h.test/ok"});
+  EXPECT_EQ(first->record.url, "http://h.test/");
+  report(schedule, first->record, {"http://h.test/private/y", "http://h.test/ok"});
   EXPECT_FALSE(schedule.next(kNow + std::chrono::seconds(3)).has_value()) << "2 s apart";
   // Both denied URLs are dropped without taking the host's turn; the allowed one starts.
   const auto later = schedule.next(kNow + std::chrono::seconds(4));
   ASSERT_TRUE(later.has_value());
-  EXPECT_EQ(later->url, "http://h.test/ok");
+  EXPECT_EQ(later->record.url, "http://h.test/ok");
   EXPECT_EQ(schedule.counts().robots, 2U);
   EXPECT_TRUE(schedule.robots_wanted().empty());
 }
