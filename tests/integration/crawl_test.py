@@ -120,6 +120,22 @@ def crawl(work, seeds, transport, *options, during=None, out_name="out"):
     return run.returncode, run.stderr, report
 
 
+def crawl_served(work, root, transport, *options, name="site", inspect=None):
+    """Serves ROOT, crawls it from /index.html and stops the server; None when the crawl did not
+    end, else (server, stderr, report, what `inspect(server)` returned while it still served),
+    the exit status checked."""
+    server = Server(work, root, name=name)
+    try:
+        status, stderr, report = crawl(work, [server.base + "/index.html"], transport, *options)
+        seen = inspect(server) if inspect is not None and status is not None else None
+    finally:
+        server.stop()
+    if status is None:
+        return None
+    expect(status == 0, "exit %s: %s" % (status, stderr))
+    return server, stderr, report, seen
+
+
 def check_summary(report, fetched, failed):
     summary = report["summary"]
     expect(report["complete"] is True, "report not complete")
@@ -226,15 +242,10 @@ def cycle_case(work, transport):
     write(root, "index.html", "<html><body>" + links + "</body></html>")
     for i in range(0, 10_000, 1000):
         write(root, "p%05d.html" % i, "<p>page %d</p>" % i)
-    server = Server(work, root, name="big")
-    try:
-        status, stderr, report = crawl(work, [server.base + "/index.html"], transport,
-                                       "--fetchers", "1", "--per-host", "1000")
-    finally:
-        server.stop()
-    if status is None:
+    ran = crawl_served(work, root, transport, "--fetchers", "1", "--per-host", "1000", name="big")
+    if ran is None:
         return
-    expect(status == 0, "exit %s: %s" % (status, stderr))
+    server, stderr, report, _ = ran
     requested = server.requests()
     expect(requested[:1] == ["/robots.txt"], "robots.txt not asked first")
     expect(len(requested) == 10_002 and len(set(requested)) == 10_002,
@@ -249,15 +260,11 @@ def max_pages_case(work, transport):
     write(root, "index.html", "".join('<a href="p%d.html">p</a>' % i for i in range(100)))
     for i in range(100):
         write(root, "p%d.html" % i, '<a href="q%d.html">q</a>' % i)
-    server = Server(work, root, name="limited")
-    try:
-        status, stderr, report = crawl(work, [server.base + "/index.html"], transport,
-                                       "--fetchers", "4", "--max-pages", "20")
-    finally:
-        server.stop()
-    if status is None:
+    ran = crawl_served(work, root, transport, "--fetchers", "4", "--max-pages", "20",
+                       name="limited")
+    if ran is None:
         return
-    expect(status == 0, "exit %s: %s" % (status, stderr))
+    server, stderr, report, _ = ran
     requested = [target for target in server.requests() if target != "/robots.txt"]
     expect(len(requested) == 20 and len(set(requested)) == 20,
            "%d requests (%d distinct), expected 20" % (len(requested), len(set(requested))))
@@ -275,17 +282,13 @@ def polite_case(work, transport):
                                       for i in range(12)))
     for i in range(12):
         write(root, "f%d.bin" % i, os.urandom(4000))  # 0.2 s each at 20,000 bytes/s
-    server = Server(work, root, name="polite")
-    try:
-        status, stderr, _ = crawl(work, [server.base + "/index.html"], transport,
-                                  "--fetchers", "4", "--per-host", "2")
-        stats = subprocess.run(["curl", "-s", server.base + "/_stats"], capture_output=True,
-                               text=True, timeout=10).stdout
-    finally:
-        server.stop()
-    if status is None:
+    stats_of = lambda server: subprocess.run(["curl", "-s", server.base + "/_stats"],
+                                             capture_output=True, text=True, timeout=10).stdout
+    ran = crawl_served(work, root, transport, "--fetchers", "4", "--per-host", "2", name="polite",
+                       inspect=stats_of)
+    if ran is None:
         return
-    expect(status == 0, "exit %s: %s" % (status, stderr))
+    stats = ran[3]
     active = int(re.search(r"max_active (\d+)", stats).group(1))
     expect(active == 2, "--per-host 2: the server streamed %d bodies at once" % active)
 
@@ -293,15 +296,10 @@ def polite_case(work, transport):
     write(root, "index.html", "".join('<a href="p%d.html">p</a>' % i for i in range(6)))
     for i in range(6):
         write(root, "p%d.html" % i, "<p>%d</p>" % i)
-    server = Server(work, root, name="delayed")
-    try:
-        status, stderr, _ = crawl(work, [server.base + "/index.html"], transport,
-                                  "--fetchers", "4", "--delay", "100")
-    finally:
-        server.stop()
-    if status is None:
+    ran = crawl_served(work, root, transport, "--fetchers", "4", "--delay", "100", name="delayed")
+    if ran is None:
         return
-    expect(status == 0, "exit %s: %s" % (status, stderr))
+    server = ran[0]
     answered = server.requests(with_times=True)
     expect(len(answered) == 8 and answered[0][1] == "/robots.txt", "requests %s" % answered)
     # Tiny pages are answered as they start, so answers 100 ms apart mean starts 100 ms apart;
