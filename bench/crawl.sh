@@ -16,6 +16,8 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 # shellcheck source=../scripts/lib/setup.sh
 source "$root/scripts/lib/setup.sh"
+# shellcheck source=../bench/lib.sh
+source "$root/bench/lib.sh"
 
 rtt_ms=40 big_mib=1024 cap_mbs=50 with_wget=1 base_dir=${TMPDIR:-/tmp}
 while [[ $# -gt 0 ]]; do
@@ -33,20 +35,7 @@ bin=$root/build/bin
 [[ -x $bin/dupipe-supervise ]] || { echo "build first: scripts/test.sh --release" >&2; exit 2; }
 ensure_packages nginx wget2 wget python3
 
-work=$(mktemp -d "$base_dir/dupipe-crawl-bench.XXXXXX")
-nginx_pid="" relay_pid=""
-cleanup() {
-  [[ -z $relay_pid ]] || kill "$relay_pid" 2>/dev/null || true
-  [[ -z $nginx_pid ]] || kill "$nginx_pid" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf -- "$work"
-}
-trap cleanup EXIT
-log() { echo "bench: $*" >&2; }
-now() { date +%s.%N; }
-elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.2f}')" "$1" "$(now)"; }
-ratio() { python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.2f}')" "$1" "$2"; }
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+bench_workdir "$base_dir" dupipe-crawl-bench
 
 # --- the site -------------------------------------------------------------------------------
 # make_site DIR BIG: 400 pages, page i linking to its children 4i+1..4i+4, its parent, the first
@@ -108,13 +97,8 @@ http {
   }
 }
 NGINX
-nginx -c "$work/nginx.conf" -p "$work" -g 'daemon off;' &
-nginx_pid=$!
-for ((i = 0; i < 50; i++)); do curl -sf -o /dev/null "http://127.0.0.1:$nginx_port/site/p0.html" && break; sleep 0.1; done
-relay_port=$(free_port)
-python3 "$root/bench/latency_relay.py" "$relay_port" "$nginx_port" "$rtt_ms" >"$work/relay.out" &
-relay_pid=$!
-for ((i = 0; i < 50; i++)); do grep -q ready "$work/relay.out" && break; sleep 0.1; done
+start_nginx "http://127.0.0.1:$nginx_port/site/p0.html"
+start_relay "$nginx_port" "$rtt_ms"
 echo "http://127.0.0.1:$relay_port/site/p0.html" >"$work/site.seeds"
 echo "http://127.0.0.1:$nginx_port/big/p0.html" >"$work/big.seeds"
 

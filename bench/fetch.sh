@@ -14,6 +14,8 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 # shellcheck source=../scripts/lib/setup.sh
 source "$root/scripts/lib/setup.sh"
+# shellcheck source=../bench/lib.sh
+source "$root/bench/lib.sh"
 
 files=2000 rtt_ms=40 concurrency=16 big_mib=1024 cap_mbs=50 segments=16 runs=1 base_dir=${TMPDIR:-/tmp}
 while [[ $# -gt 0 ]]; do
@@ -34,21 +36,8 @@ bin=$root/build/bin
 [[ -x $bin/fetcher && -x $bin/dupipe-testserver ]] || { echo "build first: scripts/test.sh" >&2; exit 2; }
 ensure_packages aria2 curl nginx python3
 
-work=$(mktemp -d "$base_dir/dupipe-bench.XXXXXX")
-nginx_pid="" relay_pid=""
-cleanup() {
-  [[ -z $relay_pid ]] || kill "$relay_pid" 2>/dev/null || true
-  [[ -z $nginx_pid ]] || kill "$nginx_pid" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf -- "$work"
-}
-trap cleanup EXIT
-log() { echo "bench: $*" >&2; }
-now() { date +%s.%N; }
-elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.2f}')" "$1" "$(now)"; }
-ratio() { python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.2f}')" "$1" "$2"; }
+bench_workdir "$base_dir" dupipe-bench
 mbs() { python3 -c "import sys; print(f'{int(sys.argv[1]) / float(sys.argv[2]) / 1e6:.0f}')" "$1" "$2"; }
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # --- corpus and servers ----------------------------------------------------------------------
 log "making $files files of 16-256 KiB and one $big_mib MiB file in $work/root"
@@ -81,14 +70,9 @@ http {
   }
 }
 NGINX
-nginx -c "$work/nginx.conf" -p "$work" -g 'daemon off;' &
-nginx_pid=$!
-for ((i = 0; i < 50; i++)); do curl -sf -o /dev/null "http://127.0.0.1:$nginx_port/raw/small/f00000.bin" && break; sleep 0.1; done
+start_nginx "http://127.0.0.1:$nginx_port/raw/small/f00000.bin"
 ng=http://127.0.0.1:$nginx_port
-relay_port=$(free_port)
-python3 "$root/bench/latency_relay.py" "$relay_port" "$nginx_port" "$rtt_ms" >"$work/relay.out" &
-relay_pid=$!
-for ((i = 0; i < 50; i++)); do grep -q ready "$work/relay.out" && break; sleep 0.1; done
+start_relay "$nginx_port" "$rtt_ms"
 for ((i = 0; i < files; i++)); do
   printf 'http://127.0.0.1:%s/raw/small/f%05d.bin\n' "$relay_port" "$i"
 done >"$work/small.urls"
