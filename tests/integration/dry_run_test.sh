@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `run_pipeline.sh --dry-run` prints the topology a run would start — every link with its
-# transport, writers and readers, every process with its command line — for both modes, and
+# transport, writers and readers, every process with its command line — for every mode, and
 # creates nothing (no run directory, no segment, no output directory).
 source "$(dirname "$0")/harness.sh"
 script=$DUPIPE_SOURCE_DIR/scripts/run_pipeline.sh
@@ -76,6 +76,28 @@ stop: SIGTERM once to each stage, SIGKILL to what still runs 5 s later
 TEXT
 check dir "$work/dir.expected" --hashers 2 --run-id dry --link sized=shm --verify --format csv \
   --include-empty --follow-links --dir "$work/tree" --dir "$work/tree" --out "$work/dout"
+
+cat >"$work/crawl.expected" <<'TEXT'
+run directory: RUN_DIR, made at start under ${TMPDIR:-/tmp} (mode 0700), holding the FIFOs (0600), pids, links, pass and stats
+mode: crawl; a dead process is restarted, a fetcher's pages start again
+links:
+  urls: fifo RUN_DIR/urls; writers producer; readers fetcher x2
+  paths: fifo RUN_DIR/paths; writers fetcher x2; readers hasher
+  digests: fifo RUN_DIR/digests (byte stream); writers hasher; readers aggregator
+  found: shm /dev/shm/dupipe-dry-found; writers fetcher x2; readers producer
+when a fetcher dies: SIGUSR1 to the producer
+processes (in start order):
+  producer: BIN/producer --depth 2 --per-host 7 --manifest WORK/out/.dupipe/manifest --crawl-state WORK/out/.dupipe/crawl.json --links-in shm:dupipe-dry-found WORK/out/.dupipe/urls --out packet:RUN_DIR/urls
+  fetcher: BIN/fetcher --per-host 7 --files-dir WORK/out/files --out packet:RUN_DIR/paths --links-out shm:dupipe-dry-found < RUN_DIR/urls
+  fetcher: BIN/fetcher --per-host 7 --files-dir WORK/out/files --out packet:RUN_DIR/paths --links-out shm:dupipe-dry-found < RUN_DIR/urls
+  hasher: BIN/hasher --algo sha256 --out fifo:RUN_DIR/digests < RUN_DIR/paths
+  aggregator: BIN/aggregator --out WORK/out --algo sha256 --journal WORK/out/.dupipe/journal --manifest WORK/out/.dupipe/manifest --crawl-state WORK/out/.dupipe/crawl.json < RUN_DIR/digests
+restarts: at most 5 per role within 10 s, after 100 ms doubling to 2 s; re-feed passes: at most 3
+stop: SIGTERM once to each stage, SIGKILL to what still runs 5 s later
+TEXT
+# The crawl: the found link back to the producer, the death notice, --per-host for the whole run.
+check crawl "$work/crawl.expected" --crawl --fetchers 2 --hashers 1 --per-host 3 --per-host 7 \
+  --depth 2 --link found=shm --run-id dry --out "$work/out" "$work/urls.txt"
 
 [[ ! -e $work/out && ! -e $work/dout ]] || fail "the dry run created the output directory"
 expect_no_leftovers
