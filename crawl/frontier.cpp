@@ -69,6 +69,20 @@ void Frontier::drop(const std::string& key) {
   --started_;
 }
 
+bool Frontier::start(const std::string& key) {
+  const auto found = nodes_.find(key);
+  if (found == nodes_.end() || found->second.state != State::kQueued) return false;
+  Node& node = found->second;
+  Host& host = hosts_.at(node.host);
+  host.queue.erase(QueueKey{node.depth, node.order});
+  ++host.in_flight;
+  node.state = State::kInFlight;
+  --queued_;
+  ++in_flight_;
+  ++started_;
+  return true;
+}
+
 // A shorter path to `key` was found: its depth and everything reached through it move up. A
 // worklist, not recursion: a long chain of links must not exhaust the stack.
 void Frontier::lower(const std::string& key, std::uint32_t depth, const std::string& found_on) {

@@ -98,6 +98,10 @@ class Frontier {
   // The URL next() just handed out will not be fetched (robots.txt denies it): settled with no
   // links, its start not counted against max_pages, and its host's next start as it was before.
   void drop(const std::string& key);
+  // The queued `key` is in flight, as if next() had handed it out (a journal replayed: the
+  // producer's restart, docs/RECOVERY.md); the host's politeness clock is left alone. False when
+  // `key` is not queued.
+  bool start(const std::string& key);
 
   // Every page in flight is queued again at its depth, as if never started (a fetcher that held
   // some died and no one can tell which): they start again, and a late report of the first

@@ -81,6 +81,11 @@ int main(int argc, char** argv) {
   std::string links_out;
   app.add_option("--links-out", links_out,
                  "Crawl mode: each page's links (if text/html) and its D record to ENDPOINT");
+  std::string links_journal;
+  app.add_option("--links-journal", links_journal,
+                 "Crawl mode: append each A and D record to FILE before sending it (the "
+                 "frontier's recovery after it was killed)")
+      ->type_name("FILE");
   dupipe::crawl::LinkOptions link_options;
   app.add_flag("--respect-nofollow", link_options.respect_nofollow,
                "Crawl mode: skip links marked rel=nofollow");
@@ -116,6 +121,11 @@ int main(int argc, char** argv) {
     std::optional<dupipe::fetcher::LinkFeedback> feedback;
     if (!links_out.empty()) {
       links = dupipe::open_writer(links_out);
+      if (!links_journal.empty()) {
+        // Every line, before it is sent: what the producer may have read is on disk.
+        links = std::make_unique<dupipe::JournalingWriter>(
+            std::move(links), dupipe::RecordJournal::open(links_journal), "");
+      }
       feedback.emplace(*links, link_options, logger);
     }
     const auto counts = dupipe::fetcher::run(*input, *output, engine, policy, logger,

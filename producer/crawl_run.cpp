@@ -3,6 +3,7 @@
 #include <poll.h>
 
 #include <deque>
+#include <optional>
 #include <vector>
 
 #include "common/os/signals.hpp"
@@ -55,7 +56,8 @@ Seeds read_seeds(RecordReader& input, const Logger& logger) {
 class CrawlLoop {
  public:
   CrawlLoop(CrawlSchedule& schedule, RecordWriter& output, RecordReader& feedback,
-            std::deque<std::string> backlog, const Logger& logger, CrawlChannels channels)
+            std::deque<std::string> backlog, const Logger& logger, const CrawlChannels& channels,
+            CrawlJournal* journal)
       : schedule_(schedule),
         output_(output),
         feedback_(feedback),
@@ -63,7 +65,8 @@ class CrawlLoop {
         logger_(logger),
         loss_(channels.loss),
         manifest_(channels.manifest),
-        robots_(channels.robots) {}
+        robots_(channels.robots),
+        journal_(journal) {}
 
   void run() {
     while (true) {
@@ -93,6 +96,10 @@ class CrawlLoop {
         if (manifest_ != nullptr && page->is_first) manifest_->append(backlog_.back());
       }
       if (!output_.try_write_line(backlog_.front())) return wrote;
+      // Journalled once it is on the link: a U record the link never got is handed out again.
+      if (journal_ != nullptr && backlog_.front().starts_with("U\t")) {
+        journal_->handed_out(backlog_.front());
+      }
       backlog_.pop_front();
       wrote = true;
     }
@@ -112,7 +119,7 @@ class CrawlLoop {
           }
           return taken > 0;
         case ReadStatus::kRecord:
-          value_or_fatal(schedule_.take(result.delivery.line));
+          take(result.delivery.line);
           feedback_.acknowledge(result.delivery.tag);
           break;
       }
@@ -120,11 +127,30 @@ class CrawlLoop {
     return true;
   }
 
+  // One feedback record, journalled once taken. A torn report (its first links were read by a
+  // killed producer) is settled from the fetchers' journal instead.
+  void take(std::string_view line) {
+    const Taken taken = value_or_fatal(schedule_.take(line));
+    if (!taken.torn_page) {
+      if (journal_ != nullptr) journal_->took(line);
+      return;
+    }
+    if (journal_ != nullptr && journal_->recover(schedule_, *taken.torn_page)) {
+      logger_.info("page " + *taken.torn_page +
+                   ": its first links were lost with an earlier producer; taken from the "
+                   "fetchers' journal");
+      return;
+    }
+    throw FatalError(feedback_.name() + ": page " + *taken.torn_page +
+                     ": its D record counts more links than arrived before it");
+  }
+
   // A fetcher died: the pages it held will never be reported, and which they were is unknown.
   void take_loss() {
     if (loss_ == nullptr || loss_->take() == 0) return;
     const std::uint64_t in_flight = schedule_.frontier().in_flight();
     schedule_.restart_in_flight();
+    if (journal_ != nullptr) journal_->lost();
     logger_.warning("a fetcher died: the " + std::to_string(in_flight) +
                     " pages in flight start again");
   }
@@ -142,6 +168,7 @@ class CrawlLoop {
                         std::to_string(crawl::RobotsRules::kMaxCrawlDelay.count() / 1000) +
                         " s: crawled at that pace");
       }
+      if (journal_ != nullptr) journal_->robots(answer);
       schedule_.take_robots(answer.host, std::move(answer.rules), crawl::Clock::now());
     }
   }
@@ -188,7 +215,21 @@ class CrawlLoop {
   NoticeSignal* loss_;
   RecordJournal* manifest_;
   RobotsFetcher* robots_;
+  CrawlJournal* journal_;
 };
+
+void log_replay(const Replay& replay, const std::string& path, const CrawlSchedule& schedule,
+                const Logger& logger) {
+  if (replay.lines == 0) return;
+  const CrawlCounts counts = schedule.counts();
+  logger.info("crawl journal " + path + ": " + std::to_string(replay.lines) + " lines replayed; " +
+              std::to_string(counts.fetched + counts.failed) + " pages settled before (" +
+              std::to_string(replay.recovered) + " from the fetchers' journal), " +
+              std::to_string(replay.awaited) +
+              " in flight still reported by this run's fetchers, " +
+              std::to_string(replay.requeued) + " in flight in an earlier run fetched again, " +
+              std::to_string(schedule.frontier().queued()) + " queued");
+}
 
 }  // namespace
 
@@ -199,7 +240,21 @@ CrawlCounts run_crawl(RecordReader& seeds, RecordWriter& output, RecordReader& f
     for (const std::string& rejection : start.rejections) channels.manifest->append(rejection);
   }
   auto schedule = value_or_fatal(CrawlSchedule::make(options, start.urls));
-  CrawlLoop(schedule, output, feedback, std::move(start.rejections), logger, channels).run();
+  std::optional<CrawlJournal> journal;
+  if (!channels.journal.journal.empty()) {
+    Replay replay;
+    journal.emplace(CrawlJournal::open(channels.journal, schedule, replay));
+    log_replay(replay, channels.journal.journal, schedule, logger);
+    // The manifest starts afresh with each pass: what the journal handed out is listed again.
+    if (channels.manifest != nullptr) {
+      for (const UrlRecord& record : schedule.handed_out()) {
+        channels.manifest->append(value_or_fatal(format_record(record)));
+      }
+    }
+  }
+  CrawlLoop(schedule, output, feedback, std::move(start.rejections), logger, channels,
+            journal ? &*journal : nullptr)
+      .run();
   if (!channels.state_file.empty()) {
     value_or_fatal(sys::write_file_atomically(channels.state_file, to_json(schedule.state())));
   }

@@ -12,6 +12,7 @@
 #include "common/os/notice_signal.hpp"
 #include "common/protocol/record_journal.hpp"
 #include "common/transport/endpoint.hpp"
+#include "producer/crawl_journal.hpp"
 #include "producer/crawl_schedule.hpp"
 #include "producer/robots_fetcher.hpp"
 
@@ -29,11 +30,14 @@ namespace dupipe::producer {
 // `state_file`, when given, gets each page's depth and origin and the not-fetched counts
 // (atomically) before run_crawl returns. `robots`, when given, fetches each new host's robots.txt
 // (the schedule keeps the host closed until it is known: CrawlOptions limits.hosts_start_closed).
+// `journal.journal`, when given, is the frontier's journal (crawl_journal.hpp): replayed first, so
+// a restarted producer goes on where it stood, and appended to as the crawl goes.
 struct CrawlChannels {
   NoticeSignal* loss = nullptr;
   RecordJournal* manifest = nullptr;
   RobotsFetcher* robots = nullptr;
   std::string state_file;  // gets the crawl's state (crawl_state.hpp) when the crawl ends
+  JournalFiles journal;
 };
 
 [[nodiscard]] CrawlCounts run_crawl(RecordReader& seeds, RecordWriter& output,

@@ -47,35 +47,43 @@ std::optional<Handout> CrawlSchedule::next(crawl::Clock::time_point now) {
   return Handout{std::move(record), is_first};
 }
 
-Expected<void> CrawlSchedule::take(std::string_view line) {
+Expected<Taken> CrawlSchedule::take(std::string_view line) {
   auto record = parse_record(line);
   if (!record) return tl::unexpected(record.error());
   if (const auto* link = std::get_if<FoundLinkRecord>(&*record)) {
     pages_.add(*link);
-    return {};
+    return Taken{};
   }
   if (const auto* done = std::get_if<PageDoneRecord>(&*record)) return settle(*done);
   return fail("not a crawl feedback record (A or D): " + std::string(line.substr(0, 80)));
 }
 
-Expected<void> CrawlSchedule::settle(const PageDoneRecord& done) {
+Expected<Taken> CrawlSchedule::settle(const PageDoneRecord& done) {
+  const auto held = in_flight_.find(done.page_id);
   auto page = pages_.finish(done);
-  if (!page) return tl::unexpected(page.error());
-  const auto held = in_flight_.find(page->page_id);
-  if (held == in_flight_.end()) return {};  // a second report of a page started again
+  if (held == in_flight_.end()) return Taken{};  // a second report of a page started again
+  if (!page) return Taken{done.page_id};
   const std::string key = std::move(held->second);
   in_flight_.erase(held);
   if (page->outcome == PageOutcome::kFailed) {
     ++counts_.failed;
     (void)frontier_.finished(key, {});
-    return {};
+    return Taken{};
   }
   ++counts_.fetched;
   const auto links = admissible(page->links);
   for (const crawl::Admission admission : frontier_.finished(key, links)) {
     if (admission == crawl::Admission::kQueued) ++counts_.found;
   }
-  return {};
+  return Taken{};
+}
+
+bool CrawlSchedule::resume_handout(const UrlRecord& record) {
+  auto key = crawl::url_key(record.url);
+  if (!key || !frontier_.start(*key)) return false;
+  handed_out_.insert(*key);
+  in_flight_[record.id] = std::move(*key);
+  return true;
 }
 
 // The links that pass the trap limits and the scope, with their keys; a link that is not an
@@ -131,6 +139,7 @@ bool CrawlSchedule::is_denied(const std::string& key) const {
 std::vector<RobotsWanted> CrawlSchedule::robots_wanted() {
   std::vector<RobotsWanted> wanted;
   for (crawl::NewHost& host : frontier_.take_new_hosts()) {
+    if (robots_.count(host.host) != 0) continue;  // known from a replayed journal
     const std::size_t scheme_end = host.first_key.find("://");
     const std::string scheme = host.first_key.substr(0, scheme_end);
     wanted.push_back(RobotsWanted{host.host, scheme + "://" + host.host + "/robots.txt"});
@@ -143,6 +152,16 @@ void CrawlSchedule::take_robots(const std::string& host, crawl::RobotsRules rule
   const std::chrono::milliseconds delay = std::max(delay_, rules.crawl_delay().value_or(delay_));
   robots_.insert_or_assign(host, std::move(rules));
   frontier_.open_host(host, delay, now);
+}
+
+std::vector<UrlRecord> CrawlSchedule::handed_out() const {
+  std::vector<UrlRecord> records;
+  records.reserve(handed_out_.size());
+  for (const std::string& key : handed_out_) {
+    std::string url = frontier_.url_of(key).value_or(key);
+    records.push_back(UrlRecord{make_record_id(url), std::move(url)});
+  }
+  return records;
 }
 
 CrawlState CrawlSchedule::state() const {

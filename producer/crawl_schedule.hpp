@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -38,6 +39,13 @@ struct Handout {
 struct RobotsWanted {
   std::string host;  // the politeness unit (host:port)
   std::string url;   // SCHEME://HOST/robots.txt
+};
+
+// What take() made of a feedback line. torn_page names a page in flight whose D record came
+// with fewer of its links than it counts: the first of them were read by a producer killed before
+// it journalled them, so they are in the fetchers' journal only (docs/RECOVERY.md, "Crawl").
+struct Taken {
+  std::optional<std::string> torn_page;
 };
 
 // Distinct URLs, each counted once under one heading.
@@ -73,10 +81,21 @@ class CrawlSchedule {
   }
 
   // One line of the feedback link. An Error when the link cannot be trusted (not a feedback
-  // record, a D record promising links that never came); a D of a page not in flight (reported
-  // twice after a restart) is ignored.
-  [[nodiscard]] Expected<void> take(std::string_view line);
-  // Hosts first seen since the last call, each once: fetch their robots.txt, then take_robots().
+  // record); a D of a page not in flight (reported twice after a restart) is ignored, also when
+  // its links did not all arrive; a D of a page in flight whose links did not all arrive is
+  // Taken::torn_page (the page stays in flight).
+  [[nodiscard]] Expected<Taken> take(std::string_view line);
+  // A journalled U record: its page is in flight again, as when it was handed out (the journal of
+  // a producer that was killed is replayed). False when the page is not queued.
+  bool resume_handout(const UrlRecord& record);
+  // The U record of every page handed out so far, each once.
+  [[nodiscard]] std::vector<UrlRecord> handed_out() const;
+  // True while the page with this U record id is handed out and not settled.
+  [[nodiscard]] bool holds(const std::string& page_id) const {
+    return in_flight_.count(page_id) != 0;
+  }
+  // Hosts first seen since the last call whose rules are not known yet, each once: fetch their
+  // robots.txt, then take_robots().
   [[nodiscard]] std::vector<RobotsWanted> robots_wanted();
   // A host's robots.txt is known: its pages may start, at its Crawl-delay (or the run's --delay,
   // whichever is longer), and those it disallows are dropped unfetched (counted as `robots`).
@@ -96,7 +115,7 @@ class CrawlSchedule {
   CrawlSchedule(crawl::Frontier frontier, crawl::Scope scope, std::chrono::milliseconds delay)
       : frontier_(std::move(frontier)), scope_(std::move(scope)), delay_(delay) {}
   [[nodiscard]] bool is_denied(const std::string& key) const;
-  [[nodiscard]] Expected<void> settle(const PageDoneRecord& done);
+  [[nodiscard]] Expected<Taken> settle(const PageDoneRecord& done);
   [[nodiscard]] std::vector<crawl::FoundUrl> admissible(const std::vector<std::string>& links);
   // Counts a refused key once, under `reason`.
   void refuse(const std::string& key, std::string_view reason);

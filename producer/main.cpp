@@ -62,6 +62,22 @@ int main(int argc, char** argv) {
                    "Crawl: write each page's depth and origin and the not-fetched counts to FILE "
                    "(JSON) at the end, for the aggregator's report")
       ->type_name("FILE");
+  dupipe::producer::JournalFiles journal;
+  crawl_group
+      ->add_option("--crawl-journal", journal.journal,
+                   "Crawl: the frontier's journal: replayed at the start, so a restarted crawl "
+                   "fetches no settled page again; appended to as the crawl goes")
+      ->type_name("FILE");
+  crawl_group
+      ->add_option("--feedback-journal", journal.feedback,
+                   "Crawl: the fetchers' journal of what they sent back (their --links-journal), "
+                   "for the reports a killed producer had read and not journalled")
+      ->type_name("FILE");
+  crawl_group
+      ->add_option("--launch-id", journal.launch_id,
+                   "Crawl: an id of this launch of the run (the supervisor's); pages in flight in "
+                   "a journal of another launch are fetched again, those of this one awaited")
+      ->type_name("ID");
   bool ignore_robots = false;
   crawl_group->add_flag("--ignore-robots", ignore_robots,
                         "Crawl: do not fetch or obey the hosts' robots.txt");
@@ -95,9 +111,10 @@ int main(int argc, char** argv) {
       if (!ledger.manifest.empty()) manifest = dupipe::RecordJournal::open(ledger.manifest);
       std::optional<dupipe::producer::RobotsFetcher> robots;
       if (!ignore_robots) robots.emplace();
-      const auto counts = dupipe::producer::run_crawl(
-          *input, *output, *feedback, crawl, logger,
-          {&*loss, manifest ? &*manifest : nullptr, robots ? &*robots : nullptr, state_file});
+      const auto counts =
+          dupipe::producer::run_crawl(*input, *output, *feedback, crawl, logger,
+                                      {&*loss, manifest ? &*manifest : nullptr,
+                                       robots ? &*robots : nullptr, state_file, journal});
       logger.info(dupipe::producer::describe(counts));
       return;
     }

@@ -109,13 +109,14 @@ RobotsAnswer RobotsFetcher::answer_of(Transfer& transfer, CURLcode result) const
   if (!is_answer) status = 0;  // unreachable: RFC 9309 2.3.1.4, disallow everything
   RobotsAnswer answer{
       transfer.host,
-      crawl::RobotsRules::for_status(static_cast<int>(status), transfer.body, kProductToken), ""};
+      crawl::RobotsRules::for_status(static_cast<int>(status), transfer.body, kProductToken), "",
+      static_cast<int>(status), ""};
   if (!is_answer) {
     answer.outcome = std::string(curl_easy_strerror(result)) + ": everything disallowed";
   } else if (status >= 200 && status < 300) {
-    answer.outcome = "HTTP " + std::to_string(status) + ", " +
-                     std::to_string(transfer.body.size()) + " bytes" +
-                     (transfer.is_cut ? " (the rest not read)" : "");
+    answer.body = std::move(transfer.body);
+    answer.outcome = "HTTP " + std::to_string(status) + ", " + std::to_string(answer.body.size()) +
+                     " bytes" + (transfer.is_cut ? " (the rest not read)" : "");
   } else if (status >= 400 && status < 500) {
     answer.outcome = "HTTP " + std::to_string(status) + ": everything allowed";
   } else {

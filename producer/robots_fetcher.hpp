@@ -25,6 +25,8 @@ struct RobotsAnswer {
   std::string host;
   crawl::RobotsRules rules;
   std::string outcome;  // for the log: "HTTP 200, 1234 bytes", "HTTP 404: everything allowed", ...
+  int status = 0;       // the HTTP status; 0: no answer
+  std::string body;     // what was parsed (2xx only): the rules again from the crawl's journal
 };
 
 class RobotsFetcher {

@@ -74,14 +74,15 @@ ProcessSpec url_fetcher(const LaunchOptions& o, const Topology& t, const UrlPass
   append(p.argv, {"--out", t.link("paths").writer_endpoint()});
   p.writes = {"paths"};
   if (o.is_crawl) {
-    append(p.argv, {"--links-out", t.link("found").writer_endpoint()});
+    append(p.argv, {"--links-out", t.link("found").writer_endpoint(), "--links-journal",
+                    pass.state_dir + "/found.journal"});
     p.writes.push_back("found");
   }
   return p;
 }
 
 ProcessSpec url_producer(const LaunchOptions& o, const Topology& t, const UrlPass& pass) {
-  const std::string list = pass.state_dir + "/urls";
+  const std::string list = input_list(o, pass.state_dir);
   if (!o.producer_cmd.empty()) {
     return ProcessSpec{"producer", {"bash", "-c", o.producer_cmd}, "", list, "urls", {"urls"},
                        false};
@@ -94,9 +95,12 @@ ProcessSpec url_producer(const LaunchOptions& o, const Topology& t, const UrlPas
     append(p.argv, o.crawl_args);
     const LinkSpec& found = t.link("found");
     if (found.transport == Transport::kFifo) p.stdin_link = found.name;
-    append(p.argv, {"--manifest", pass.state_dir + "/manifest", "--crawl-state",
-                    pass.state_dir + "/crawl.json", "--links-in", found.reader_endpoint(), list,
-                    "--out", t.link("urls").writer_endpoint()});
+    append(p.argv,
+           {"--manifest", pass.state_dir + "/manifest", "--crawl-state",
+            pass.state_dir + "/crawl.json", "--crawl-journal", pass.state_dir + "/crawl.journal",
+            "--feedback-journal", pass.state_dir + "/found.journal", "--launch-id",
+            o.launch_stamp.empty() ? o.run_id : o.run_id + "." + o.launch_stamp, "--links-in",
+            found.reader_endpoint(), list, "--out", t.link("urls").writer_endpoint()});
     p.writes = {"urls"};
     return p;
   }

@@ -24,6 +24,13 @@ struct UrlPass {
   bool is_last = false;
 };
 
+// The producer's input in the state directory: the URL list's copy, or a crawl's seeds (kept
+// apart from the list a crawl's re-feed pass writes, so that --resume starts from the seeds).
+[[nodiscard]] inline std::string input_list(const LaunchOptions& options,
+                                            const std::string& state_dir) {
+  return state_dir + (options.is_crawl ? "/seeds" : "/urls");
+}
+
 [[nodiscard]] Topology url_topology(const LaunchOptions& options, const RunNames& names,
                                     const UrlPass& pass);
 

@@ -18,6 +18,7 @@ constexpr const char* kUsage = R"(Usage: dupipe [options] URLS_FILE
        dupipe [options] --resume --out OUT [URLS_FILE]
        dupipe [options] --dir DIR [--dir DIR2 ...]
        dupipe [options] --crawl [crawl options] SEEDS_FILE
+       dupipe [options] --crawl [crawl options] --resume --out OUT [SEEDS_FILE]
 (From a checkout: scripts/run_pipeline.sh, the same launcher.)
 Downloads every URL of URLS_FILE ('-' for stdin) with parallel fetchers, hashes the files with
 parallel hashers and writes the duplicate report to OUT/report.json and OUT/report.txt.
@@ -57,7 +58,9 @@ Options:
   --compressed          ask for compressed transfers (limits apply to the decoded bytes)
   --resume              continue a stopped or crashed run in OUT: what its report accounts is
                         not done again, finished downloads are not fetched again, partial ones
-                        continue (the URL list is kept in OUT/.dupipe; giving it again is optional)
+                        continue (the URL list is kept in OUT/.dupipe; giving it again is optional);
+                        with --crawl the frontier goes on from its journal, so no page settled
+                        before is fetched again (give the crawl's options again)
   --max-restarts N      restarts of dead stage processes of one role allowed within
                         --restart-period (default 5); one more death stops the run with a
                         partial report
@@ -286,7 +289,6 @@ bool has_fetcher_option(const LaunchOptions& o, const std::string& name) {
 // The crawl's run-wide --per-host goes to the frontier; the fetchers get it too, as a cap of
 // their own that never binds below the frontier's.
 void check_crawl_mode(LaunchOptions& o) {
-  if (o.is_resume) refuse("--resume is not available with --crawl: a crawl starts from its seeds");
   if (!o.producer_cmd.empty()) refuse("--producer-cmd and --crawl exclude each other");
   if (o.urls_file == "-") refuse("--crawl needs a SEEDS_FILE, not stdin");
   const auto per_host = std::find(o.fetcher_args.begin(), o.fetcher_args.end(), "--per-host");

@@ -31,6 +31,9 @@ struct LaunchOptions {
   std::map<std::string, Transport> link_overrides;
   std::uint64_t shm_capacity = 1 << 20;
   std::string run_id;  // default: PID-RANDOM
+  // Set by the supervisor as it starts (PID-MILLISECONDS): tells this launch from a --resume of
+  // the same run id, whose fetchers are new. Empty for --dry-run.
+  std::string launch_stamp;
   bool is_cleanup = false;
   bool is_dry_run = false;
   bool keep_run_dir = false;

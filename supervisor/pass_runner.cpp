@@ -38,7 +38,17 @@ PassRunner::PassRunner(const Topology& topology, const RunDirectory& run_dir, Si
       signals_(signals),
       budget_(budget),
       say_(say),
-      shm_capacity_(shm_capacity) {}
+      shm_capacity_(shm_capacity) {
+  // A notice sent to a child between its fork and its exec meets the mask inherited from here:
+  // blocked, it waits for the stage to take it. Nothing sends these to the supervisor itself;
+  // SignalWait puts the original mask back at the end.
+  sigset_t notices;
+  sigemptyset(&notices);
+  for (const DeathNotice& notice : topology_.death_notices) {
+    sigaddset(&notices, notice.signal_number);
+  }
+  ::pthread_sigmask(SIG_BLOCK, &notices, nullptr);
+}
 
 PassRunner::~PassRunner() {
   if (!running_.empty()) stop_all();
@@ -80,9 +90,37 @@ void PassRunner::start(std::size_t process) {
   if (!spec.stdout_link.empty()) out = open_or_throw(fifos_.at(spec.stdout_link).path(), O_WRONLY);
   const ChildIo io{in.is_open() ? in.get() : -1, out.is_open() ? out.get() : STDOUT_FILENO,
                    STDERR_FILENO};
-  const pid_t pid = spawn(spec.argv, io, signals_.original_mask());
+  const pid_t pid = spawn(spec.argv, io, start_mask(spec));
   running_[pid] = process;
   run_dir_.append("pids", spec.role + " " + std::to_string(pid));
+  for (auto owed = owed_.begin(); owed != owed_.end();) {
+    if (owed->first != spec.role) {
+      ++owed;
+      continue;
+    }
+    ::kill(pid, owed->second);
+    owed = owed_.erase(owed);
+  }
+}
+
+// A notice sent shortly before its process died may never have been taken (it died first, or was
+// already a zombie when it was sent): owed again to the next start of the role, which then starts
+// its pages in flight again rather than wait for reports that cannot come.
+void PassRunner::owe_again(pid_t pid, const std::string& role) {
+  const auto told = told_.find(pid);
+  if (told == told_.end()) return;
+  const std::uint64_t now = now_ms();
+  for (const Told& notice : told->second) {
+    if (now - notice.at_ms <= kNoticeDoubtMs) owed_.insert({role, notice.signal_number});
+  }
+}
+
+sigset_t PassRunner::start_mask(const ProcessSpec& spec) const {
+  sigset_t mask = signals_.original_mask();
+  for (const DeathNotice& notice : topology_.death_notices) {
+    if (notice.notified == spec.role) sigaddset(&mask, notice.signal_number);
+  }
+  return mask;
 }
 
 PassOutcome PassRunner::run(const PassHooks& hooks) {
@@ -129,6 +167,7 @@ void PassRunner::reap(const PassHooks& hooks, std::optional<PassOutcome>& outcom
     const std::size_t process = found->second;
     running_.erase(found);
     if (!outcome) outcome = on_exit(exit.pid, process, exit.wait_status, hooks);
+    told_.erase(exit.pid);
   }
 }
 
@@ -150,6 +189,7 @@ std::optional<PassOutcome> PassRunner::on_death(pid_t pid, std::size_t process, 
   if (const std::string held = hooks.held_by(pid); !held.empty())
     how += "; it was working on: " + held;
   notify_death_of(spec.role);
+  owe_again(pid, spec.role);
   if (!spec.is_restartable || is_hopeless(status)) {
     say_(how + "; it cannot be restarted; stopping the run");
     return PassOutcome{PassEnd::kStageFailed, 0, 0};
@@ -180,11 +220,16 @@ std::optional<PassOutcome> PassRunner::on_death(pid_t pid, std::size_t process, 
 void PassRunner::notify_death_of(const std::string& role) {
   for (const DeathNotice& notice : topology_.death_notices) {
     if (notice.dead != role) continue;
+    bool is_told = false;
     for (const auto& [pid, process] : running_) {
       if (topology_.processes[process].role != notice.notified) continue;
       // ESRCH: it exited meanwhile and its own exit is reaped next; nothing to tell it.
       ::kill(pid, notice.signal_number);
+      told_[pid].push_back({notice.signal_number, now_ms()});
+      is_told = true;
     }
+    // A notified process that ended for good never starts again: the owed notice is dropped then.
+    if (!is_told) owed_.insert({notice.notified, notice.signal_number});
   }
 }
 

@@ -5,6 +5,7 @@
 // a death cannot be recovered. The links are removed when the runner is destroyed.
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -12,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -75,8 +77,15 @@ class PassRunner {
   [[nodiscard]] std::optional<PassOutcome> on_death(pid_t pid, std::size_t process, int status,
                                                     const PassHooks& hooks);
   [[nodiscard]] bool release(const std::string& link);
-  // Sends the topology's death notices for a dead process of `role`.
+  // Sends the topology's death notices for a dead process of `role`; a notice for a role with no
+  // process running (it is dead too, waiting for its restart) is owed to its next start.
   void notify_death_of(const std::string& role);
+  void owe_again(pid_t pid, const std::string& role);
+  // How long before its death a notice to a process is in doubt.
+  static constexpr std::uint64_t kNoticeDoubtMs = 2000;
+  // The signal mask `spec` starts with: the supervisor's original, with the notices it may be
+  // sent blocked, so one sent before the stage takes it (signalfd) waits instead of killing it.
+  [[nodiscard]] sigset_t start_mask(const ProcessSpec& spec) const;
   [[nodiscard]] int next_timeout_ms() const;
   void reap(const PassHooks& hooks, std::optional<PassOutcome>& outcome);
 
@@ -91,6 +100,12 @@ class PassRunner {
   LinkWriters writers_;
   std::map<pid_t, std::size_t> running_;  // pid -> index in topology_.processes
   std::vector<Pending> pending_;
+  std::set<std::pair<std::string, int>> owed_;  // (role, signal): notices for its next start
+  struct Told {
+    int signal_number;
+    std::uint64_t at_ms;
+  };
+  std::map<pid_t, std::vector<Told>> told_;  // notices sent to each running process
 };
 
 }  // namespace dupipe::supervisor

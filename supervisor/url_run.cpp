@@ -35,36 +35,42 @@ struct UsageExit {
   std::string message;
 };
 
-// A fresh run starts from nothing, --resume from what is there; the URL list is copied in either
-// way, so a resumed or re-fed pass reads the very same lines (also when they came from stdin).
+// A fresh run starts from nothing, --resume from what is there; the URL list (a crawl's seeds) is
+// copied in either way, so a resumed or re-fed pass reads the very same lines (also when they
+// came from stdin).
 void prepare_state(const LaunchOptions& o, const std::string& state_dir) {
   std::error_code error;
   if (!o.is_resume) {
     fs::remove_all(state_dir, error);
   } else if (!fs::is_directory(state_dir)) {
     throw UsageExit{"--resume: " + state_dir + " does not exist: no run to resume in " + o.out};
+  } else if (!o.is_crawl && fs::exists(state_dir + "/crawl.journal")) {
+    throw UsageExit{"--resume: " + o.out +
+                    " holds a crawl: give --crawl again, with the crawl's options"};
   }
   if (!fs::is_directory(state_dir) && ::mkdir(state_dir.c_str(), 0700) != 0) {
     throw_errno("cannot create " + state_dir, errno);
   }
+  const std::string list = input_list(o, state_dir);
   if (!o.urls_file.empty()) {
-    const std::string tmp = state_dir + "/urls.tmp";
+    const std::string tmp = list + ".tmp";
     std::ofstream copy(tmp, std::ios::binary | std::ios::trunc);
     if (o.urls_file == "-") {
       copy << std::cin.rdbuf();
     } else {
-      std::ifstream list(o.urls_file, std::ios::binary);
-      if (list.peek() != std::ifstream::traits_type::eof()) copy << list.rdbuf();
+      std::ifstream given(o.urls_file, std::ios::binary);
+      if (given.peek() != std::ifstream::traits_type::eof()) copy << given.rdbuf();
     }
     if (!copy.flush()) {
       fs::remove(tmp, error);
-      throw FatalError("cannot write " + state_dir + "/urls: " + std::strerror(errno));
+      throw FatalError("cannot write " + list + ": " + std::strerror(errno));
     }
     copy.close();
-    fs::rename(tmp, state_dir + "/urls");
+    fs::rename(tmp, list);
   }
-  if (::access((state_dir + "/urls").c_str(), R_OK) != 0) {
-    throw UsageExit{"--resume: " + state_dir + "/urls is missing; give the URL list again"};
+  if (::access(list.c_str(), R_OK) != 0) {
+    throw UsageExit{"--resume: " + list + " is missing; give the " +
+                    (o.is_crawl ? "seeds" : "URL list") + " again"};
   }
 }
 
@@ -191,7 +197,9 @@ void print_summary(const std::string& out_dir) {
 
 int interrupted_status(int signal_number) { return 128 + signal_number; }
 
-int run_url_mode(const LaunchOptions& o, const Say& say) {
+int run_url_mode(const LaunchOptions& given, const Say& say) {
+  LaunchOptions o = given;
+  o.launch_stamp = std::to_string(::getpid()) + "-" + std::to_string(now_ms());
   std::string out_dir;
   std::string state_dir;
   try {

@@ -16,10 +16,14 @@ the project's test server on loopback, over the transport given (fifo or shm).
   lost    SIGKILL of a hasher while it hashes: the record it held is re-fed, the report is exact.
   unreachable  a host whose robots.txt cannot be fetched is not crawled; the crawl ends.
   scope   --allow-host, --reject and --no-parent through the launcher.
-  producer  SIGKILL of the producer mid-crawl: restarted, the report equals a clean crawl's.
+  producer  SIGKILL of the producer mid-crawl: restarted, it replays its journal; no URL is
+          requested twice and the report equals a clean crawl's.
+  resume  SIGKILL of the producer with no restart allowed stops the crawl; --resume goes on
+          from the journals: no page whose report was written is requested again, and the
+          report equals a clean crawl's.
 
 Needs DUPIPE_BIN_DIR and DUPIPE_SOURCE_DIR (set by ctest)."""
-import ctypes, json, os, re, shutil, signal, socket, subprocess, sys, tempfile, threading, time
+import collections, ctypes, json, os, re, shutil, signal, socket, subprocess, sys, tempfile, threading, time
 
 BIN = os.environ["DUPIPE_BIN_DIR"]
 SOURCE = os.environ["DUPIPE_SOURCE_DIR"]
@@ -82,14 +86,16 @@ def write(root, path, text):
         f.write(text if isinstance(text, bytes) else text.encode())
 
 
-def crawl(work, seeds, transport, *options, during=None, out_name="out"):
+def crawl(work, seeds, transport, *options, during=None, out_name="out", fresh=True):
     """Runs the launcher; returns (exit status, stderr, report or None). `during(run_dir_file)`
-    runs while the crawl does (the chaos case kills its stages)."""
+    runs while the crawl does (the chaos case kills its stages). fresh=False keeps OUT (for
+    --resume)."""
     seeds_file = os.path.join(work, "seeds.txt")
     with open(seeds_file, "w") as f:
         f.write("".join(url + "\n" for url in seeds))
     out = os.path.join(work, out_name)
-    shutil.rmtree(out, ignore_errors=True)
+    if fresh:
+        shutil.rmtree(out, ignore_errors=True)
     run_dir_file = os.path.join(work, "run-dir")
     if os.path.exists(run_dir_file):
         os.remove(run_dir_file)
@@ -309,10 +315,9 @@ def polite_case(work, transport):
            ["%.3f" % gap for gap in gaps])
 
 
-def chaos_case(work, transport, roles=("fetcher", "fetcher", "hasher"), kills_wanted=6):
-    """SIGKILL of fetchers and hashers in the middle of a crawl: the supervisor restarts them,
-    tells the frontier (SIGUSR1) that the pages in flight at a dead fetcher are lost, and the
-    report equals a clean crawl's."""
+def chaos_site(work):
+    """60 slow pages linked from /index.html, each with a slow asset (10 distinct contents) and a
+    link back: 121 files. Served; the server is returned."""
     root = os.path.join(work, "chaos")
     assets = [os.urandom(2000) for _ in range(10)]
     write(root, "index.html", "".join('<a href="/_slow/60/p%d.html">p</a>' % i for i in range(60)))
@@ -320,11 +325,13 @@ def chaos_case(work, transport, roles=("fetcher", "fetcher", "hasher"), kills_wa
         write(root, "p%d.html" % i, '<a href="/_slow/60/a%d.bin">a</a> <a href="/index.html">h</a>'
               % i)
         write(root, "a%d.bin" % i, assets[i % len(assets)])
-    server = Server(work, root, name="chaos")
-    seeds = [server.base + "/index.html"]
+    return Server(work, root, name="chaos")
 
+
+def stage_killer(roles, kills_wanted):
+    """A `during` for crawl(): every 250 ms after the first, SIGKILL a live process of the next
+    role, until `kills_wanted` were killed."""
     def kill_stages(run_dir_file):
-        """Every 250 ms after the first, SIGKILL a live process of the next role."""
         kills = 0
         deadline = time.monotonic() + 30
         while kills < kills_wanted and time.monotonic() < deadline:
@@ -344,13 +351,32 @@ def chaos_case(work, transport, roles=("fetcher", "fetcher", "hasher"), kills_wa
                 os.kill(live[kills % len(live)], signal.SIGKILL)
                 kills += 1
         expect(kills == kills_wanted, "only %d stages killed before the run ended" % kills)
+    return kill_stages
 
+
+def shape(report):
+    """What a crawl's report must agree on with a clean crawl's."""
+    return ({k: report["summary"][k] for k in ("urls", "fetched", "failed", "rejected",
+                                                "duplicate_groups", "duplicate_files")},
+            sorted(sorted(f["url"] for f in g["files"]) for g in report["groups"]))
+
+
+def chaos_case(work, transport, roles=("fetcher", "fetcher", "hasher"), kills_wanted=6,
+               check=None):
+    """SIGKILL of fetchers and hashers in the middle of a crawl: the supervisor restarts them,
+    tells the frontier (SIGUSR1) that the pages in flight at a dead fetcher are lost, and the
+    report equals a clean crawl's. `check(requests, stderr)` looks at the killed crawl's
+    requests."""
+    server = chaos_site(work)
+    seeds = [server.base + "/index.html"]
     try:
         status, stderr, clean = crawl(work, seeds, transport, "--fetchers", "3",
                                       out_name="clean")
         expect(status == 0, "clean crawl: exit %s: %s" % (status, stderr))
+        before = len(server.requests())
         status, stderr, chaotic = crawl(work, seeds, transport, "--fetchers", "3",
-                                        "--max-restarts", "10", during=kill_stages,
+                                        "--max-restarts", "10",
+                                        during=stage_killer(roles, kills_wanted),
                                         out_name="killed")
     finally:
         server.stop()
@@ -362,14 +388,11 @@ def chaos_case(work, transport, roles=("fetcher", "fetcher", "hasher"), kills_wa
         return
     if "fetcher" in roles:
         expect("start again" in stderr, "the frontier was never told of a dead fetcher: " + stderr)
-
-    def shape(report):
-        return ({k: report["summary"][k] for k in ("urls", "fetched", "failed", "rejected",
-                                                    "duplicate_groups", "duplicate_files")},
-                sorted(sorted(f["url"] for f in g["files"]) for g in report["groups"]))
     expect(shape(chaotic) == shape(clean), "report after kills %s, clean %s" %
            (shape(chaotic), shape(clean)))
     check_summary(chaotic, 121, 0)
+    if check is not None:
+        check(server.requests()[before:], stderr)
 
 
 def lost_case(work, transport):
@@ -481,10 +504,89 @@ def unreachable_case(work, transport):
         check_summary(report, 0, 0)
 
 
+def requested_twice(requests):
+    return sorted(t for t, n in collections.Counter(requests).items() if n > 1)
+
+
 def producer_case(work, transport):
-    """SIGKILL of the producer, the frontier, mid-crawl: the restarted producer crawls again from
-    the seeds (what was fetched is counted once) and the report equals a clean crawl's."""
-    chaos_case(work, transport, roles=("producer",), kills_wanted=1)
+    """SIGKILL of the producer, the frontier, mid-crawl: the restarted producer replays its
+    journal and goes on where it stood: no URL is requested twice (robots.txt included), and the
+    report equals a clean crawl's."""
+    def each_once(requests, stderr):
+        expect(not requested_twice(requests),
+               "requested twice across the producer's restart: %s" % requested_twice(requests))
+        expect("lines replayed" in stderr,
+               "the restarted producer did not replay its journal: " + stderr)
+    chaos_case(work, transport, roles=("producer",), kills_wanted=1, check=each_once)
+
+
+def settled_targets(state_dir):
+    """The request targets of the pages whose D record the fetchers' journal holds."""
+    urls = {}
+    with open(os.path.join(state_dir, "crawl.journal")) as f:
+        for line in f:
+            fields = line.rstrip("\n").split("\t")
+            if fields[0] == "U":
+                urls[fields[1]] = fields[2]
+    settled = set()
+    with open(os.path.join(state_dir, "found.journal")) as f:
+        for line in f:
+            fields = line.rstrip("\n").split("\t")
+            if fields[0] == "D" and fields[1] in urls:
+                settled.add(urlsplit_target(urls[fields[1]]))
+    return settled
+
+
+def urlsplit_target(url):
+    from urllib.parse import urlsplit
+    parts = urlsplit(url)
+    return parts.path + ("?" + parts.query if parts.query else "")
+
+
+def resume_case(work, transport):
+    """kill -9 of the producer with no restart allowed: the run stops with a partial report.
+    --resume then replays the frontier's journal and settles from the fetchers' journal what the
+    dead producer never read: no page whose report was written is requested again, and the
+    report equals a clean crawl's."""
+    server = chaos_site(work)
+    seeds = [server.base + "/index.html"]
+    state_dir = os.path.join(work, "resumed", ".dupipe")
+    try:
+        status, stderr, clean = crawl(work, seeds, transport, "--fetchers", "3",
+                                      out_name="clean")
+        expect(status == 0, "clean crawl: exit %s: %s" % (status, stderr))
+        before = len(server.requests())
+        status, stderr, _ = crawl(work, seeds, transport, "--fetchers", "3", "--max-restarts",
+                                  "0", during=stage_killer(("producer",), 1),
+                                  out_name="resumed")
+        expect(status == 1, "the crawl with its producer killed: exit %s: %s" % (status, stderr))
+        time.sleep(0.5)  # the requests cut by the stop reach the server's log (slow ones: 60 ms)
+        first = server.requests()[before:]
+        settled = settled_targets(state_dir)
+        between = len(server.requests())
+        status, stderr, resumed = crawl(work, seeds, transport, "--fetchers", "3", "--resume",
+                                        out_name="resumed", fresh=False)
+        second = server.requests()[between:]
+    finally:
+        server.stop()
+    if status is None or clean is None:
+        return
+    expect(status == 0, "--resume: exit %s: %s" % (status, stderr))
+    expect(0 < len(settled) < 121, "the kill came before or after the crawl: %d pages settled"
+           % len(settled))
+    expect(first and second, "nothing requested in one of the runs: %d, %d"
+           % (len(first), len(second)))
+    again = sorted(settled & set(second))
+    expect(not again, "settled before the kill and requested again: %s" % again)
+    expect(not requested_twice(second), "requested twice by --resume: %s: %s"
+           % (requested_twice(second), stderr))
+    expect("lines replayed" in stderr, "--resume did not replay the journal: " + stderr)
+    if resumed is None:
+        problems.append("no report after --resume: " + stderr)
+        return
+    expect(shape(resumed) == shape(clean), "report after --resume %s, clean %s" %
+           (shape(resumed), shape(clean)))
+    check_summary(resumed, 121, 0)
 
 
 def is_running(pid):
@@ -502,7 +604,7 @@ def main():
         {"site": site_case, "cycle": cycle_case, "max_pages": max_pages_case,
          "polite": polite_case, "chaos": chaos_case, "lost": lost_case,
          "unreachable": unreachable_case, "scope": scope_case,
-         "producer": producer_case}[case](work, transport)
+         "producer": producer_case, "resume": resume_case}[case](work, transport)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if problems:

@@ -87,9 +87,9 @@ links:
   found: shm /dev/shm/dupipe-dry-found; writers fetcher x2; readers producer
 when a fetcher dies: SIGUSR1 to the producer
 processes (in start order):
-  producer: BIN/producer --depth 2 --per-host 7 --manifest WORK/out/.dupipe/manifest --crawl-state WORK/out/.dupipe/crawl.json --links-in shm:dupipe-dry-found WORK/out/.dupipe/urls --out packet:RUN_DIR/urls
-  fetcher: BIN/fetcher --per-host 7 --files-dir WORK/out/files --out packet:RUN_DIR/paths --links-out shm:dupipe-dry-found < RUN_DIR/urls
-  fetcher: BIN/fetcher --per-host 7 --files-dir WORK/out/files --out packet:RUN_DIR/paths --links-out shm:dupipe-dry-found < RUN_DIR/urls
+  producer: BIN/producer --depth 2 --per-host 7 --manifest WORK/out/.dupipe/manifest --crawl-state WORK/out/.dupipe/crawl.json --crawl-journal WORK/out/.dupipe/crawl.journal --feedback-journal WORK/out/.dupipe/found.journal --launch-id dry --links-in shm:dupipe-dry-found WORK/out/.dupipe/seeds --out packet:RUN_DIR/urls
+  fetcher: BIN/fetcher --per-host 7 --files-dir WORK/out/files --out packet:RUN_DIR/paths --links-out shm:dupipe-dry-found --links-journal WORK/out/.dupipe/found.journal < RUN_DIR/urls
+  fetcher: BIN/fetcher --per-host 7 --files-dir WORK/out/files --out packet:RUN_DIR/paths --links-out shm:dupipe-dry-found --links-journal WORK/out/.dupipe/found.journal < RUN_DIR/urls
   hasher: BIN/hasher --algo sha256 --out fifo:RUN_DIR/digests < RUN_DIR/paths
   aggregator: BIN/aggregator --out WORK/out --algo sha256 --journal WORK/out/.dupipe/journal --manifest WORK/out/.dupipe/manifest --crawl-state WORK/out/.dupipe/crawl.json < RUN_DIR/digests
 restarts: at most 5 per role within 10 s, after 100 ms doubling to 2 s; re-feed passes: at most 3

@@ -92,6 +92,54 @@ TEST(PassRunner, SendsTheDeathNoticeToTheNotifiedRole) {
   EXPECT_TRUE(std::filesystem::exists(told));
 }
 
+// A producer in Python (a shell unblocks every signal as it starts): on its first start (no
+// MARKER yet) it makes MARKER and, with "--after-notice", first waits for the notice; then it
+// kills itself. Started again, it exits 0 if a SIGUSR1 is pending (the start mask keeps it
+// blocked), 9 if none came within 4 s.
+ProcessSpec notified_producer(const std::string& marker, bool dies_after_notice) {
+  ProcessSpec process;
+  process.role = "producer";
+  process.argv = {"python3", "-c",
+                  "import os, signal, sys, time\n"
+                  "def pending():\n"
+                  "    for _ in range(80):\n"
+                  "        if signal.SIGUSR1 in signal.sigpending(): return True\n"
+                  "        time.sleep(0.05)\n"
+                  "    return False\n"
+                  "if not os.path.exists(sys.argv[1]):\n"
+                  "    if sys.argv[2] == 'yes' and not pending(): sys.exit(8)\n"
+                  "    open(sys.argv[1], 'w').close()\n"
+                  "    os.kill(os.getpid(), signal.SIGKILL)\n"
+                  "sys.exit(0 if pending() else 9)\n",
+                  marker, dies_after_notice ? "yes" : "no"};
+  return process;
+}
+
+// The producer is dead (waiting 100 ms for its restart) when the fetcher dies: the notice is owed
+// to its next start. Without that the restarted producer exits 9.
+TEST(PassRunner, OwesTheNoticeToTheNextStartOfADeadNotifiedRole) {
+  RunnerFixture f;
+  const std::string fetcher_died = f.run_dir.path() + "/fetcher-died";
+  Topology t;
+  t.processes = {notified_producer(f.run_dir.path() + "/producer-died", false),
+                 shell("fetcher", "[ -e " + fetcher_died + " ] && exit 0; sleep 0.03; touch " +
+                                      fetcher_died + "; kill -KILL $$")};
+  t.death_notices.push_back({"fetcher", "producer", SIGUSR1});
+  EXPECT_EQ(f.run(t).end, PassEnd::kFinished) << f.log.str();
+}
+
+// The producer got the notice and died before it took it: the notice is owed again.
+TEST(PassRunner, OwesANoticeAgainWhenItsProcessDiedSoonAfter) {
+  RunnerFixture f;
+  const std::string fetcher_died = f.run_dir.path() + "/fetcher-died";
+  Topology t;
+  t.processes = {notified_producer(f.run_dir.path() + "/producer-died", true),
+                 shell("fetcher", "[ -e " + fetcher_died + " ] && exit 0; sleep 0.3; touch " +
+                                      fetcher_died + "; kill -KILL $$")};
+  t.death_notices.push_back({"fetcher", "producer", SIGUSR1});
+  EXPECT_EQ(f.run(t).end, PassEnd::kFinished) << f.log.str();
+}
+
 TEST(PassRunner, AProcessThatDiesOnceIsRestartedAndThePassFinishes) {
   RunnerFixture f;
   const std::string marker = f.run_dir.path() + "/died-once";

@@ -93,16 +93,25 @@ TEST(CrawlTopology, AddsTheFoundLinkFromEveryFetcherToTheProducer) {
   o.hashers = 1;
   o.is_crawl = true;
   o.crawl_args = {"--depth", "2"};
+  o.run_id = "r";
+  o.launch_stamp = "7-99";
   Topology t = url_topology(o, RunNames{"/run", "r"}, UrlPass{"/out", "/out/.dupipe", 1, true});
   EXPECT_EQ(t.mode, "crawl");
   EXPECT_EQ(t.link("found").writers, 2u);
   const ProcessSpec& producer = process_of(t, "producer");
   EXPECT_EQ(producer.stdin_link, "found");
+  // The frontier's journal and the fetchers' (its recovery after a kill), and this launch's id.
   EXPECT_EQ(producer.argv, (std::vector<std::string>{
                                "/b/producer", "--depth", "2", "--manifest", "/out/.dupipe/manifest",
-                               "--crawl-state", "/out/.dupipe/crawl.json", "--links-in", "-",
-                               "/out/.dupipe/urls", "--out", "packet:/run/urls"}));
+                               "--crawl-state", "/out/.dupipe/crawl.json", "--crawl-journal",
+                               "/out/.dupipe/crawl.journal", "--feedback-journal",
+                               "/out/.dupipe/found.journal", "--launch-id", "r.7-99", "--links-in",
+                               "-", "/out/.dupipe/seeds", "--out", "packet:/run/urls"}));
   EXPECT_EQ(process_of(t, "fetcher", 1).writes, (std::vector<std::string>{"paths", "found"}));
+  const auto& fetcher = process_of(t, "fetcher", 1).argv;
+  const auto journal = std::find(fetcher.begin(), fetcher.end(), "--links-journal");
+  ASSERT_NE(journal, fetcher.end());
+  EXPECT_EQ(*(journal + 1), "/out/.dupipe/found.journal");
   // The aggregator checks the crawl's manifest: a record lost with a dead hasher is re-fed.
   const auto& aggregator = process_of(t, "aggregator").argv;
   EXPECT_NE(std::find(aggregator.begin(), aggregator.end(), "--manifest"), aggregator.end());
