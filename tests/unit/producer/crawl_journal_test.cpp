@@ -20,20 +20,22 @@ namespace {
 using testing::read_file;
 using testing::TempDir;
 
-crawl::FoundUrl seed(const std::string& url) { return crawl::FoundUrl{url, url}; }
+crawl::FoundUrl journal_seed(const std::string& url) { return crawl::FoundUrl{url, url}; }
 
-CrawlSchedule fresh_schedule(bool robots_first = false) {
+CrawlSchedule journal_schedule(bool robots_first = false) {
   CrawlOptions options;
   options.limits.hosts_start_closed = robots_first;
-  auto made = CrawlSchedule::make(options, {seed("http://h.test/")});
+  auto made = CrawlSchedule::make(options, {journal_seed("http://h.test/")});
   if (!made) throw std::runtime_error(made.error().message);
   return std::move(*made);
 }
 
-std::string u_line(const std::string& url) { return "U\t" + make_record_id(url) + "\t" + url; }
+std::string journal_u_line(const std::string& url) {
+  return "U\t" + make_record_id(url) + "\t" + url;
+}
 
-std::vector<std::string> report_lines(const std::string& url,
-                                      const std::vector<std::string>& links) {
+std::vector<std::string> journal_report(const std::string& url,
+                                        const std::vector<std::string>& links) {
   std::vector<std::string> lines;
   const std::string id = make_record_id(url);
   for (const std::string& link : links) lines.push_back("A\t" + id + "\t" + link);
@@ -43,29 +45,29 @@ std::vector<std::string> report_lines(const std::string& url,
 
 // The crawl loop's part: each page handed out is journalled, each report line taken and
 // journalled.
-struct Producer {
+struct JournalledProducer {
   CrawlSchedule schedule;
   CrawlJournal journal;
   Replay replay;
 
-  static Producer open(const JournalFiles& files, bool robots_first = false) {
-    CrawlSchedule schedule = fresh_schedule(robots_first);
+  static JournalledProducer open(const JournalFiles& files, bool robots_first = false) {
+    CrawlSchedule schedule = journal_schedule(robots_first);
     Replay replay;
     CrawlJournal journal = CrawlJournal::open(files, schedule, replay);
-    return Producer{std::move(schedule), std::move(journal), replay};
+    return JournalledProducer{std::move(schedule), std::move(journal), replay};
   }
 
   std::vector<std::string> hand_out() {
     std::vector<std::string> urls;
     while (auto page = schedule.next(crawl::Clock::now())) {
-      journal.handed_out(u_line(page->record.url));
+      journal.handed_out(journal_u_line(page->record.url));
       urls.push_back(page->record.url);
     }
     return urls;
   }
 
   void report(const std::string& url, const std::vector<std::string>& links) {
-    for (const std::string& line : report_lines(url, links)) {
+    for (const std::string& line : journal_report(url, links)) {
       const auto taken = schedule.take(line);
       ASSERT_TRUE(taken && !taken->torn_page) << line;
       journal.took(line);
@@ -73,7 +75,7 @@ struct Producer {
   }
 };
 
-struct Files {
+struct JournalFixture {
   TempDir dir;
   JournalFiles of(const std::string& run) const {
     return JournalFiles{dir.file("crawl.journal"), dir.file("found.journal"), run};
@@ -85,8 +87,8 @@ struct Files {
 };
 
 // Seed fetched with links a and b, both handed out, a reported with link c; b still in flight.
-void crawl_until_killed(const Files& files) {
-  Producer first = Producer::open(files.of("run-1"));
+void journal_until_killed(const JournalFixture& files) {
+  JournalledProducer first = JournalledProducer::open(files.of("run-1"));
   ASSERT_EQ(first.hand_out(), std::vector<std::string>{"http://h.test/"});
   first.report("http://h.test/", {"http://h.test/a", "http://h.test/b"});
   ASSERT_EQ(first.hand_out(), (std::vector<std::string>{"http://h.test/a", "http://h.test/b"}));
@@ -94,16 +96,16 @@ void crawl_until_killed(const Files& files) {
 }
 
 TEST(CrawlJournal, AFreshJournalReplaysNothing) {
-  const Files files;
-  const Producer producer = Producer::open(files.of("run-1"));
+  const JournalFixture files;
+  const JournalledProducer producer = JournalledProducer::open(files.of("run-1"));
   EXPECT_EQ(producer.replay.lines, 0U);
   EXPECT_NE(read_file(files.of("").journal).find("{\"run\":\"run-1\"}"), std::string::npos);
 }
 
 TEST(CrawlJournal, TheSameRunAwaitsItsPagesInFlightAndHandsOutOnlyWhatWasNeverStarted) {
-  const Files files;
-  crawl_until_killed(files);
-  Producer again = Producer::open(files.of("run-1"));
+  const JournalFixture files;
+  journal_until_killed(files);
+  JournalledProducer again = JournalledProducer::open(files.of("run-1"));
   EXPECT_EQ(again.replay.awaited, 1U);
   EXPECT_EQ(again.replay.requeued, 0U);
   EXPECT_EQ(again.schedule.counts().fetched, 2U);
@@ -119,41 +121,41 @@ TEST(CrawlJournal, TheSameRunAwaitsItsPagesInFlightAndHandsOutOnlyWhatWasNeverSt
 }
 
 TEST(CrawlJournal, AnotherRunStartsThePagesInFlightAgain) {
-  const Files files;
-  crawl_until_killed(files);
-  Producer again = Producer::open(files.of("run-2"));
+  const JournalFixture files;
+  journal_until_killed(files);
+  JournalledProducer again = JournalledProducer::open(files.of("run-2"));
   EXPECT_EQ(again.replay.requeued, 1U);
   EXPECT_EQ(again.replay.awaited, 0U);
   EXPECT_EQ(again.hand_out(), (std::vector<std::string>{"http://h.test/b", "http://h.test/c"}))
       << "b, at depth 1, before c";
   // A third start (of run 2) replays the loss too: nothing in flight is handed out twice.
-  Producer third = Producer::open(files.of("run-2"));
+  JournalledProducer third = JournalledProducer::open(files.of("run-2"));
   EXPECT_EQ(third.replay.awaited, 2U);
   EXPECT_TRUE(third.hand_out().empty());
 }
 
 TEST(CrawlJournal, SettlesFromTheFetchersJournalWhatTheKilledProducerNeverJournalled) {
-  const Files files;
-  crawl_until_killed(files);
-  files.fetchers_sent(report_lines("http://h.test/b", {"http://h.test/d"}));
-  Producer again = Producer::open(files.of("run-2"));
+  const JournalFixture files;
+  journal_until_killed(files);
+  files.fetchers_sent(journal_report("http://h.test/b", {"http://h.test/d"}));
+  JournalledProducer again = JournalledProducer::open(files.of("run-2"));
   EXPECT_EQ(again.replay.recovered, 1U);
   EXPECT_EQ(again.replay.requeued, 0U);
   EXPECT_FALSE(again.schedule.holds(make_record_id("http://h.test/b")));
   EXPECT_EQ(again.hand_out(), (std::vector<std::string>{"http://h.test/c", "http://h.test/d"}));
   // Taken into the producer's own journal: the next replay needs no fetchers' journal for it.
   std::filesystem::remove(files.of("").feedback);
-  Producer third = Producer::open(files.of("run-3"));
+  JournalledProducer third = JournalledProducer::open(files.of("run-3"));
   EXPECT_EQ(third.schedule.counts().fetched, 3U);
   EXPECT_EQ(third.replay.requeued, 2U) << "c and d were in flight";
 }
 
 TEST(CrawlJournal, ATornReportIsSettledFromTheFetchersJournal) {
-  const Files files;
-  crawl_until_killed(files);
-  Producer again = Producer::open(files.of("run-1"));
+  const JournalFixture files;
+  journal_until_killed(files);
+  JournalledProducer again = JournalledProducer::open(files.of("run-1"));
   // b's report: its first link was read (and lost) by the killed producer; the rest comes live.
-  const auto full = report_lines("http://h.test/b", {"http://h.test/x", "http://h.test/y"});
+  const auto full = journal_report("http://h.test/b", {"http://h.test/x", "http://h.test/y"});
   files.fetchers_sent(full);
   ASSERT_TRUE(again.schedule.take(full[1]).has_value());
   const auto torn = again.schedule.take(full[2]);
@@ -169,18 +171,18 @@ TEST(CrawlJournal, ATornReportIsSettledFromTheFetchersJournal) {
 }
 
 TEST(CrawlJournal, ATornReportWithNothingInTheFetchersJournalIsNotRecovered) {
-  const Files files;
-  crawl_until_killed(files);
-  Producer again = Producer::open(files.of("run-1"));
-  const auto torn = again.schedule.take(report_lines("http://h.test/b", {"http://h.test/x"})[1]);
+  const JournalFixture files;
+  journal_until_killed(files);
+  JournalledProducer again = JournalledProducer::open(files.of("run-1"));
+  const auto torn = again.schedule.take(journal_report("http://h.test/b", {"http://h.test/x"})[1]);
   ASSERT_TRUE(torn && torn->torn_page);
   EXPECT_FALSE(again.journal.recover(again.schedule, *torn->torn_page));
 }
 
 TEST(CrawlJournal, AHostsRobotsAnswerIsReplayedNotAskedAgain) {
-  const Files files;
+  const JournalFixture files;
   {
-    Producer first = Producer::open(files.of("run-1"), true);
+    JournalledProducer first = JournalledProducer::open(files.of("run-1"), true);
     ASSERT_EQ(first.schedule.robots_wanted().size(), 1U);
     RobotsAnswer answer{"h.test", crawl::RobotsRules::allow_all(), "", 200,
                         "User-agent: *\nDisallow: /private\n"};
@@ -190,7 +192,7 @@ TEST(CrawlJournal, AHostsRobotsAnswerIsReplayedNotAskedAgain) {
         crawl::Clock::now());
     ASSERT_EQ(first.hand_out(), std::vector<std::string>{"http://h.test/"});
   }
-  Producer again = Producer::open(files.of("run-1"), true);
+  JournalledProducer again = JournalledProducer::open(files.of("run-1"), true);
   EXPECT_TRUE(again.schedule.robots_wanted().empty());
   again.report("http://h.test/", {"http://h.test/private/x", "http://h.test/public"});
   EXPECT_EQ(again.hand_out(), std::vector<std::string>{"http://h.test/public"});
@@ -198,13 +200,13 @@ TEST(CrawlJournal, AHostsRobotsAnswerIsReplayedNotAskedAgain) {
 }
 
 TEST(CrawlJournal, ALineItCannotTakeStopsTheProducerNamingTheJournal) {
-  const Files files;
+  const JournalFixture files;
   {
     RecordJournal journal = RecordJournal::open(files.of("").journal);
     journal.append("{\"run\":\"run-1\"}");
     journal.append("{\"mystery\":1}");
   }
-  CrawlSchedule schedule = fresh_schedule();
+  CrawlSchedule schedule = journal_schedule();
   Replay replay;
   try {
     (void)CrawlJournal::open(files.of("run-1"), schedule, replay);
