@@ -197,6 +197,14 @@ void Frontier::retry(const std::string& key, Clock::time_point now,
   enqueue(key, node);
 }
 
+void Frontier::hold_host(const std::string& key, Clock::time_point now,
+                         std::chrono::milliseconds wait) {
+  const auto found = nodes_.find(key);
+  if (found == nodes_.end()) return;
+  Host& host = hosts_.at(found->second.host);
+  host.next_start = std::max(host.next_start, now + wait);
+}
+
 void Frontier::restart_in_flight() {
   for (auto& [key, node] : nodes_) {
     if (node.state != State::kInFlight) continue;

@@ -78,6 +78,9 @@ class Frontier {
   // `key` was fetched (or failed for good) and these are its links: each is added at the page's
   // depth + 1. The admissions, in the order of `links`.
   std::vector<Admission> finished(const std::string& key, const std::vector<FoundUrl>& links);
+  // The server of the in-flight `key` asked to wait (429, 503; its fetcher tries `key` again
+  // then): its host starts nothing before now + wait.
+  void hold_host(const std::string& key, Clock::time_point now, std::chrono::milliseconds wait);
   // `key` failed for now (429, 503, a timeout): queued again, and its host starts nothing before
   // now + wait.
   void retry(const std::string& key, Clock::time_point now, std::chrono::milliseconds wait);

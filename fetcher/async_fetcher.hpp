@@ -3,6 +3,7 @@
 // production; SerialFetcher adapts a one-at-a-time UrlFetcher (the fakes of the unit tests).
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <vector>
@@ -20,6 +21,12 @@ struct Completion {
   Expected<DownloadedFile> result;
 };
 
+// A record whose server answered 429 or 503: it is tried again after `wait`.
+struct BusyHost {
+  UrlRecord record;
+  std::chrono::milliseconds wait{0};
+};
+
 class AsyncFetcher {
  public:
   virtual ~AsyncFetcher() = default;
@@ -29,6 +36,8 @@ class AsyncFetcher {
   // Moves the transfers on; waits up to `wait_ms` for something to happen (or wake()).
   virtual void progress(int wait_ms) = 0;
   [[nodiscard]] virtual std::vector<Completion> take_completions() = 0;
+  // The records answered 429 or 503 since the last call (each answer once).
+  [[nodiscard]] virtual std::vector<BusyHost> take_busy_hosts() { return {}; }
   [[nodiscard]] virtual bool is_idle() const = 0;
   // Thread-safe: ends a wait in progress() early.
   virtual void wake() = 0;

@@ -53,6 +53,14 @@ void Engine::wake() { curl_multi_wakeup(multi_.get()); }
 
 std::vector<Completion> Engine::take_completions() { return std::exchange(completions_, {}); }
 
+std::vector<BusyHost> Engine::take_busy_hosts() {
+  std::vector<BusyHost> busy;
+  for (const auto& job : jobs_) {
+    if (const auto wait = job->take_busy_wait()) busy.push_back(BusyHost{job->record(), *wait});
+  }
+  return busy;
+}
+
 void Engine::progress(int wait_ms) {
   throw_if_stopped();  // the stage loop keeps partial downloads on its way out
   fill_slots(Clock::now());

@@ -29,6 +29,7 @@ class Engine final : public AsyncFetcher {
   // Throws Interrupted on a stop signal; its wait in curl_multi_poll also polls stop_fd().
   void progress(int wait_ms) override;
   [[nodiscard]] std::vector<Completion> take_completions() override;
+  [[nodiscard]] std::vector<BusyHost> take_busy_hosts() override;
   [[nodiscard]] bool is_idle() const override { return jobs_.empty(); }
   void wake() override;
   void keep_partial_downloads() override;

@@ -52,6 +52,9 @@ class Loop {
   }
 
   void emit_completions() {
+    if (feedback_ != nullptr) {
+      for (const BusyHost& busy : fetcher_.take_busy_hosts()) feedback_->host_busy(busy);
+    }
     for (Completion& done : fetcher_.take_completions()) {
       if (!done.result) {
         report_failure(done.record.id, done.record.url, done.result.error().message);

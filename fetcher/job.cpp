@@ -157,6 +157,7 @@ void Job::failed(const TransferError& error, std::optional<std::uint64_t> retry_
       retry_delay_ms(options_.retry, failed_attempts_, retry_after_s, jitter));
   logger_.debug(record_.url + ": " + error.message + "; retrying in " +
                 std::to_string(delay.count()) + " ms");
+  if (error.is_busy) busy_wait_ = delay;
   // Without working ranges the only way to go on is from the start.
   if (state_ != State::kRunning || !ranges_work_) {
     state_ = State::kFresh;

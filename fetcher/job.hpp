@@ -11,6 +11,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/base/error.hpp"
@@ -42,6 +43,11 @@ class Job {
   [[nodiscard]] const UrlRecord& record() const { return record_; }
   // Bumped whenever running transfers must be abandoned (restart, failure, success).
   [[nodiscard]] std::uint64_t generation() const { return generation_; }
+  // The wait before the retry of a 429 or 503 answer, once: a crawl's frontier holds the host
+  // that long (LinkFeedback::host_busy).
+  [[nodiscard]] std::optional<std::chrono::milliseconds> take_busy_wait() {
+    return std::exchange(busy_wait_, std::nullopt);
+  }
   [[nodiscard]] bool is_finished() const { return result_.has_value(); }
   [[nodiscard]] Expected<DownloadedFile> take_result() { return std::move(*result_); }
   // When the next request may be made (retry back-off); nullopt if none is waiting.
@@ -91,6 +97,7 @@ class Job {
   const Logger& logger_;
   ProgressSaver& saver_;
   std::uint64_t serial_;
+  std::optional<std::chrono::milliseconds> busy_wait_;
   bool is_file_url_;
   State state_ = State::kFresh;
   std::uint64_t generation_ = 0;

@@ -41,7 +41,8 @@ std::optional<TransferError> Job::check_response(Transfer& transfer) {
   if (transfer.request().expects_complete) return check_complete(transfer);
   if (status == 416 && state_ == State::kGated && !resumed_) return start_empty(transfer);
   if (status >= 400) {
-    return TransferError{"HTTP " + std::to_string(status), is_transient_http_status(status)};
+    return TransferError{"HTTP " + std::to_string(status), is_transient_http_status(status),
+                         status == 429 || status == 503};
   }
   if (status == 206) return check_partial(transfer);
   if (status >= 200 && status < 300) return adopt_as_stream(transfer);

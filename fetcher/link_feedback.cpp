@@ -45,6 +45,11 @@ void LinkFeedback::page_fetched(const UrlRecord& page, const DownloadedFile& fil
   write_record(output_, PageDoneRecord{page.id, sent, PageOutcome::kFetched});
 }
 
+void LinkFeedback::host_busy(const BusyHost& busy) {
+  write_record(output_,
+               HostBusyRecord{busy.record.id, static_cast<std::uint64_t>(busy.wait.count())});
+}
+
 void LinkFeedback::page_failed(const UrlRecord& page) {
   write_record(output_, PageDoneRecord{page.id, 0, PageOutcome::kFailed});
 }

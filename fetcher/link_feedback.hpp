@@ -9,6 +9,7 @@
 #include "common/base/logger.hpp"
 #include "common/transport/endpoint.hpp"
 #include "crawl/link_extractor.hpp"
+#include "fetcher/async_fetcher.hpp"
 #include "fetcher/job.hpp"
 
 namespace dupipe::fetcher {
@@ -21,6 +22,9 @@ class LinkFeedback {
   // The links of `file` if its Content-Type is text/html (whatever its name), then its D record.
   void page_fetched(const UrlRecord& page, const DownloadedFile& file);
   void page_failed(const UrlRecord& page);
+  // The page's server answered 429 or 503 and the page is tried again after busy.wait: a B record,
+  // so the frontier starts nothing else on that host before then.
+  void host_busy(const BusyHost& busy);
 
  private:
   [[nodiscard]] crawl::PageLinks links_of(const UrlRecord& page, const DownloadedFile& file) const;

@@ -39,6 +39,7 @@ struct ResponseHeaders {
 struct TransferError {
   std::string message;
   bool is_transient = false;
+  bool is_busy = false;  // HTTP 429 or 503: the server asks its clients to slow down
 };
 
 class Transfer {

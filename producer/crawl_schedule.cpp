@@ -15,6 +15,7 @@ std::string describe(const CrawlCounts& c) {
                      n(c.too_deep) + " too deep, " + n(c.robots) + " denied by robots.txt, " +
                      n(c.not_started) + " over --max-pages";
   if (c.restarts > 0) text += "; pages in flight started again " + n(c.restarts) + " times";
+  if (c.busy > 0) text += "; hosts asked to wait (429, 503) " + n(c.busy) + " times";
   return text;
 }
 
@@ -55,7 +56,16 @@ Expected<Taken> CrawlSchedule::take(std::string_view line) {
     return Taken{};
   }
   if (const auto* done = std::get_if<PageDoneRecord>(&*record)) return settle(*done);
-  return fail("not a crawl feedback record (A or D): " + std::string(line.substr(0, 80)));
+  if (const auto* busy = std::get_if<HostBusyRecord>(&*record)) {
+    // The whole host waits, not only the page: Retry-After speaks for the server.
+    if (const auto held = in_flight_.find(busy->page_id); held != in_flight_.end()) {
+      ++counts_.busy;
+      frontier_.hold_host(held->second, crawl::Clock::now(),
+                          std::chrono::milliseconds(busy->wait_ms));
+    }
+    return Taken{};
+  }
+  return fail("not a crawl feedback record (A, D or B): " + std::string(line.substr(0, 80)));
 }
 
 Expected<Taken> CrawlSchedule::settle(const PageDoneRecord& done) {

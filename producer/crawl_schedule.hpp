@@ -61,6 +61,7 @@ struct CrawlCounts {
   std::uint64_t robots = 0;       // handed out, and denied by the host's robots.txt
   std::uint64_t not_started = 0;  // queued when --max-pages was reached
   std::uint64_t restarts = 0;     // times the pages in flight were started again (a fetcher died)
+  std::uint64_t busy = 0;         // 429 and 503 answers: their host held back (B records)
 };
 
 // "12 pages fetched, 1 failed; 40 links to new URLs; not followed: 3 out of scope, ..." for the

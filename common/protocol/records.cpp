@@ -39,7 +39,7 @@ Expected<PageOutcome> parse_outcome(const std::string& text) {
   return fail("unknown page outcome '" + text + "'");
 }
 
-// The crawl-mode records A and D (fetcher -> producer).
+// The crawl-mode records A, D and B (fetcher -> producer).
 Expected<Record> from_crawl_fields(const Fields& f) {
   const std::string& tag = f[0];
   if (tag == "A") {
@@ -51,6 +51,12 @@ Expected<Record> from_crawl_fields(const Fields& f) {
     if (!links) return tl::unexpected(links.error());
     return parse_outcome(f[3]).map([&](PageOutcome outcome) {
       return Record(PageDoneRecord{f[1], *links, outcome});
+    });
+  }
+  if (tag == "B") {
+    if (auto ok = expect_count(f, 3); !ok) return tl::unexpected(ok.error());
+    return parse_size(f[2]).map([&](std::uint64_t wait_ms) {
+      return Record(HostBusyRecord{f[1], wait_ms});
     });
   }
   return fail("unknown record type '" + tag + "'");
@@ -152,6 +158,9 @@ Fields to_fields(const Record& record) {
     Fields operator()(const PageDoneRecord& r) const {
       return {"D", r.page_id, std::to_string(r.links),
               r.outcome == PageOutcome::kFetched ? "fetched" : "failed"};
+    }
+    Fields operator()(const HostBusyRecord& r) const {
+      return {"B", r.page_id, std::to_string(r.wait_ms)};
     }
   };
   return std::visit(Visitor{}, record);

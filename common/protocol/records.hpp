@@ -101,8 +101,17 @@ struct PageDoneRecord {
   PageOutcome outcome = PageOutcome::kFetched;
 };
 
+// B (crawl mode, fetcher -> producer): the host of U record `page_id` answered 429 or 503; the
+// fetcher tries the page again after `wait_ms` (Retry-After, or its backoff), and the frontier
+// starts nothing else on that host before then. The page stays in flight.
+struct HostBusyRecord {
+  std::string page_id;
+  std::uint64_t wait_ms = 0;
+};
+
 using Record = std::variant<UrlRecord, FileRecord, DigestRecord, FailureRecord, DirectoryFileRecord,
-                            LinkRecord, StatRecord, GroupRecord, FoundLinkRecord, PageDoneRecord>;
+                            LinkRecord, StatRecord, GroupRecord, FoundLinkRecord, PageDoneRecord,
+                            HostBusyRecord>;
 
 // A line with no TAB is a bare URL (so `cat urls.txt` can stand in for the producer).
 [[nodiscard]] bool is_bare_line(std::string_view line);

@@ -18,6 +18,7 @@ the project's test server on loopback, over the transport given (fifo or shm).
   scope   --allow-host, --reject and --no-parent through the launcher.
   producer  SIGKILL of the producer mid-crawl: restarted, it replays its journal; no URL is
           requested twice and the report equals a clean crawl's.
+  busy    a 429 with Retry-After: 1 holds the whole host for that second, not only the page.
   resume  SIGKILL of the producer with no restart allowed stops the crawl; --resume goes on
           from the journals: no page whose report was written is requested again, and the
           report equals a clean crawl's.
@@ -504,6 +505,36 @@ def unreachable_case(work, transport):
         check_summary(report, 0, 0)
 
 
+def busy_case(work, transport):
+    """A page answered 429 with Retry-After: 1 holds back its whole host, not only itself: the
+    fetcher tells the frontier (a B record), so no other page of the host starts for that second;
+    the page is fetched on its retry and the report is complete."""
+    root = os.path.join(work, "busy")
+    write(root, "index.html", '<a href="/_fail/1/429/busy.html">b</a>' +
+          "".join('<a href="/_slow/200/p%d.html">p</a>' % i for i in range(10)))
+    write(root, "busy.html", "busy")
+    for i in range(10):
+        write(root, "p%d.html" % i, "page %d" % i)
+    served = crawl_served(work, root, transport, "--fetchers", "2", "--per-host", "4",
+                          name="busy", inspect=lambda server: server.requests(with_times=True))
+    if served is None:
+        return
+    _, stderr, report, times = served
+    busy = [t for t, target in times if target == "/_fail/1/429/busy.html"]
+    expect(len(busy) == 2, "busy.html requested %d times, not twice (429, then 200)" % len(busy))
+    if len(busy) != 2:
+        return
+    pages = sorted(t - busy[0] for t, target in times if target.startswith("/_slow/200/p"))
+    expect(len(pages) == 10, "%d of the 10 pages fetched" % len(pages))
+    early = [round(t, 2) for t in pages if t < 0.9]
+    expect(len(early) <= 3, "pages answered within 0.9 s of the 429 (at most the 3 already in "
+           "flight may be): %s" % early)
+    expect(busy[1] - busy[0] >= 0.9, "the 429 page was retried after %.2f s, before its "
+           "Retry-After" % (busy[1] - busy[0]))
+    expect("hosts asked to wait (429, 503) 1 times" in stderr, "no hold logged: " + stderr)
+    check_summary(report, 12, 0)
+
+
 def requested_twice(requests):
     return sorted(t for t, n in collections.Counter(requests).items() if n > 1)
 
@@ -604,7 +635,8 @@ def main():
         {"site": site_case, "cycle": cycle_case, "max_pages": max_pages_case,
          "polite": polite_case, "chaos": chaos_case, "lost": lost_case,
          "unreachable": unreachable_case, "scope": scope_case,
-         "producer": producer_case, "resume": resume_case}[case](work, transport)
+         "producer": producer_case, "resume": resume_case,
+         "busy": busy_case}[case](work, transport)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if problems:

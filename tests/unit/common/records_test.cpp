@@ -100,6 +100,14 @@ TEST(Records, RoundTripsTheCrawlFeedbackRecords) {
     EXPECT_EQ(std::get<PageDoneRecord>(*done).outcome, outcome);
   }
   EXPECT_EQ(formatted(PageDoneRecord{"p", 0, PageOutcome::kFailed}), "D\tp\t0\tfailed");
+
+  EXPECT_EQ(formatted(HostBusyRecord{"page1", 1500}), "B\tpage1\t1500");
+  const auto busy = parse_record("B\tpage1\t1500");
+  ASSERT_TRUE(busy.has_value()) << busy.error().message;
+  EXPECT_EQ(std::get<HostBusyRecord>(*busy).page_id, "page1");
+  EXPECT_EQ(std::get<HostBusyRecord>(*busy).wait_ms, 1500U);
+  EXPECT_FALSE(parse_record("B\tpage1\tsoon").has_value());
+  EXPECT_FALSE(parse_record("B\tpage1").has_value());
 }
 
 struct BadLine {

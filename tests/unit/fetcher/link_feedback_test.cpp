@@ -73,6 +73,14 @@ TEST(LinkFeedback, WritesAFailedPageAsDoneWithoutLinks) {
             std::vector<std::string>{formatted(PageDoneRecord{"p1", 0, PageOutcome::kFailed})});
 }
 
+TEST(LinkFeedback, WritesABusyAnswerAsABRecordWithItsWait) {
+  MemoryWriter links;
+  CapturedLog log("fetcher");
+  LinkFeedback feedback(links, {}, log.logger());
+  feedback.host_busy(BusyHost{UrlRecord{"p1", "http://h.test/"}, std::chrono::milliseconds(1200)});
+  ASSERT_EQ(links.lines, std::vector<std::string>{formatted(HostBusyRecord{"p1", 1200})});
+}
+
 // Serves one HTML page, fails everything else.
 class OnePageFetcher final : public UrlFetcher {
  public:

@@ -167,6 +167,26 @@ TEST(CrawlSchedule, StatesEachPagesDepthAndOrigin) {
   EXPECT_NE(read_back.find("\"not_fetched\""), std::string::npos);
 }
 
+// A 429 or 503 (B record) holds the page's whole host for its wait; the page stays in flight,
+// other hosts go on.
+TEST(CrawlSchedule, HoldsTheHostOfABusyAnswerForItsWait) {
+  CrawlSchedule schedule = schedule_of({seed("http://h.test/")});
+  const auto seed_page = schedule.next(kNow);
+  ASSERT_TRUE(seed_page);
+  report(schedule, seed_page->record,
+         {"http://h.test/a", "http://h.test/b", "http://h.test/busy", "http://h.test/c"});
+  const auto pages = take_pages(schedule);
+  ASSERT_EQ(pages.size(), 4U);  // per_host 4
+  const UrlRecord busy = pages[2];
+  report(schedule, pages[0], {"http://h.test/d"});
+  ASSERT_TRUE(schedule.take("B\t" + busy.id + "\t60000").has_value());
+  EXPECT_EQ(schedule.counts().busy, 1U);
+  EXPECT_FALSE(schedule.next(crawl::Clock::now())) << "the host waits, though it has a free slot";
+  EXPECT_TRUE(schedule.next(crawl::Clock::now() + std::chrono::seconds(61)));
+  EXPECT_TRUE(schedule.holds(busy.id)) << "the busy page stays in flight: its fetcher retries it";
+  EXPECT_TRUE(schedule.take("B\tunknown-page\t1000").has_value()) << "a page not held: ignored";
+}
+
 TEST(CrawlSchedule, RefusesALineThatIsNotFeedback) {
   CrawlSchedule schedule = schedule_of({seed("http://h.test/")});
   const auto taken = schedule.take("U\tabc\thttp://h.test/");
