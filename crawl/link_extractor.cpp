@@ -377,4 +377,23 @@ bool is_html(std::string_view content_type) {
   return ascii_lower(media_type) == "text/html";
 }
 
+struct LinkResolver::Base {
+  BaseUrl url;
+};
+
+LinkResolver::LinkResolver(std::unique_ptr<Base> base) : base_(std::move(base)) {}
+LinkResolver::LinkResolver(LinkResolver&&) noexcept = default;
+LinkResolver& LinkResolver::operator=(LinkResolver&&) noexcept = default;
+LinkResolver::~LinkResolver() = default;
+
+std::optional<LinkResolver> LinkResolver::make(std::string_view url) {
+  auto base = base_url(url);
+  if (!base) return std::nullopt;
+  return LinkResolver(std::make_unique<Base>(Base{std::move(*base)}));
+}
+
+std::optional<std::string> LinkResolver::resolve(std::string_view reference) const {
+  return crawl::resolve(base_->url, reference);
+}
+
 }  // namespace dupipe::crawl

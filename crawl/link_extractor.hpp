@@ -8,6 +8,8 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +34,24 @@ struct PageLinks {
 // `page_url` is the absolute URL the page was fetched from (after redirects).
 [[nodiscard]] PageLinks extract_links(std::string_view html, std::string_view page_url,
                                       const LinkOptions& options);
+
+// Resolves references against one base URL, parsed once, as extract_links() resolves a page's
+// links (white space stripped, RFC 3986, fragment dropped, http and https only).
+class LinkResolver {
+ public:
+  // nullopt when `base_url` is not an absolute http or https URL.
+  [[nodiscard]] static std::optional<LinkResolver> make(std::string_view base_url);
+  [[nodiscard]] std::optional<std::string> resolve(std::string_view reference) const;
+
+  LinkResolver(LinkResolver&&) noexcept;
+  LinkResolver& operator=(LinkResolver&&) noexcept;
+  ~LinkResolver();
+
+ private:
+  struct Base;
+  explicit LinkResolver(std::unique_ptr<Base> base);
+  std::unique_ptr<Base> base_;
+};
 
 // Whether a Content-Type header value names an HTML document (text/html, whatever the URL's
 // name ends in; parameters such as charset ignored).

@@ -44,6 +44,8 @@ struct Replayer {
       last_run = event.value("run", "");
     } else if (event.contains("lost")) {
       schedule.restart_in_flight();
+    } else if (event.contains("sitemap_pages")) {
+      (void)schedule.take_sitemap_pages(event.value("sitemap_pages", std::vector<std::string>{}));
     } else if (event.contains("robots")) {
       const std::string host = event.value("robots", "");
       const int status = event.value("status", 0);
@@ -88,6 +90,10 @@ CrawlJournal CrawlJournal::open(const JournalFiles& files, CrawlSchedule& schedu
   }
   opened.journal_.append(event_line({{"run", files.launch_id}}));
   return opened;
+}
+
+void CrawlJournal::sitemap_pages(const std::vector<std::string>& urls) {
+  journal_.append(event_line({{"sitemap_pages", urls}}));
 }
 
 void CrawlJournal::lost() { journal_.append(event_line({{"lost", true}})); }

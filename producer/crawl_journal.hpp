@@ -46,6 +46,7 @@ class CrawlJournal {
   void took(std::string_view feedback_line) { journal_.append(feedback_line); }
   void lost();
   void robots(const RobotsAnswer& answer);
+  void sitemap_pages(const std::vector<std::string>& urls);
   // Settles the held page `page_id`, whose D record came torn, from its last complete report in
   // the fetchers' journal (journalled here too). False when that journal has none.
   [[nodiscard]] bool recover(CrawlSchedule& schedule, const std::string& page_id);

@@ -4,6 +4,8 @@
 
 #include <deque>
 #include <optional>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "common/os/signals.hpp"
@@ -66,6 +68,8 @@ class CrawlLoop {
         loss_(channels.loss),
         manifest_(channels.manifest),
         robots_(channels.robots),
+        obeys_robots_(channels.obeys_robots),
+        sitemaps_(channels.sitemaps),
         journal_(journal) {}
 
   void run() {
@@ -74,7 +78,9 @@ class CrawlLoop {
       take_loss();
       take_robots();
       const bool wrote = write_what_may_start();
-      if (schedule_.is_finished() && backlog_.empty()) return;
+      // A sitemap still coming may bring pages.
+      const bool is_fetching = robots_ != nullptr && robots_->is_busy();
+      if (schedule_.is_finished() && backlog_.empty() && !is_fetching) return;
       const bool read = read_feedback();
       if (!wrote && !read) wait();
     }
@@ -155,11 +161,17 @@ class CrawlLoop {
                     " pages in flight start again");
   }
 
-  // Asks for the robots.txt of every host new to the crawl and opens the hosts whose rules came.
+  // Asks for the robots.txt (and with --sitemaps the sitemaps) of every host new to the crawl,
+  // opens the hosts whose rules came and takes the pages of the sitemaps that came.
   void take_robots() {
     if (robots_ == nullptr) return;
     for (const RobotsWanted& wanted : schedule_.robots_wanted()) {
-      robots_->fetch(wanted.host, wanted.url);
+      if (obeys_robots_) {
+        robots_urls_[wanted.host] = wanted.url;
+        robots_->fetch(wanted.host, wanted.url);
+      } else {
+        ask_sitemaps(wanted.host, wanted.url, {});
+      }
     }
     for (RobotsAnswer& answer : robots_->take_finished()) {
       logger_.info("robots.txt of " + answer.host + ": " + answer.outcome);
@@ -169,8 +181,48 @@ class CrawlLoop {
                         " s: crawled at that pace");
       }
       if (journal_ != nullptr) journal_->robots(answer);
+      ask_sitemaps(answer.host, robots_urls_[answer.host], answer.rules.sitemaps());
       schedule_.take_robots(answer.host, std::move(answer.rules), crawl::Clock::now());
     }
+    for (SitemapAnswer& sitemap : robots_->take_sitemaps()) take_sitemap(sitemap);
+  }
+
+  // The host's sitemaps: those its robots.txt lists and /sitemap.xml (beside `robots_url`), each
+  // once, at most kMaxSitemapsPerHost in all.
+  void ask_sitemaps(const std::string& host, const std::string& robots_url,
+                    const std::vector<std::string>& listed) {
+    if (!sitemaps_) return;
+    std::vector<std::string> wanted = listed;
+    if (const std::size_t slash = robots_url.rfind('/'); slash != std::string::npos) {
+      wanted.push_back(robots_url.substr(0, slash) + "/sitemap.xml");
+    }
+    for (const std::string& url : wanted) ask_sitemap(host, url);
+  }
+
+  void ask_sitemap(const std::string& host, const std::string& url) {
+    if (!crawl::url_key(url)) {
+      logger_.warning("sitemap " + url + " of " + host + ": not an http(s) URL; skipped");
+      return;
+    }
+    if (!sitemaps_asked_.insert(url).second) return;
+    std::size_t& asked = sitemaps_per_host_[host];
+    if (asked >= kMaxSitemapsPerHost) {
+      logger_.warning("sitemap " + url + " of " + host + ": over " +
+                      std::to_string(kMaxSitemapsPerHost) + " sitemaps for the host; skipped");
+      return;
+    }
+    ++asked;
+    robots_->fetch_sitemap(host, url);
+  }
+
+  void take_sitemap(const SitemapAnswer& sitemap) {
+    const std::uint64_t taken = schedule_.take_sitemap_pages(sitemap.entries.pages);
+    logger_.info("sitemap " + sitemap.url + ": " + sitemap.outcome + "; " + std::to_string(taken) +
+                 " URLs new to the crawl");
+    if (journal_ != nullptr && !sitemap.entries.pages.empty()) {
+      journal_->sitemap_pages(sitemap.entries.pages);
+    }
+    for (const std::string& nested : sitemap.entries.sitemaps) ask_sitemap(sitemap.host, nested);
   }
 
   // Sleeps until the feedback link has a record, the fetchers' link has room for the backlog,
@@ -215,7 +267,12 @@ class CrawlLoop {
   NoticeSignal* loss_;
   RecordJournal* manifest_;
   RobotsFetcher* robots_;
+  bool obeys_robots_;
+  bool sitemaps_;
   CrawlJournal* journal_;
+  std::unordered_map<std::string, std::string> robots_urls_;  // by host, as asked
+  std::unordered_set<std::string> sitemaps_asked_;
+  std::unordered_map<std::string, std::size_t> sitemaps_per_host_;
 };
 
 void log_replay(const Replay& replay, const std::string& path, const CrawlSchedule& schedule,

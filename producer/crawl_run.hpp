@@ -27,6 +27,8 @@ namespace dupipe::producer {
 // it is first written: the aggregator's --manifest then tells whether everything the crawl handed
 // out was accounted, so a record lost with a dead hasher is found and fetched again
 // (docs/RECOVERY.md).
+// At most kMaxSitemapsPerHost sitemaps are fetched per host, index files included.
+inline constexpr std::size_t kMaxSitemapsPerHost = 20;
 // `state_file`, when given, gets each page's depth and origin and the not-fetched counts
 // (atomically) before run_crawl returns. `robots`, when given, fetches each new host's robots.txt
 // (the schedule keeps the host closed until it is known: CrawlOptions limits.hosts_start_closed).
@@ -38,6 +40,10 @@ struct CrawlChannels {
   RobotsFetcher* robots = nullptr;
   std::string state_file;  // gets the crawl's state (crawl_state.hpp) when the crawl ends
   JournalFiles journal;
+  // With `robots`: false fetches no robots.txt (--ignore-robots); `sitemaps` fetches each host's
+  // sitemaps (its robots.txt's Sitemap: lines and /sitemap.xml) and seeds the crawl from them.
+  bool obeys_robots = true;
+  bool sitemaps = false;
 };
 
 [[nodiscard]] CrawlCounts run_crawl(RecordReader& seeds, RecordWriter& output,

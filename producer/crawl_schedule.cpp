@@ -15,6 +15,7 @@ std::string describe(const CrawlCounts& c) {
                      n(c.too_deep) + " too deep, " + n(c.robots) + " denied by robots.txt, " +
                      n(c.not_started) + " over --max-pages";
   if (c.restarts > 0) text += "; pages in flight started again " + n(c.restarts) + " times";
+  if (c.sitemap > 0) text += "; " + n(c.sitemap) + " URLs from sitemaps";
   if (c.busy > 0) text += "; hosts asked to wait (429, 503) " + n(c.busy) + " times";
   return text;
 }
@@ -86,6 +87,15 @@ Expected<Taken> CrawlSchedule::settle(const PageDoneRecord& done) {
     if (admission == crawl::Admission::kQueued) ++counts_.found;
   }
   return Taken{};
+}
+
+std::uint64_t CrawlSchedule::take_sitemap_pages(const std::vector<std::string>& urls) {
+  std::uint64_t taken = 0;
+  for (const crawl::FoundUrl& page : admissible(urls)) {
+    if (frontier_.add_seed(page) == crawl::Admission::kQueued) ++taken;
+  }
+  counts_.sitemap += taken;
+  return taken;
 }
 
 bool CrawlSchedule::resume_handout(const UrlRecord& record) {

@@ -62,6 +62,7 @@ struct CrawlCounts {
   std::uint64_t not_started = 0;  // queued when --max-pages was reached
   std::uint64_t restarts = 0;     // times the pages in flight were started again (a fetcher died)
   std::uint64_t busy = 0;         // 429 and 503 answers: their host held back (B records)
+  std::uint64_t sitemap = 0;      // URLs new to the crawl that a sitemap listed (--sitemaps)
 };
 
 // "12 pages fetched, 1 failed; 40 links to new URLs; not followed: 3 out of scope, ..." for the
@@ -101,6 +102,10 @@ class CrawlSchedule {
   // A host's robots.txt is known: its pages may start, at its Crawl-delay (or the run's --delay,
   // whichever is longer), and those it disallows are dropped unfetched (counted as `robots`).
   void take_robots(const std::string& host, crawl::RobotsRules rules, crawl::Clock::time_point now);
+
+  // URLs a sitemap of the crawl's hosts lists: taken as seeds (depth 0, found on no page) once
+  // they pass the trap limits and the scope, as a found link would. How many were new.
+  std::uint64_t take_sitemap_pages(const std::vector<std::string>& urls);
 
   // A fetcher died: what it held is unknown, so every page in flight starts again.
   void restart_in_flight();

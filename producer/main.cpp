@@ -81,6 +81,10 @@ int main(int argc, char** argv) {
   bool ignore_robots = false;
   crawl_group->add_flag("--ignore-robots", ignore_robots,
                         "Crawl: do not fetch or obey the hosts' robots.txt");
+  bool sitemaps = false;
+  crawl_group->add_flag("--sitemaps", sitemaps,
+                        "Crawl: seed from each host's sitemaps (robots.txt Sitemap: lines and "
+                        "/sitemap.xml)");
   crawl_group->add_flag("--no-parent", crawl.scope.no_parent,
                         "Crawl: stay under each seed's directory");
   crawl_group->add_option("--accept", crawl.scope.accept,
@@ -110,11 +114,11 @@ int main(int argc, char** argv) {
       std::optional<dupipe::RecordJournal> manifest;
       if (!ledger.manifest.empty()) manifest = dupipe::RecordJournal::open(ledger.manifest);
       std::optional<dupipe::producer::RobotsFetcher> robots;
-      if (!ignore_robots) robots.emplace();
-      const auto counts =
-          dupipe::producer::run_crawl(*input, *output, *feedback, crawl, logger,
-                                      {&*loss, manifest ? &*manifest : nullptr,
-                                       robots ? &*robots : nullptr, state_file, journal});
+      if (!ignore_robots || sitemaps) robots.emplace();
+      const auto counts = dupipe::producer::run_crawl(
+          *input, *output, *feedback, crawl, logger,
+          {&*loss, manifest ? &*manifest : nullptr, robots ? &*robots : nullptr, state_file,
+           journal, !ignore_robots, sitemaps});
       logger.info(dupipe::producer::describe(counts));
       return;
     }

@@ -27,7 +27,7 @@ std::size_t RobotsFetcher::keep_body(char* data, std::size_t size, std::size_t c
                                      void* opaque) {
   auto* transfer = static_cast<Transfer*>(opaque);
   const std::size_t bytes = size * count;
-  const std::size_t room = crawl::RobotsRules::kMaxBytes - transfer->body.size();
+  const std::size_t room = transfer->max_bytes - transfer->body.size();
   transfer->body.append(data, std::min(bytes, room));
   if (bytes <= room) return bytes;
   transfer->is_cut = true;
@@ -37,9 +37,26 @@ std::size_t RobotsFetcher::keep_body(char* data, std::size_t size, std::size_t c
 void RobotsFetcher::fetch(const std::string& host, const std::string& url) {
   auto transfer = std::make_unique<Transfer>();
   transfer->host = host;
+  transfer->url = url;
+  start(std::move(transfer), "robots.txt");
+}
+
+void RobotsFetcher::fetch_sitemap(const std::string& host, const std::string& url) {
+  auto transfer = std::make_unique<Transfer>();
+  transfer->host = host;
+  transfer->url = url;
+  transfer->is_sitemap = true;
+  transfer->max_bytes = crawl::kMaxSitemapBytes;
+  start(std::move(transfer), "sitemap");
+}
+
+void RobotsFetcher::start(std::unique_ptr<Transfer> transfer, const char* what) {
+  const std::string& host = transfer->host;
+  const std::string& url = transfer->url;
   transfer->easy.reset(curl_easy_init());
   CURL* curl = transfer->easy.get();
-  if (curl == nullptr) throw FatalError("curl_easy_init failed (robots.txt of " + host + ")");
+  if (curl == nullptr)
+    throw FatalError(std::string("curl_easy_init failed (") + what + " of " + host + ")");
   const std::string user_agent = "dupipe/" + std::string(version());  // libcurl copies it
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_USERAGENT, user_agent.c_str());
@@ -54,7 +71,7 @@ void RobotsFetcher::fetch(const std::string& host, const std::string& url) {
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &RobotsFetcher::keep_body);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, transfer.get());
   if (curl_multi_add_handle(multi_.get(), curl) != CURLM_OK) {
-    throw FatalError("curl_multi_add_handle failed (robots.txt of " + host + ")");
+    throw FatalError(std::string("curl_multi_add_handle failed (") + what + " of " + host + ")");
   }
   transfers_.emplace(curl, std::move(transfer));
 }
@@ -94,7 +111,11 @@ std::vector<RobotsAnswer> RobotsFetcher::take_finished() {
     const CURLcode result = message->data.result;
     curl_multi_remove_handle(multi_.get(), easy);
     const auto found = transfers_.find(easy);
-    answers.push_back(answer_of(*found->second, result));
+    if (found->second->is_sitemap) {
+      sitemaps_.push_back(sitemap_of(*found->second, result));
+    } else {
+      answers.push_back(answer_of(*found->second, result));
+    }
     transfers_.erase(found);
   }
   return answers;
@@ -121,6 +142,25 @@ RobotsAnswer RobotsFetcher::answer_of(Transfer& transfer, CURLcode result) const
     answer.outcome = "HTTP " + std::to_string(status) + ": everything allowed";
   } else {
     answer.outcome = "HTTP " + std::to_string(status) + ": everything disallowed";
+  }
+  return answer;
+}
+
+SitemapAnswer RobotsFetcher::sitemap_of(Transfer& transfer, CURLcode result) {
+  SitemapAnswer answer{transfer.host, transfer.url, {}, ""};
+  long status = 0;
+  curl_easy_getinfo(transfer.easy.get(), CURLINFO_RESPONSE_CODE, &status);
+  const bool is_answer = result == CURLE_OK || (result == CURLE_WRITE_ERROR && transfer.is_cut);
+  if (!is_answer) {
+    answer.outcome = curl_easy_strerror(result);
+  } else if (status < 200 || status >= 300) {
+    answer.outcome = "HTTP " + std::to_string(status);
+  } else {
+    answer.entries = crawl::parse_sitemap(transfer.body, transfer.url);
+    answer.outcome = "HTTP " + std::to_string(status) + ", " +
+                     std::to_string(answer.entries.pages.size()) + " pages, " +
+                     std::to_string(answer.entries.sitemaps.size()) + " sitemaps" +
+                     (transfer.is_cut ? " (past 50 MiB not read)" : "");
   }
   return answer;
 }

@@ -96,6 +96,9 @@ Crawl mode (docs/CRAWL.md):
   --no-parent           stay under each seed's directory
   --ignore-robots       do not fetch or obey robots.txt (by default each host's robots.txt is
                         fetched first and obeyed, RFC 9309, with its Crawl-delay up to 30 s)
+  --sitemaps            seed from each host's sitemaps too: the Sitemap: lines of its robots.txt
+                        and /sitemap.xml (index files followed, at most 20 per host; not counted
+                        by --max-pages)
   --accept REGEX, --reject REGEX  fetch only found URLs that match / do not match
   --respect-nofollow    skip links marked rel=nofollow
 Directory mode:
@@ -224,7 +227,7 @@ void add_options(CLI::App& app, LaunchOptions& o, std::map<std::string, std::str
            o.crawl_args.insert(o.crawl_args.end(), {"--allow-host", v});
          })
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  for (const char* name : {"--no-parent", "--ignore-robots"}) {
+  for (const char* name : {"--no-parent", "--ignore-robots", "--sitemaps"}) {
     app.add_flag_callback(name, [&o, name] { o.crawl_args.push_back(name); });
   }
   app.add_flag_callback("--respect-nofollow",
@@ -303,8 +306,8 @@ void check_url_mode(LaunchOptions& o) {
   }
   if (!o.is_crawl && (!o.crawl_args.empty() || has_fetcher_option(o, "--respect-nofollow"))) {
     refuse(
-        "--depth, --max-pages, --delay, --allow-host, --no-parent, --ignore-robots, --accept, "
-        "--reject and --respect-nofollow need --crawl");
+        "--depth, --max-pages, --delay, --allow-host, --no-parent, --ignore-robots, --sitemaps, "
+        "--accept, --reject and --respect-nofollow need --crawl");
   }
   for (const auto& [link, transport] : o.link_overrides) {
     if (link != "urls" && link != "paths" && link != "digests" &&

@@ -18,6 +18,7 @@ the project's test server on loopback, over the transport given (fifo or shm).
   scope   --allow-host, --reject and --no-parent through the launcher.
   producer  SIGKILL of the producer mid-crawl: restarted, it replays its journal; no URL is
           requested twice and the report equals a clean crawl's.
+  sitemaps  --sitemaps: robots.txt's Sitemap: lines (an index) and /sitemap.xml seed the crawl.
   busy    a 429 with Retry-After: 1 holds the whole host for that second, not only the page.
   resume  SIGKILL of the producer with no restart allowed stops the crawl; --resume goes on
           from the journals: no page whose report was written is requested again, and the
@@ -66,13 +67,25 @@ class Server:
 
     def _read(self):
         for line in self.process.stderr:
-            self.lines.append((time.monotonic(), line))
+            # The server's own stamp (CLOCK_MONOTONIC, as time.monotonic()) when the line has one:
+            # the time a line reaches this thread is later by however busy the machine is.
+            stamp = re.search(r" at=(\d+\.\d+)$", line.rstrip("\n"))
+            self.lines.append((float(stamp.group(1)) if stamp else time.monotonic(), line))
 
     def requests(self, with_times=False):
         """The targets requested, in the order they were answered."""
         found = [(t, m.group(1)) for t, m in
                  ((t, re.search(r": GET (\S+) \d+ ", line)) for t, line in self.lines) if m]
         return found if with_times else [target for _, target in found]
+
+    def settled_requests(self):
+        """requests() once the log has been quiet for 0.2 s (at most 2 s): a request answered as
+        a run ended may reach the log after the run returned."""
+        count, deadline = -1, time.monotonic() + 2
+        while len(self.lines) != count and time.monotonic() < deadline:
+            count = len(self.lines)
+            time.sleep(0.2)
+        return self.requests()
 
     def stop(self):
         self.process.send_signal(signal.SIGTERM)
@@ -363,7 +376,7 @@ def shape(report):
 
 
 def chaos_case(work, transport, roles=("fetcher", "fetcher", "hasher"), kills_wanted=6,
-               check=None):
+               check=None, killer=None):
     """SIGKILL of fetchers and hashers in the middle of a crawl: the supervisor restarts them,
     tells the frontier (SIGUSR1) that the pages in flight at a dead fetcher are lost, and the
     report equals a clean crawl's. `check(requests, stderr)` looks at the killed crawl's
@@ -374,10 +387,10 @@ def chaos_case(work, transport, roles=("fetcher", "fetcher", "hasher"), kills_wa
         status, stderr, clean = crawl(work, seeds, transport, "--fetchers", "3",
                                       out_name="clean")
         expect(status == 0, "clean crawl: exit %s: %s" % (status, stderr))
-        before = len(server.requests())
+        before = len(server.settled_requests())
         status, stderr, chaotic = crawl(work, seeds, transport, "--fetchers", "3",
                                         "--max-restarts", "10",
-                                        during=stage_killer(roles, kills_wanted),
+                                        during=killer or stage_killer(roles, kills_wanted),
                                         out_name="killed")
     finally:
         server.stop()
@@ -535,6 +548,56 @@ def busy_case(work, transport):
     check_summary(report, 12, 0)
 
 
+def sitemaps_case(work, transport):
+    """--sitemaps: the Sitemap: lines of robots.txt (an index, followed; a missing sitemap is only
+    logged) and /sitemap.xml seed the crawl, within its scope; each sitemap and page is requested
+    once, the sitemaps are not counted as pages. Without --sitemaps none is asked for."""
+    root = os.path.join(work, "sitemaps")
+    write(root, "index.html", '<a href="a.html">a</a>')
+    write(root, "a.html", "a")
+    write(root, "hidden1.html", '<a href="hidden3.html">3</a>')
+    for name in ("hidden2.html", "hidden3.html", "q.html"):
+        write(root, name, name)
+    server = Server(work, root, name="sitemaps")
+    other = server.base.replace("127.0.0.1", "127.0.0.2")
+    write(root, "robots.txt", "User-agent: *\nAllow: /\nSitemap: %s/maps/index.xml\n" % server.base)
+    write(root, "maps/index.xml", "<sitemapindex><sitemap><loc>%s/maps/pages.xml</loc></sitemap>"
+          "<sitemap><loc>missing.xml</loc></sitemap></sitemapindex>" % server.base)
+    write(root, "maps/pages.xml", "<urlset><url><loc>%s/hidden1.html</loc></url>"
+          "<url><loc>%s/q.html?a=1&amp;b=2</loc></url><url><loc>%s/out.html</loc></url></urlset>"
+          % (server.base, server.base, other))
+    write(root, "sitemap.xml", "<urlset><url><loc>/hidden2.html</loc></url>"
+          "<url><loc>%s/a.html</loc></url></urlset>" % server.base)
+    seeds = [server.base + "/index.html"]
+    try:
+        status, stderr, report = crawl(work, seeds, transport, "--sitemaps", out_name="with")
+        with_maps = server.settled_requests()
+        status_plain, stderr_plain, plain = crawl(work, seeds, transport, out_name="without")
+        without_maps = server.requests()[len(with_maps):]
+    finally:
+        server.stop()
+    if status is None or status_plain is None:
+        return
+    expect(status == 0 and status_plain == 0, "exit %s, %s: %s %s" %
+           (status, status_plain, stderr, stderr_plain))
+    wanted = ["/robots.txt", "/maps/index.xml", "/maps/pages.xml", "/maps/missing.xml",
+              "/sitemap.xml", "/index.html", "/a.html", "/hidden1.html", "/hidden2.html",
+              "/hidden3.html", "/q.html?a=1&b=2"]
+    expect(sorted(with_maps) == sorted(wanted), "with --sitemaps requested %s, wanted %s" %
+           (sorted(with_maps), sorted(wanted)))
+    expect(sorted(without_maps) == ["/a.html", "/index.html", "/robots.txt"],
+           "without --sitemaps requested %s" % sorted(without_maps))
+    if report is None or plain is None:
+        problems.append("no report: " + stderr + stderr_plain)
+        return
+    check_summary(report, 6, 0)
+    expect(report["summary"].get("not_fetched") == {"scope": 1},
+           "not_fetched %s, wanted the other host's page as scope" %
+           report["summary"].get("not_fetched"))
+    expect("4 URLs from sitemaps" in stderr, "the sitemap seeds not logged: " + stderr)
+    expect("missing.xml: HTTP 404" in stderr, "the missing sitemap not logged: " + stderr)
+
+
 def requested_twice(requests):
     return sorted(t for t, n in collections.Counter(requests).items() if n > 1)
 
@@ -548,7 +611,8 @@ def producer_case(work, transport):
                "requested twice across the producer's restart: %s" % requested_twice(requests))
         expect("lines replayed" in stderr,
                "the restarted producer did not replay its journal: " + stderr)
-    chaos_case(work, transport, roles=("producer",), kills_wanted=1, check=each_once)
+    chaos_case(work, transport, roles=("producer",), check=each_once,
+               killer=producer_killer(os.path.join(work, "killed", ".dupipe"), 10))
 
 
 def settled_targets(state_dir):
@@ -574,6 +638,31 @@ def urlsplit_target(url):
     return parts.path + ("?" + parts.query if parts.query else "")
 
 
+def producer_killer(state_dir, pages):
+    """A `during` for crawl(): SIGKILL of the producer once the fetchers' journal reports `pages`
+    pages (so the kill comes mid-crawl however loaded the machine is), within 30 s."""
+    def kill_producer(run_dir_file):
+        found = os.path.join(state_dir, "found.journal")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            time.sleep(0.02)
+            try:
+                with open(found) as f:
+                    done = sum(1 for line in f if line.startswith("D\t"))
+                with open(run_dir_file) as f:
+                    pids_file = os.path.join(f.read().strip(), "pids")
+                with open(pids_file) as f:
+                    entries = [line.split() for line in f if line.strip()]
+            except FileNotFoundError:
+                continue
+            live = [int(pid) for r, pid in entries if r == "producer" and is_running(int(pid))]
+            if done >= pages and live:
+                os.kill(live[0], signal.SIGKILL)
+                return
+        problems.append("the producer was not killed: %d pages reported in 30 s" % pages)
+    return kill_producer
+
+
 def resume_case(work, transport):
     """kill -9 of the producer with no restart allowed: the run stops with a partial report.
     --resume then replays the frontier's journal and settles from the fetchers' journal what the
@@ -586,13 +675,12 @@ def resume_case(work, transport):
         status, stderr, clean = crawl(work, seeds, transport, "--fetchers", "3",
                                       out_name="clean")
         expect(status == 0, "clean crawl: exit %s: %s" % (status, stderr))
-        before = len(server.requests())
+        before = len(server.settled_requests())
         status, stderr, _ = crawl(work, seeds, transport, "--fetchers", "3", "--max-restarts",
-                                  "0", during=stage_killer(("producer",), 1),
+                                  "0", during=producer_killer(state_dir, 10),
                                   out_name="resumed")
         expect(status == 1, "the crawl with its producer killed: exit %s: %s" % (status, stderr))
-        time.sleep(0.5)  # the requests cut by the stop reach the server's log (slow ones: 60 ms)
-        first = server.requests()[before:]
+        first = server.settled_requests()[before:]  # also those cut by the stop
         settled = settled_targets(state_dir)
         between = len(server.requests())
         status, stderr, resumed = crawl(work, seeds, transport, "--fetchers", "3", "--resume",
@@ -636,7 +724,7 @@ def main():
          "polite": polite_case, "chaos": chaos_case, "lost": lost_case,
          "unreachable": unreachable_case, "scope": scope_case,
          "producer": producer_case, "resume": resume_case,
-         "busy": busy_case}[case](work, transport)
+         "busy": busy_case, "sitemaps": sitemaps_case}[case](work, transport)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if problems:

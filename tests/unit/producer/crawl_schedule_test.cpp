@@ -187,6 +187,21 @@ TEST(CrawlSchedule, HoldsTheHostOfABusyAnswerForItsWait) {
   EXPECT_TRUE(schedule.take("B\tunknown-page\t1000").has_value()) << "a page not held: ignored";
 }
 
+// A sitemap's URLs are seeds within the scope: depth 0, found on no page, counted apart.
+TEST(CrawlSchedule, TakesTheUrlsOfASitemapAsSeedsWithinTheScope) {
+  CrawlSchedule schedule = schedule_of({seed("http://h.test/")});
+  EXPECT_EQ(schedule.take_sitemap_pages({"http://h.test/deep/page.html", "http://other.test/x",
+                                         "http://h.test/", "http://h.test/deep/page.html"}),
+            1U);
+  const CrawlCounts counts = schedule.counts();
+  EXPECT_EQ(counts.sitemap, 1U);
+  EXPECT_EQ(counts.scope, 1U);
+  const auto pages = take_pages(schedule);
+  ASSERT_EQ(pages.size(), 2U);
+  EXPECT_EQ(pages[1].url, "http://h.test/deep/page.html");
+  EXPECT_EQ(schedule.frontier().depth_of("http://h.test/deep/page.html"), 0U);
+}
+
 TEST(CrawlSchedule, RefusesALineThatIsNotFeedback) {
   CrawlSchedule schedule = schedule_of({seed("http://h.test/")});
   const auto taken = schedule.take("U\tabc\thttp://h.test/");
