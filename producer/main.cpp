@@ -81,6 +81,9 @@ int main(int argc, char** argv) {
   bool ignore_robots = false;
   crawl_group->add_flag("--ignore-robots", ignore_robots,
                         "Crawl: do not fetch or obey the hosts' robots.txt");
+  bool insecure = false;
+  crawl_group->add_flag("--insecure", insecure,
+                        "Crawl: do not verify TLS certificates of robots.txt and sitemap fetches");
   bool sitemaps = false;
   crawl_group->add_flag("--sitemaps", sitemaps,
                         "Crawl: seed from each host's sitemaps (robots.txt Sitemap: lines and "
@@ -114,7 +117,8 @@ int main(int argc, char** argv) {
       std::optional<dupipe::RecordJournal> manifest;
       if (!ledger.manifest.empty()) manifest = dupipe::RecordJournal::open(ledger.manifest);
       std::optional<dupipe::producer::RobotsFetcher> robots;
-      if (!ignore_robots || sitemaps) robots.emplace();
+      if (!ignore_robots || sitemaps) robots.emplace(insecure);
+      if (insecure) logger.warning("--insecure: TLS certificates are NOT verified");
       const auto counts = dupipe::producer::run_crawl(
           *input, *output, *feedback, crawl, logger,
           {&*loss, manifest ? &*manifest : nullptr, robots ? &*robots : nullptr, state_file,

@@ -41,8 +41,9 @@ struct SitemapAnswer {
 
 class RobotsFetcher {
  public:
-  // FatalError if libcurl cannot make a multi handle.
-  RobotsFetcher();
+  // FatalError if libcurl cannot make a multi handle. `is_insecure`: TLS certificates are not
+  // verified (--insecure).
+  explicit RobotsFetcher(bool is_insecure = false);
   RobotsFetcher(const RobotsFetcher&) = delete;
   RobotsFetcher& operator=(const RobotsFetcher&) = delete;
   ~RobotsFetcher();
@@ -78,6 +79,7 @@ class RobotsFetcher {
   [[nodiscard]] static SitemapAnswer sitemap_of(Transfer& transfer, CURLcode result);
 
   CurlMulti multi_;
+  bool is_insecure_;
   std::map<CURL*, std::unique_ptr<Transfer>> transfers_;
   std::vector<SitemapAnswer> sitemaps_;
 };

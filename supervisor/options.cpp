@@ -290,7 +290,8 @@ bool has_fetcher_option(const LaunchOptions& o, const std::string& name) {
 }
 
 // The crawl's run-wide --per-host goes to the frontier; the fetchers get it too, as a cap of
-// their own that never binds below the frontier's.
+// their own that never binds below the frontier's. --insecure also goes to the frontier, which
+// fetches robots.txt and sitemaps itself.
 void check_crawl_mode(LaunchOptions& o) {
   if (!o.producer_cmd.empty()) refuse("--producer-cmd and --crawl exclude each other");
   if (o.urls_file == "-") refuse("--crawl needs a SEEDS_FILE, not stdin");
@@ -298,6 +299,7 @@ void check_crawl_mode(LaunchOptions& o) {
   if (per_host != o.fetcher_args.end() && per_host + 1 != o.fetcher_args.end()) {
     o.crawl_args.insert(o.crawl_args.end(), {"--per-host", *(per_host + 1)});
   }
+  if (has_fetcher_option(o, "--insecure")) o.crawl_args.push_back("--insecure");
 }
 
 void check_url_mode(LaunchOptions& o) {

@@ -2,16 +2,18 @@
 the project's test server on loopback, over the transport given (fifo or shm).
 
   site    a site with a robots.txt (a dupipe group with Allow, Disallow and $ patterns; a "*"
-          group denying everything), cycles, self-links, several spellings of one URL, <base>, fragments, links
-          in a comment, a <script> and a text/plain body, duplicated images under several URLs, a
-          depth limit, a slow page that gives a URL a shorter path late, and a link to a second
-          host (127.0.0.2) out of scope. The server's request log must hold exactly the expected
-          set, each URL once; the report's duplicate group and counts are exact.
+          group denying everything), cycles, self-links, several spellings of one URL, <base>,
+          fragments, links in a comment, a <script> and a text/plain body, a text/html page
+          not named .html, duplicated images under several URLs, a depth limit, a slow page
+          that gives a URL a shorter path late, and a link to a second host (127.0.0.2) out of
+          scope. The server's request log must hold exactly the expected set, each URL once;
+          the report's duplicate group and counts are exact.
   cycle   one fetcher and a page of 10,000 links (far more than a pipe holds, both ways):
           finishes within its bound, each URL fetched once, a complete report.
   max_pages  --max-pages 20: exactly 20 fetches and a complete report of them.
   polite  --per-host 2 with 4 fetchers: the server never streams more than 2 bodies at once;
-          --delay 100: no two requests start less than 100 ms apart.
+          --delay 100: no two requests start less than 100 ms apart; a robots.txt Crawl-delay
+          of 0.3 s: none less than 0.3 s apart.
   chaos   SIGKILL of fetchers and hashers mid-crawl: the report equals a clean crawl's.
   lost    SIGKILL of a hasher while it hashes: the record it held is re-fed, the report is exact.
   unreachable  a host whose robots.txt cannot be fetched is not crawled; the crawl ends.
@@ -189,7 +191,11 @@ def site_case(work, transport):
 <a href="/_slow/1500/slow.html">slow</a> <a href="{far.base}/far.html">far</a>
 <a href="/private/no.html">denied</a> <a href="/private/ok.html">allowed</a>
 <a href="/x.secret">denied by $</a> <a href="/x.secret.html">allowed</a>
+<a href="/_html/listing">text/html without .html</a>
 </body></html>""")
+    # Served as text/html though its name has no .html: its links count.
+    write(root, "listing", '<a href="/from-listing.html">from the listing</a>')
+    write(root, "from-listing.html", "<p>found on a text/html page named listing</p>")
     # The dupipe group (matched case-insensitively) is ours, not the "*" group that denies all;
     # the longest match wins, Allow on a tie.
     write(root, "robots.txt", "User-agent: *\nDisallow: /\n\nUser-agent: DuPipe/1.0\n"
@@ -226,7 +232,7 @@ def site_case(work, transport):
     wanted = ["/index.html", "/a.html", "/img/one.png", "/img/two.png", "/notes.txt",
               "/sub/page.html", "/base/in-base.html", "/sub/one-copy.png", "/c1.html", "/c2.html",
               "/c3.html", "/t.html", "/u.html", "/_slow/1500/slow.html", "/private/ok.html",
-              "/x.secret.html"]
+              "/x.secret.html", "/_html/listing", "/from-listing.html"]
     expect(requested[:1] == ["/robots.txt"], "robots.txt was not asked first: %s" % requested)
     requested = requested[1:]
     expect(sorted(requested) == sorted(wanted),
@@ -322,10 +328,26 @@ def polite_case(work, transport):
     server = ran[0]
     answered = server.requests(with_times=True)
     expect(len(answered) == 8 and answered[0][1] == "/robots.txt", "requests %s" % answered)
-    # Tiny pages are answered as they start, so answers 100 ms apart mean starts 100 ms apart;
-    # 80 ms leaves room for the log's own latency (without the delay they come ~1 ms apart).
+    # The server stamps each request as it arrives; 80 ms leaves room for a connection that took
+    # longer to reach it than the next (without the delay they come ~1 ms apart).
     gaps = [b[0] - a[0] for a, b in zip(answered, answered[1:])]
     expect(all(gap >= 0.08 for gap in gaps), "--delay 100: gaps between requests %s" %
+           ["%.3f" % gap for gap in gaps])
+
+    # A robots.txt Crawl-delay (0.3 s, longer than the default --delay 0) paces the host the same
+    # way, counted from the robots.txt request.
+    root = os.path.join(work, "crawl-delay")
+    write(root, "robots.txt", "User-agent: *\nCrawl-delay: 0.3\n")
+    write(root, "index.html", "".join('<a href="p%d.html">p</a>' % i for i in range(3)))
+    for i in range(3):
+        write(root, "p%d.html" % i, "<p>%d</p>" % i)
+    ran = crawl_served(work, root, transport, "--fetchers", "4", name="crawl-delay")
+    if ran is None:
+        return
+    answered = ran[0].requests(with_times=True)
+    expect(len(answered) == 5 and answered[0][1] == "/robots.txt", "requests %s" % answered)
+    gaps = [b[0] - a[0] for a, b in zip(answered, answered[1:])]
+    expect(all(gap >= 0.28 for gap in gaps), "Crawl-delay 0.3: gaps between requests %s" %
            ["%.3f" % gap for gap in gaps])
 
 

@@ -87,17 +87,18 @@ links:
   found: shm /dev/shm/dupipe-dry-found; writers fetcher x2; readers producer
 when a fetcher dies: SIGUSR1 to the producer
 processes (in start order):
-  producer: BIN/producer --depth 2 --per-host 7 --manifest WORK/out/.dupipe/manifest --crawl-state WORK/out/.dupipe/crawl.json --crawl-journal WORK/out/.dupipe/crawl.journal --feedback-journal WORK/out/.dupipe/found.journal --launch-id dry --links-in shm:dupipe-dry-found WORK/out/.dupipe/seeds --out packet:RUN_DIR/urls
-  fetcher: BIN/fetcher --per-host 7 --files-dir WORK/out/files --out packet:RUN_DIR/paths --links-out shm:dupipe-dry-found --links-journal WORK/out/.dupipe/found.journal < RUN_DIR/urls
-  fetcher: BIN/fetcher --per-host 7 --files-dir WORK/out/files --out packet:RUN_DIR/paths --links-out shm:dupipe-dry-found --links-journal WORK/out/.dupipe/found.journal < RUN_DIR/urls
+  producer: BIN/producer --depth 2 --per-host 7 --insecure --manifest WORK/out/.dupipe/manifest --crawl-state WORK/out/.dupipe/crawl.json --crawl-journal WORK/out/.dupipe/crawl.journal --feedback-journal WORK/out/.dupipe/found.journal --launch-id dry --links-in shm:dupipe-dry-found WORK/out/.dupipe/seeds --out packet:RUN_DIR/urls
+  fetcher: BIN/fetcher --per-host 7 --insecure --files-dir WORK/out/files --out packet:RUN_DIR/paths --links-out shm:dupipe-dry-found --links-journal WORK/out/.dupipe/found.journal < RUN_DIR/urls
+  fetcher: BIN/fetcher --per-host 7 --insecure --files-dir WORK/out/files --out packet:RUN_DIR/paths --links-out shm:dupipe-dry-found --links-journal WORK/out/.dupipe/found.journal < RUN_DIR/urls
   hasher: BIN/hasher --algo sha256 --out fifo:RUN_DIR/digests < RUN_DIR/paths
   aggregator: BIN/aggregator --out WORK/out --algo sha256 --journal WORK/out/.dupipe/journal --manifest WORK/out/.dupipe/manifest --crawl-state WORK/out/.dupipe/crawl.json < RUN_DIR/digests
 restarts: at most 5 per role within 10 s, after 100 ms doubling to 2 s; re-feed passes: at most 3
 stop: SIGTERM once to each stage, SIGKILL to what still runs 5 s later
 TEXT
-# The crawl: the found link back to the producer, the death notice, --per-host for the whole run.
+# The crawl: the found link back to the producer, the death notice, --per-host for the whole run,
+# --insecure for the producer's own robots.txt and sitemap fetches too.
 check crawl "$work/crawl.expected" --crawl --fetchers 2 --hashers 1 --per-host 3 --per-host 7 \
-  --depth 2 --link found=shm --run-id dry --out "$work/out" "$work/urls.txt"
+  --depth 2 --insecure --link found=shm --run-id dry --out "$work/out" "$work/urls.txt"
 
 [[ ! -e $work/out && ! -e $work/dout ]] || fail "the dry run created the output directory"
 expect_no_leftovers

@@ -64,6 +64,7 @@ constexpr std::string_view kUsageNotes =
   /_tarpit/<ms>/<file path>        one body byte every <ms> milliseconds
   /_endless                        a chunked body of zeros that never ends
   /_gzip/<file path>               the file as is, labelled Content-Encoding: gzip
+  /_html/<file path>               the file labelled Content-Type: text/html
   /_disposition/<file>?cd=<value>  Content-Disposition: <value> (query-decoded)
   /_fail/<n>/<code>/<file path>    the first n requests of this exact target get
                                    <code> (Retry-After: 1 on 429/503); code 0
@@ -275,6 +276,7 @@ struct Plan {
   std::optional<std::uint64_t> short_206;
   std::optional<std::uint64_t> tarpit_ms;
   bool disposition = false;
+  bool html_label = false;  // /_html: Content-Type text/html whatever the file's name
   std::optional<std::uint64_t> fail_first;
   int fail_code = 0;
   std::optional<std::uint64_t> slow_nth;  // /_slownth: which request of the target is slow
@@ -355,6 +357,10 @@ std::optional<Plan> parse_plan(std::string_view path) {
     }
     if (name == "_disposition") {
       plan.disposition = true;
+      continue;
+    }
+    if (name == "_html") {
+      plan.html_label = true;
       continue;
     }
     if (name == "_fail" && i + 2 < segments.size()) {
@@ -684,6 +690,15 @@ void Server::Impl::configure_http() {
   // An idle keep-alive connection holds its worker until this timeout, and
   // shutdown waits for the workers; 2 s instead of httplib's 5 keeps stops quick.
   http_.set_keep_alive_timeout(2);
+  // The time a request arrived rides on its response (X-Testserver-Arrived) to the log line.
+  http_.set_pre_routing_handler([](const httplib::Request&, httplib::Response& response) {
+    const auto now =
+        std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch());
+    char at[32];
+    std::snprintf(at, sizeof at, "%.6f", now.count());
+    response.set_header("X-Testserver-Arrived", at);
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
   http_.set_logger([this](const httplib::Request& request, const httplib::Response& response) {
     if (!config_.quiet) log_request(request, response);
   });
@@ -869,7 +884,8 @@ void Server::Impl::serve_file(const httplib::Request& request, httplib::Response
                                              std::to_string(body.offset + body.length - 1) + "/" +
                                              std::to_string(size));
   }
-  set_body(response, plan, std::move(file), body, mime_type_for(path));
+  set_body(response, plan, std::move(file), body,
+           plan.html_label ? "text/html; charset=utf-8" : mime_type_for(path));
 }
 
 void Server::Impl::set_body(httplib::Response& response, const Plan& plan,
@@ -901,14 +917,11 @@ void Server::Impl::log_request(const httplib::Request& request,
   const std::string length = response.has_header("Content-Length")
                                  ? response.get_header_value("Content-Length")
                                  : std::string{"-"};
-  // When it was answered, in seconds of CLOCK_MONOTONIC (a test on this machine compares it with
-  // its own clock: the time a line reaches a reader is later, by as much as the machine is busy).
-  const auto now =
-      std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch());
-  char at[32];
-  std::snprintf(at, sizeof at, "%.6f", now.count());
+  // When the request arrived, in seconds of CLOCK_MONOTONIC: a test on this machine compares it
+  // with its own clock (a line reaches a reader later, by as much as the machine is busy, and the
+  // answer comes later by as long as it took).
   log_line(request.method + " " + request.target + " " + std::to_string(response.status) + " " +
-           length + " at=" + at);
+           length + " at=" + response.get_header_value("X-Testserver-Arrived"));
 }
 
 Server::Server(Config config) : impl_(std::make_unique<Impl>(std::move(config))) {}

@@ -27,7 +27,7 @@ namespace dupipe::testserver {
 //   /_redirect_loop                  302 to itself forever
 //   /_norange/<file path>            ignore Range, always 200 + full body
 //   /_nolength/<file path>           chunked body without Content-Length
-//   /_cr200, /_early/<n>, /_short206/<n>, /_tarpit/<ms>, /_endless, /_gzip,
+//   /_cr200, /_early/<n>, /_short206/<n>, /_tarpit/<ms>, /_endless, /_gzip, /_html,
 //   /_disposition (?cd=VALUE), /_fail/<n>/<code>, /_slownth/<k>/<rate>: lying, hostile and slow
 //   servers for the fetcher's tests; /_stats and /_stats/reset: server-side counters. usage_notes()
 //   describes each.
