@@ -121,7 +121,10 @@ std::string to_json(const Report& report) {
     groups.push_back(group_json(group, report.crawl));
   }
   Json summary = summary_json(report.summary);
-  if (report.crawl) summary["not_fetched"] = report.crawl->not_fetched;
+  if (report.crawl) {
+    summary["not_fetched"] = report.crawl->not_fetched;
+    if (!report.crawl->likely_traps.empty()) summary["likely_traps"] = report.crawl->likely_traps;
+  }
   Json failures = Json::array();
   for (const FailureRecord& failure : report.failures) failures.push_back(failure_json(failure));
   const Json json{{"version", 1},
@@ -142,6 +145,12 @@ std::string to_text(const Report& report) {
       reasons += (reasons.empty() ? "" : ", ") + std::to_string(count) + " " + reason;
     }
     text += "Found and not fetched: " + reasons + ".\n";
+  }
+  if (report.crawl) {
+    for (const auto& [prefix, pages] : report.crawl->likely_traps) {
+      text += "Likely trap: " + prefix + " (" + std::to_string(pages) +
+              " pages of content already seen).\n";
+    }
   }
   if (!report.complete) {
     text +=

@@ -1,5 +1,8 @@
 #include "fetcher/link_feedback.hpp"
 
+#include <xxhash.h>
+
+#include <cstdio>
 #include <fstream>
 #include <iterator>
 
@@ -12,9 +15,18 @@ namespace {
 // (the producer's trap limit, 2,083 bytes, rejects far shorter ones anyway).
 constexpr std::size_t kLongestLinkBytes = 4000;
 
+// 16 hex digits of XXH3-64: the frontier compares pages' content, no more (not a security digest).
+std::string content_digest(std::string_view bytes) {
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx",
+                static_cast<unsigned long long>(XXH3_64bits(bytes.data(), bytes.size())));
+  return hex;
+}
+
 }  // namespace
 
-crawl::PageLinks LinkFeedback::links_of(const UrlRecord& page, const DownloadedFile& file) const {
+LinkFeedback::Page LinkFeedback::read_page(const UrlRecord& page,
+                                           const DownloadedFile& file) const {
   if (!crawl::is_html(file.content_type)) return {};
   std::ifstream in(file.path, std::ios::binary);
   std::string html(std::min<std::uint64_t>(file.size, options_.max_bytes), '\0');
@@ -24,11 +36,11 @@ crawl::PageLinks LinkFeedback::links_of(const UrlRecord& page, const DownloadedF
     return {};
   }
   const std::string& base = file.final_url.empty() ? page.url : file.final_url;
-  return crawl::extract_links(html, base, options_);
+  return Page{crawl::extract_links(html, base, options_), content_digest(html)};
 }
 
 void LinkFeedback::page_fetched(const UrlRecord& page, const DownloadedFile& file) {
-  const crawl::PageLinks links = links_of(page, file);
+  const auto [links, content] = read_page(page, file);
   if (links.is_truncated) {
     logger_.warning(page.url + ": only the first part of the page was searched for links");
   }
@@ -42,7 +54,7 @@ void LinkFeedback::page_fetched(const UrlRecord& page, const DownloadedFile& fil
     write_record(output_, FoundLinkRecord{page.id, url});
     ++sent;
   }
-  write_record(output_, PageDoneRecord{page.id, sent, PageOutcome::kFetched});
+  write_record(output_, PageDoneRecord{page.id, sent, PageOutcome::kFetched, content});
 }
 
 void LinkFeedback::host_busy(const BusyHost& busy) {
@@ -51,7 +63,7 @@ void LinkFeedback::host_busy(const BusyHost& busy) {
 }
 
 void LinkFeedback::page_failed(const UrlRecord& page) {
-  write_record(output_, PageDoneRecord{page.id, 0, PageOutcome::kFailed});
+  write_record(output_, PageDoneRecord{page.id, 0, PageOutcome::kFailed, ""});
 }
 
 }  // namespace dupipe::fetcher

@@ -27,7 +27,12 @@ class LinkFeedback {
   void host_busy(const BusyHost& busy);
 
  private:
-  [[nodiscard]] crawl::PageLinks links_of(const UrlRecord& page, const DownloadedFile& file) const;
+  // A text/html page's links and its content digest; nothing for any other body.
+  struct Page {
+    crawl::PageLinks links;
+    std::string content;
+  };
+  [[nodiscard]] Page read_page(const UrlRecord& page, const DownloadedFile& file) const;
 
   RecordWriter& output_;
   crawl::LinkOptions options_;

@@ -312,8 +312,14 @@ CrawlCounts run_crawl(RecordReader& seeds, RecordWriter& output, RecordReader& f
   CrawlLoop(schedule, output, feedback, std::move(start.rejections), logger, channels,
             journal ? &*journal : nullptr)
       .run();
+  const CrawlState state = schedule.state();
+  for (const auto& [prefix, pages] : state.likely_traps) {
+    logger.warning(
+        "likely trap: " + prefix + ": " + std::to_string(pages) + " pages of content already seen" +
+        (options.trap_limit == 0 ? " (--trap-limit N stops following their links)" : ""));
+  }
   if (!channels.state_file.empty()) {
-    value_or_fatal(sys::write_file_atomically(channels.state_file, to_json(schedule.state())));
+    value_or_fatal(sys::write_file_atomically(channels.state_file, to_json(state)));
   }
   return schedule.counts();
 }

@@ -7,6 +7,16 @@
 
 namespace dupipe::producer {
 
+std::string trap_prefix(std::string_view key) {
+  const std::size_t authority = key.find("://");
+  const std::size_t path = key.find('/', authority == std::string_view::npos ? 0 : authority + 3);
+  if (path == std::string_view::npos) return std::string(key) + "/";
+  const std::size_t end = key.find_first_of("?", path);
+  const std::string_view path_only = key.substr(0, end);
+  const std::size_t second = path_only.find('/', path + 1);
+  return std::string(path_only.substr(0, second == std::string_view::npos ? path + 1 : second + 1));
+}
+
 std::string describe(const CrawlCounts& c) {
   const auto n = [](std::uint64_t value) { return std::to_string(value); };
   std::string text = n(c.seeds) + " seeds; " + n(c.fetched) + " pages fetched, " + n(c.failed) +
@@ -15,6 +25,10 @@ std::string describe(const CrawlCounts& c) {
                      n(c.too_deep) + " too deep, " + n(c.robots) + " denied by robots.txt, " +
                      n(c.not_started) + " over --max-pages";
   if (c.restarts > 0) text += "; pages in flight started again " + n(c.restarts) + " times";
+  if (c.repeats > 0) {
+    text += "; " + n(c.repeats) + " pages of content already seen";
+    if (c.duplicates > 0) text += " (" + n(c.duplicates) + " of their links not followed)";
+  }
   if (c.sitemap > 0) text += "; " + n(c.sitemap) + " URLs from sitemaps";
   if (c.busy > 0) text += "; hosts asked to wait (429, 503) " + n(c.busy) + " times";
   return text;
@@ -27,7 +41,8 @@ Expected<CrawlSchedule> CrawlSchedule::make(const CrawlOptions& options,
   for (const crawl::FoundUrl& seed : seeds) keys.push_back(seed.key);
   auto scope = crawl::Scope::make(options.scope, keys);
   if (!scope) return tl::unexpected(scope.error());
-  CrawlSchedule schedule(crawl::Frontier(options.limits), std::move(*scope), options.limits.delay);
+  CrawlSchedule schedule(crawl::Frontier(options.limits), std::move(*scope), options.limits.delay,
+                         options.trap_limit);
   for (const crawl::FoundUrl& seed : seeds) {
     if (schedule.frontier_.add_seed(seed) == crawl::Admission::kQueued) ++schedule.counts_.seeds;
   }
@@ -82,7 +97,11 @@ Expected<Taken> CrawlSchedule::settle(const PageDoneRecord& done) {
     return Taken{};
   }
   ++counts_.fetched;
-  const auto links = admissible(page->links);
+  auto links = admissible(page->links);
+  if (is_trapped(key, done.content)) {
+    refuse_new(links);
+    links.clear();
+  }
   for (const crawl::Admission admission : frontier_.finished(key, links)) {
     if (admission == crawl::Admission::kQueued) ++counts_.found;
   }
@@ -128,9 +147,32 @@ std::vector<crawl::FoundUrl> CrawlSchedule::admissible(const std::vector<std::st
   return kept;
 }
 
+bool CrawlSchedule::is_trapped(const std::string& key, const std::string& content) {
+  if (content.empty()) return false;  // not a text/html page
+  PrefixRun& run = prefixes_[trap_prefix(key)];
+  if (contents_.emplace(content, key).second) {
+    run.streak = 0;
+    return false;
+  }
+  ++counts_.repeats;
+  ++run.repeats;
+  run.longest = std::max(run.longest, ++run.streak);
+  return trap_limit_ > 0 && run.streak >= trap_limit_;
+}
+
+void CrawlSchedule::refuse_new(const std::vector<crawl::FoundUrl>& links) {
+  for (const crawl::FoundUrl& link : links) {
+    if (!frontier_.depth_of(link.key) && refused_.count(link.key) == 0) {
+      refuse(link.key, "duplicates");
+    }
+  }
+}
+
 void CrawlSchedule::refuse(const std::string& key, std::string_view reason) {
   refused_.insert(key);
-  if (reason == "scope") {
+  if (reason == "duplicates") {
+    ++counts_.duplicates;
+  } else if (reason == "scope") {
     ++counts_.scope;
   } else if (reason == "filter") {
     ++counts_.filter;
@@ -194,8 +236,13 @@ CrawlState CrawlSchedule::state() const {
   for (const auto& [reason, count] :
        {std::pair{"scope", c.scope}, std::pair{"filter", c.filter}, std::pair{"trap", c.trap},
         std::pair{"depth", c.too_deep}, std::pair{"robots", c.robots},
-        std::pair{"max_pages", c.not_started}}) {
+        std::pair{"max_pages", c.not_started}, std::pair{"duplicates", c.duplicates}}) {
     if (count > 0) state.not_fetched[reason] = count;
+  }
+  const std::uint64_t run =
+      trap_limit_ > 0 ? std::min(trap_limit_, kLikelyTrapRun) : kLikelyTrapRun;
+  for (const auto& [prefix, seen] : prefixes_) {
+    if (seen.longest >= run) state.likely_traps[prefix] = seen.repeats;
   }
   return state;
 }

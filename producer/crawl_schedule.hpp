@@ -27,7 +27,18 @@ namespace dupipe::producer {
 struct CrawlOptions {
   crawl::FrontierLimits limits;  // limits.hosts_start_closed: robots.txt first (the default)
   crawl::ScopeOptions scope;
+  // --trap-limit: after this many pages in a row under one path prefix whose content was already
+  // seen, such pages' links are not followed; 0: followed (the prefix is still reported).
+  std::uint64_t trap_limit = 0;
 };
+
+// A prefix is reported as a likely trap after this many repeated pages in a row (or --trap-limit's
+// number, when that is smaller).
+inline constexpr std::uint64_t kLikelyTrapRun = 5;
+
+// The path prefix a page counts under for traps: its scheme, host and first path segment
+// ("http://h/cal/" for http://h/cal/2026/01.html), or the host's root for a page directly in it.
+[[nodiscard]] std::string trap_prefix(std::string_view key);
 
 // A page handed to the fetchers; is_first is false when it starts again after a loss.
 struct Handout {
@@ -63,6 +74,8 @@ struct CrawlCounts {
   std::uint64_t restarts = 0;     // times the pages in flight were started again (a fetcher died)
   std::uint64_t busy = 0;         // 429 and 503 answers: their host held back (B records)
   std::uint64_t sitemap = 0;      // URLs new to the crawl that a sitemap listed (--sitemaps)
+  std::uint64_t duplicates = 0;   // found only on pages past --trap-limit: not followed
+  std::uint64_t repeats = 0;      // pages whose content an earlier page had
 };
 
 // "12 pages fetched, 1 failed; 40 links to new URLs; not followed: 3 out of scope, ..." for the
@@ -118,8 +131,16 @@ class CrawlSchedule {
   [[nodiscard]] CrawlState state() const;
 
  private:
-  CrawlSchedule(crawl::Frontier frontier, crawl::Scope scope, std::chrono::milliseconds delay)
-      : frontier_(std::move(frontier)), scope_(std::move(scope)), delay_(delay) {}
+  CrawlSchedule(crawl::Frontier frontier, crawl::Scope scope, std::chrono::milliseconds delay,
+                std::uint64_t trap_limit)
+      : frontier_(std::move(frontier)),
+        scope_(std::move(scope)),
+        delay_(delay),
+        trap_limit_(trap_limit) {}
+  // Notes a fetched page's content; true when its links are not to be followed (--trap-limit).
+  bool is_trapped(const std::string& key, const std::string& content);
+  // Refuses, as `duplicates`, the links no one else has found.
+  void refuse_new(const std::vector<crawl::FoundUrl>& links);
   [[nodiscard]] bool is_denied(const std::string& key) const;
   [[nodiscard]] Expected<Taken> settle(const PageDoneRecord& done);
   [[nodiscard]] std::vector<crawl::FoundUrl> admissible(const std::vector<std::string>& links);
@@ -135,6 +156,14 @@ class CrawlSchedule {
   std::unordered_set<std::string> handed_out_;                  // keys of every page handed out
   std::unordered_set<std::string> refused_;                     // keys never to fetch
   CrawlCounts counts_;
+  std::uint64_t trap_limit_;
+  std::unordered_map<std::string, std::string> contents_;  // content digest -> first page's key
+  struct PrefixRun {
+    std::uint64_t streak = 0;   // repeated pages in a row
+    std::uint64_t longest = 0;  // longest streak
+    std::uint64_t repeats = 0;  // repeated pages in all
+  };
+  std::unordered_map<std::string, PrefixRun> prefixes_;  // by trap_prefix()
 };
 
 }  // namespace dupipe::producer

@@ -54,6 +54,11 @@ int main(int argc, char** argv) {
   crawl_group
       ->add_option("--delay", delay_ms, "Crawl: least milliseconds between two starts on one host")
       ->capture_default_str();
+  crawl_group
+      ->add_option("--trap-limit", crawl.trap_limit,
+                   "Crawl: after N pages in a row under one path prefix whose content was already "
+                   "seen, do not follow such pages' links (0: follow them; the prefix is reported)")
+      ->capture_default_str();
   crawl_group->add_option("--allow-host", crawl.scope.allow_hosts,
                           "Crawl: a host to follow links to beyond the seeds' (repeatable)");
   std::string state_file;

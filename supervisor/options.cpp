@@ -99,6 +99,9 @@ Crawl mode (docs/CRAWL.md):
   --sitemaps            seed from each host's sitemaps too: the Sitemap: lines of its robots.txt
                         and /sitemap.xml (index files followed, at most 20 per host; not counted
                         by --max-pages)
+  --trap-limit N        after N pages in a row under one path prefix whose content was already
+                        seen (a likely trap, reported), do not follow such pages' links
+                        (default 0: follow them)
   --accept REGEX, --reject REGEX  fetch only found URLs that match / do not match
   --respect-nofollow    skip links marked rel=nofollow
 Directory mode:
@@ -227,6 +230,9 @@ void add_options(CLI::App& app, LaunchOptions& o, std::map<std::string, std::str
            o.crawl_args.insert(o.crawl_args.end(), {"--allow-host", v});
          })
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option_function<std::string>("--trap-limit", [&o](const std::string& v) {
+    o.crawl_args.insert(o.crawl_args.end(), {"--trap-limit", v});
+  });
   for (const char* name : {"--no-parent", "--ignore-robots", "--sitemaps"}) {
     app.add_flag_callback(name, [&o, name] { o.crawl_args.push_back(name); });
   }
@@ -309,7 +315,7 @@ void check_url_mode(LaunchOptions& o) {
   if (!o.is_crawl && (!o.crawl_args.empty() || has_fetcher_option(o, "--respect-nofollow"))) {
     refuse(
         "--depth, --max-pages, --delay, --allow-host, --no-parent, --ignore-robots, --sitemaps, "
-        "--accept, --reject and --respect-nofollow need --crawl");
+        "--trap-limit, --accept, --reject and --respect-nofollow need --crawl");
   }
   for (const auto& [link, transport] : o.link_overrides) {
     if (link != "urls" && link != "paths" && link != "digests" &&

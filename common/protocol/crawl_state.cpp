@@ -15,7 +15,10 @@ std::string to_json(const CrawlState& state) {
     if (!origin.found_on.empty()) page["found_on"] = origin.found_on;
     pages[url] = std::move(page);
   }
-  const Json json{{"version", 1}, {"pages", std::move(pages)}, {"not_fetched", state.not_fetched}};
+  const Json json{{"version", 1},
+                  {"pages", std::move(pages)},
+                  {"not_fetched", state.not_fetched},
+                  {"likely_traps", state.likely_traps}};
   return json.dump(1, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
@@ -30,6 +33,9 @@ Expected<CrawlState> read_crawl_state(const std::string& path) {
           PageOrigin{page.at("depth").get<std::uint32_t>(), page.value("found_on", std::string())};
     }
     state.not_fetched = json.at("not_fetched").get<std::map<std::string, std::uint64_t>>();
+    if (json.contains("likely_traps")) {
+      state.likely_traps = json.at("likely_traps").get<std::map<std::string, std::uint64_t>>();
+    }
     return state;
   } catch (const Json::exception& error) {
     return fail("crawl state " + path + ": " + error.what());

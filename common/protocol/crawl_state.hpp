@@ -21,6 +21,8 @@ struct PageOrigin {
 struct CrawlState {
   std::unordered_map<std::string, PageOrigin> pages;  // by the URL fetched
   std::map<std::string, std::uint64_t> not_fetched;   // reason -> URLs ("scope", "robots", ...)
+  // Path prefixes that kept yielding pages whose content was already seen: prefix -> such pages.
+  std::map<std::string, std::uint64_t> likely_traps;
 };
 
 [[nodiscard]] std::string to_json(const CrawlState& state);

@@ -46,11 +46,13 @@ Expected<Record> from_crawl_fields(const Fields& f) {
     return expect_count(f, 3).map([&] { return Record(FoundLinkRecord{f[1], f[2]}); });
   }
   if (tag == "D") {
-    if (auto ok = expect_count(f, 4); !ok) return tl::unexpected(ok.error());
+    if (f.size() != 5) {
+      if (auto ok = expect_count(f, 4); !ok) return tl::unexpected(ok.error());
+    }
     auto links = parse_size(f[2]);
     if (!links) return tl::unexpected(links.error());
     return parse_outcome(f[3]).map([&](PageOutcome outcome) {
-      return Record(PageDoneRecord{f[1], *links, outcome});
+      return Record(PageDoneRecord{f[1], *links, outcome, f.size() == 5 ? f[4] : ""});
     });
   }
   if (tag == "B") {
@@ -156,8 +158,10 @@ Fields to_fields(const Record& record) {
     }
     Fields operator()(const FoundLinkRecord& r) const { return {"A", r.page_id, r.url}; }
     Fields operator()(const PageDoneRecord& r) const {
-      return {"D", r.page_id, std::to_string(r.links),
-              r.outcome == PageOutcome::kFetched ? "fetched" : "failed"};
+      Fields fields{"D", r.page_id, std::to_string(r.links),
+                    r.outcome == PageOutcome::kFetched ? "fetched" : "failed"};
+      if (!r.content.empty()) fields.push_back(r.content);
+      return fields;
     }
     Fields operator()(const HostBusyRecord& r) const {
       return {"B", r.page_id, std::to_string(r.wait_ms)};

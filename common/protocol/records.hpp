@@ -99,6 +99,9 @@ struct PageDoneRecord {
   std::string page_id;
   std::uint64_t links = 0;
   PageOutcome outcome = PageOutcome::kFetched;
+  // A text/html page's content digest (XXH3-64, 16 hex digits; empty for any other body): the
+  // frontier tells a path that keeps yielding content already seen (a likely trap).
+  std::string content;
 };
 
 // B (crawl mode, fetcher -> producer): the host of U record `page_id` answered 429 or 503; the

@@ -157,16 +157,18 @@ Expected<Summary> parse_summary(const Json& value) {
   if (auto ok = check_object(value, path,
                              {"urls", "fetched", "failed", "rejected", "duplicate_groups",
                               "duplicate_files", "wasted_bytes"},
-                             {"not_fetched"});
+                             {"not_fetched", "likely_traps"});
       !ok) {
     return tl::unexpected(ok.error());
   }
-  // A crawl's URLs found and not fetched, by reason: checked, not kept.
-  if (value.contains("not_fetched")) {
-    const Json& reasons = value.at("not_fetched");
-    if (!reasons.is_object()) return fail(at(path, "not_fetched") + ": expected an object");
-    for (auto it = reasons.begin(); it != reasons.end(); ++it) {
-      if (auto count = get_count(reasons, at(path, "not_fetched"), it.key().c_str()); !count) {
+  // A crawl's URLs found and not fetched, by reason, and its likely traps, by prefix: checked,
+  // not kept.
+  for (const char* counted : {"not_fetched", "likely_traps"}) {
+    if (!value.contains(counted)) continue;
+    const Json& counts = value.at(counted);
+    if (!counts.is_object()) return fail(at(path, counted) + ": expected an object");
+    for (auto it = counts.begin(); it != counts.end(); ++it) {
+      if (auto count = get_count(counts, at(path, counted), it.key().c_str()); !count) {
         return tl::unexpected(count.error());
       }
     }

@@ -12,7 +12,7 @@ _dupipe_options='--fetchers --hashers --algo --out --transport --link --shm-capa
   --min-speed-time --compressed --resume --max-restarts --restart-period --refeeds
   --save-interval-ms --producer-cmd --hasher-cmd --bin-dir --monitor --progress --no-progress
   --trace --verbose --dir --follow-links --include-empty --verify --format --action --crawl
-  --depth --max-pages --delay --allow-host --no-parent --ignore-robots --sitemaps --accept --reject --respect-nofollow
+  --depth --max-pages --delay --allow-host --no-parent --ignore-robots --sitemaps --trap-limit --accept --reject --respect-nofollow
   --help --version'
 _dupipe_algorithms='sha256 sha1 md5 blake2b xxh128'
 _dupipe_formats='nul fdupes csv json text'
@@ -83,7 +83,7 @@ _dupipe() {
       --connect-timeout | --transfers | --per-host | --segments | --segment-threshold | \
       --retries | --min-speed | --min-speed-time | --max-restarts | --restart-period | \
       --refeeds | --save-interval-ms | --depth | --max-pages | --delay | --allow-host | \
-      --accept | --reject)
+      --trap-limit | --accept | --reject)
       COMPREPLY=()
       return ;;
   esac

@@ -93,13 +93,22 @@ TEST(Records, RoundTripsTheCrawlFeedbackRecords) {
   EXPECT_EQ(std::get<FoundLinkRecord>(*found).url, "http://h/a b\tc");
 
   for (const PageOutcome outcome : {PageOutcome::kFetched, PageOutcome::kFailed}) {
-    const auto done = parse_record(formatted(PageDoneRecord{"page1", 12, outcome}));
+    const auto done = parse_record(formatted(PageDoneRecord{"page1", 12, outcome, ""}));
     ASSERT_TRUE(done.has_value()) << done.error().message;
     EXPECT_EQ(std::get<PageDoneRecord>(*done).page_id, "page1");
     EXPECT_EQ(std::get<PageDoneRecord>(*done).links, 12U);
     EXPECT_EQ(std::get<PageDoneRecord>(*done).outcome, outcome);
   }
-  EXPECT_EQ(formatted(PageDoneRecord{"p", 0, PageOutcome::kFailed}), "D\tp\t0\tfailed");
+  EXPECT_EQ(formatted(PageDoneRecord{"p", 0, PageOutcome::kFailed, ""}), "D\tp\t0\tfailed");
+  // A text/html page's content digest rides as a fifth field.
+  const std::string with_content =
+      formatted(PageDoneRecord{"p", 3, PageOutcome::kFetched, "00ff00ff00ff00ff"});
+  EXPECT_EQ(with_content, "D\tp\t3\tfetched\t00ff00ff00ff00ff");
+  const auto parsed_content = parse_record(with_content);
+  ASSERT_TRUE(parsed_content.has_value()) << parsed_content.error().message;
+  EXPECT_EQ(std::get<PageDoneRecord>(*parsed_content).content, "00ff00ff00ff00ff");
+  EXPECT_EQ(std::get<PageDoneRecord>(*parse_record("D\tp\t0\tfailed")).content, "");
+  EXPECT_FALSE(parse_record("D\tp\t0\tfetched\tab\textra").has_value());
 
   EXPECT_EQ(formatted(HostBusyRecord{"page1", 1500}), "B\tpage1\t1500");
   const auto busy = parse_record("B\tpage1\t1500");

@@ -8,6 +8,8 @@
 #include <string>
 
 #include "aggregator/report.hpp"
+#include "common/os/sys.hpp"
+#include "common/protocol/crawl_state.hpp"
 #include "tests/unit/test_support.hpp"
 
 namespace dupipe {
@@ -69,16 +71,30 @@ TEST(ReportReader, ReadsACrawlsReport) {
   aggregator::Report report = builder.build();
   report.crawl =
       CrawlState{{{"http://h/1", PageOrigin{0, ""}}, {"http://h/2", PageOrigin{1, "http://h/1"}}},
-                 {{"depth", 4}, {"robots", 1}}};
+                 {{"depth", 4}, {"robots", 1}},
+                 {{"http://h/cal/", 7}}};
   const std::string text = aggregator::to_json(report);
   const Json json = Json::parse(text);
   EXPECT_EQ(json["groups"][0]["files"][1]["found_on"], "http://h/1");
   EXPECT_EQ(json["summary"]["not_fetched"]["depth"], 4);
+  EXPECT_EQ(json["summary"]["likely_traps"]["http://h/cal/"], 7);
+  EXPECT_NE(aggregator::to_text(report).find(
+                "Likely trap: http://h/cal/ (7 pages of content already seen)."),
+            std::string::npos);
+  // The crawl state carries the likely traps from the producer to the aggregator.
+  const testing::TempDir dir;
+  ASSERT_TRUE(sys::write_file_atomically(dir.file("crawl.json"), to_json(*report.crawl)));
+  const auto state = read_crawl_state(dir.file("crawl.json"));
+  ASSERT_TRUE(state) << state.error().message;
+  EXPECT_EQ(state->likely_traps, report.crawl->likely_traps);
   const auto read = parse_report(text);
   ASSERT_TRUE(read) << read.error().message;
   EXPECT_EQ(read->summary.fetched, 2U);
   Json broken = json;
   broken["summary"]["not_fetched"]["depth"] = -1;
+  EXPECT_FALSE(parse_report(broken.dump()).has_value());
+  broken = json;
+  broken["summary"]["likely_traps"] = "many";
   EXPECT_FALSE(parse_report(broken.dump()).has_value());
 }
 

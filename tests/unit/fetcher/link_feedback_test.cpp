@@ -51,6 +51,12 @@ TEST(LinkFeedback, SendsTheLinksOfAnHtmlPageThenItsDoneRecord) {
   EXPECT_EQ(done.page_id, "p1");
   EXPECT_EQ(done.links, 2U);
   EXPECT_EQ(done.outcome, PageOutcome::kFetched);
+  // The page's content digest (XXH3-64 of its bytes), the same for the same bytes anywhere.
+  EXPECT_EQ(done.content.size(), 16U);
+  write_file(dir.file("copy"), kPage);
+  feedback.page_fetched(UrlRecord{"p2", "http://h.test/copy"},
+                        DownloadedFile{dir.file("copy"), kPage.size(), "text/html", ""});
+  EXPECT_EQ(std::get<PageDoneRecord>(records_of(links).back()).content, done.content);
 }
 
 TEST(LinkFeedback, FollowsNothingInABodyThatIsNotHtml) {
@@ -61,7 +67,8 @@ TEST(LinkFeedback, FollowsNothingInABodyThatIsNotHtml) {
   LinkFeedback feedback(links, {}, log.logger());
   feedback.page_fetched(UrlRecord{"p1", "http://h.test/page.html"},
                         DownloadedFile{dir.file("page.html"), kPage.size(), "text/plain", ""});
-  ASSERT_EQ(links.lines, std::vector<std::string>{formatted(PageDoneRecord{"p1", 0})});
+  ASSERT_EQ(links.lines, std::vector<std::string>{
+                             formatted(PageDoneRecord{"p1", 0, PageOutcome::kFetched, ""})});
 }
 
 TEST(LinkFeedback, WritesAFailedPageAsDoneWithoutLinks) {
@@ -70,7 +77,7 @@ TEST(LinkFeedback, WritesAFailedPageAsDoneWithoutLinks) {
   LinkFeedback feedback(links, {}, log.logger());
   feedback.page_failed(UrlRecord{"p1", "http://h.test/gone"});
   ASSERT_EQ(links.lines,
-            std::vector<std::string>{formatted(PageDoneRecord{"p1", 0, PageOutcome::kFailed})});
+            std::vector<std::string>{formatted(PageDoneRecord{"p1", 0, PageOutcome::kFailed, ""})});
 }
 
 TEST(LinkFeedback, WritesABusyAnswerAsABRecordWithItsWait) {

@@ -39,7 +39,7 @@ void fake_fetcher(UniqueFd urls, UniqueFd feedback) {
       write_record(output, FoundLinkRecord{page.id, "http://h.test/p" + std::to_string(i)});
     }
     write_record(output, PageDoneRecord{page.id, is_seed ? std::uint64_t{kLinks} : 0,
-                                        PageOutcome::kFetched});
+                                        PageOutcome::kFetched, ""});
   }
 }
 

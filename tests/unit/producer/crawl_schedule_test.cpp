@@ -202,6 +202,64 @@ TEST(CrawlSchedule, TakesTheUrlsOfASitemapAsSeedsWithinTheScope) {
   EXPECT_EQ(schedule.frontier().depth_of("http://h.test/deep/page.html"), 0U);
 }
 
+TEST(CrawlSchedule, TrapPrefixIsTheHostAndFirstPathSegment) {
+  EXPECT_EQ(trap_prefix("http://h.test/cal/2026/01.html"), "http://h.test/cal/");
+  EXPECT_EQ(trap_prefix("http://h.test/cal/?m=1"), "http://h.test/cal/");
+  EXPECT_EQ(trap_prefix("http://h.test/page.html?a/b"), "http://h.test/");
+  EXPECT_EQ(trap_prefix("http://h.test/"), "http://h.test/");
+  EXPECT_EQ(trap_prefix("http://h.test:8080"), "http://h.test:8080/");
+}
+
+void report_content(CrawlSchedule& schedule, const UrlRecord& page,
+                    const std::vector<std::string>& links, const std::string& content) {
+  for (const std::string& link : links) {
+    ASSERT_TRUE(schedule.take("A\t" + page.id + "\t" + link).has_value());
+  }
+  ASSERT_TRUE(
+      schedule.take("D\t" + page.id + "\t" + std::to_string(links.size()) + "\tfetched\t" + content)
+          .has_value());
+}
+
+// Pages under /cal/ that keep repeating content already seen: with --trap-limit 2 the second
+// repeat in a row is not expanded (its new links refused as duplicates), the prefix is reported;
+// a page of new content resets the run.
+TEST(CrawlSchedule, StopsFollowingAPrefixThatKeepsRepeatingContent) {
+  CrawlOptions options;
+  options.trap_limit = 2;
+  CrawlSchedule schedule = schedule_of({seed("http://h.test/cal/0.html")}, options);
+  auto pages = take_pages(schedule);
+  report_content(schedule, pages[0], {"http://h.test/cal/1.html"}, "aaaaaaaaaaaaaaaa");
+  pages = take_pages(schedule);
+  report_content(schedule, pages[0], {"http://h.test/cal/2.html"}, "aaaaaaaaaaaaaaaa");
+  pages = take_pages(schedule);
+  ASSERT_EQ(pages.size(), 1U) << "one repeat in a row is followed";
+  report_content(schedule, pages[0], {"http://h.test/cal/3.html", "http://h.test/cal/0.html"},
+                 "aaaaaaaaaaaaaaaa");
+  EXPECT_TRUE(take_pages(schedule).empty()) << "the second repeat in a row is not followed";
+  EXPECT_TRUE(schedule.is_finished());
+  const CrawlCounts counts = schedule.counts();
+  EXPECT_EQ(counts.repeats, 2U);
+  EXPECT_EQ(counts.duplicates, 1U) << "cal/3 only: cal/0 was known";
+  const CrawlState state = schedule.state();
+  EXPECT_EQ(state.not_fetched.at("duplicates"), 1U);
+  EXPECT_EQ(state.likely_traps, (std::map<std::string, std::uint64_t>{{"http://h.test/cal/", 2}}));
+}
+
+TEST(CrawlSchedule, FollowsRepeatedContentWithoutATrapLimitAndResetsTheRunOnNewContent) {
+  CrawlSchedule schedule = schedule_of({seed("http://h.test/cal/0.html")});
+  auto pages = take_pages(schedule);
+  report_content(schedule, pages[0], {"http://h.test/cal/1.html"}, "aaaaaaaaaaaaaaaa");
+  for (int i = 1; i <= 3; ++i) {
+    pages = take_pages(schedule);
+    ASSERT_EQ(pages.size(), 1U);
+    report_content(schedule, pages[0], {"http://h.test/cal/" + std::to_string(i + 1) + ".html"},
+                   i == 2 ? "bbbbbbbbbbbbbbbb" : "aaaaaaaaaaaaaaaa");
+  }
+  EXPECT_EQ(take_pages(schedule).size(), 1U);
+  EXPECT_EQ(schedule.counts().repeats, 2U);
+  EXPECT_TRUE(schedule.state().likely_traps.empty()) << "two runs of one repeat: no trap";
+}
+
 TEST(CrawlSchedule, RefusesALineThatIsNotFeedback) {
   CrawlSchedule schedule = schedule_of({seed("http://h.test/")});
   const auto taken = schedule.take("U\tabc\thttp://h.test/");
