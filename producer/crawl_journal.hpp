@@ -1,11 +1,11 @@
 // The frontier's journal (docs/RECOVERY.md, "Crawl"), so that a producer killed in the middle of
 // a crawl, restarted by the supervisor or by `--resume`, continues where it stood without
 // fetching a settled page again. The producer appends, in the order it does them, every U record
-// it wrote to the fetchers, every A and D record it took back, each host's robots.txt answer and
+// it wrote to the fetchers, every A, D and B record it took back, each host's robots.txt answer and
 // each loss of the pages in flight; replaying those lines into a schedule made from the same
 // seeds rebuilds the frontier exactly (depths, origins, counts, the page limit). What a killed
 // producer had read but not yet journalled is in the fetchers' own journal (each fetcher appends
-// a page's A and D records there before it sends them), which settles the pages it still holds.
+// a page's A, D and B records there before it sends them), which settles the pages it still holds.
 // Lines are protocol records, or JSON objects for the events ({"run":...}, {"lost":true},
 // {"robots":...}). Cost: about the feedback's own size again on disk; nothing more in memory.
 #pragma once

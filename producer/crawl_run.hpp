@@ -2,7 +2,7 @@
 // "The crawl cycle"). It reads the seeds, then loops until the frontier is finished: it writes
 // U records to the fetchers only while their link has room (a full link leaves the record in
 // the producer's own backlog, never in a blocked write), and it reads the fetchers' feedback
-// (A and D records) whenever there is any, so a fetcher that writes links back is never held by
+// (A, D and B records) whenever there is any, so a fetcher that writes links back is never held by
 // the producer. The loop sleeps in one poll of both links and the stop descriptor, bounded by
 // the frontier's next politeness deadline. The end comes by counting: nothing queued (or the
 // page limit reached) and no page in flight.

@@ -1,6 +1,6 @@
 // The crawl as the producer keeps it (docs/CRAWL.md): the seeds go into the frontier, the frontier
 // hands out U records when the politeness rules let a page start, and the fetchers' feedback
-// (A and D records, docs/PROTOCOL.md) settles pages and brings their links, which pass the trap
+// (A, D and B records, docs/PROTOCOL.md) settles pages and brings their links, which pass the trap
 // limits and the scope before the frontier takes them at the page's depth + 1. No I/O: the
 // producer's loop (crawl_run.hpp) moves the records. Single-threaded.
 #pragma once
