@@ -16,9 +16,9 @@ std::string host_of_key(std::string_view key) {
   return authority;
 }
 
-Admission Frontier::add_seed(const FoundUrl& seed) { return add(seed, 0, ""); }
+Admission Frontier::add_seed(const FoundUrl& seed) { return add(seed, 0, nullptr); }
 
-Admission Frontier::add(const FoundUrl& found, std::uint32_t depth, const std::string& found_on) {
+Admission Frontier::add(const FoundUrl& found, std::uint32_t depth, const std::string* found_on) {
   if (nodes_.count(found.key) != 0) {
     lower(found.key, depth, found_on);
     return Admission::kKnown;
@@ -85,12 +85,13 @@ bool Frontier::start(const std::string& key) {
 
 // A shorter path to `key` was found: its depth and everything reached through it move up. A
 // worklist, not recursion: a long chain of links must not exhaust the stack.
-void Frontier::lower(const std::string& key, std::uint32_t depth, const std::string& found_on) {
-  std::deque<std::tuple<std::string, std::uint32_t, std::string>> pending;
-  pending.emplace_back(key, depth, found_on);
+void Frontier::lower(const std::string& key, std::uint32_t depth, const std::string* found_on) {
+  std::deque<std::tuple<const std::string*, std::uint32_t, const std::string*>> pending;
+  pending.emplace_back(&nodes_.find(key)->first, depth, found_on);
   while (!pending.empty()) {
-    auto [current, new_depth, parent] = std::move(pending.front());
+    const auto [current_key, new_depth, parent] = pending.front();
     pending.pop_front();
+    const std::string& current = *current_key;
     Node& node = nodes_.at(current);
     if (new_depth >= node.depth) continue;
     const std::uint32_t old_depth = node.depth;
@@ -112,8 +113,8 @@ void Frontier::lower(const std::string& key, std::uint32_t depth, const std::str
       case State::kInFlight:  // its links, when they come, are added at the new depth
         break;
       case State::kDone:
-        for (const std::string& link : node.links)
-          pending.emplace_back(link, new_depth + 1, current);
+        for (const std::string* link : node.links)
+          pending.emplace_back(link, new_depth + 1, current_key);
         break;
     }
   }
@@ -146,7 +147,7 @@ std::optional<Assignment> Frontier::next(Clock::time_point now) {
   --queued_;
   ++in_flight_;
   ++started_;
-  return Assignment{key, node.url, node.depth, node.found_on};
+  return Assignment{key, node.url, node.depth, node.found_on ? *node.found_on : std::string()};
 }
 
 std::optional<Clock::time_point> Frontier::wake_at() const {
@@ -179,9 +180,10 @@ std::vector<Admission> Frontier::finished(const std::string& key,
   const std::uint32_t depth = node.depth;
   std::vector<Admission> admissions;
   admissions.reserve(links.size());
+  const std::string* parent = &nodes_.find(key)->first;
   for (const FoundUrl& link : links) {
-    nodes_.at(key).links.push_back(link.key);  // at(): add() may rehash nodes_
-    admissions.push_back(add(link, depth + 1, key));
+    admissions.push_back(add(link, depth + 1, parent));
+    nodes_.at(key).links.push_back(&nodes_.find(link.key)->first);
   }
   return admissions;
 }
@@ -225,7 +227,7 @@ std::optional<std::uint32_t> Frontier::depth_of(const std::string& key) const {
 std::optional<std::string> Frontier::found_on(const std::string& key) const {
   const auto found = nodes_.find(key);
   if (found == nodes_.end()) return std::nullopt;
-  return found->second.found_on;
+  return found->second.found_on ? *found->second.found_on : std::string();
 }
 
 std::optional<std::string> Frontier::url_of(const std::string& key) const {

@@ -9,8 +9,9 @@
 // Depth is exact because nothing is forgotten: a URL found beyond max_depth is remembered, and a
 // page's links are kept (as keys), so when a shorter path to a URL turns up later, its depth is
 // lowered and the change flows down its links (queued ones move up, remembered ones become
-// eligible, fetched ones pass it on). Memory: per URL its key and URL text, its parent's key,
-// the keys of its links and about 200 bytes of bookkeeping. Single-threaded: the producer owns it.
+// eligible, fetched ones pass it on). Memory: per URL its key and URL text, a pointer to its
+// parent's key, a pointer per link and bookkeeping (docs/CRAWL.md, "Memory of the frontier", has
+// the measured figure). Single-threaded: the producer owns it.
 #pragma once
 
 #include <chrono>
@@ -122,15 +123,17 @@ class Frontier {
 
  private:
   enum class State { kTooDeep, kQueued, kInFlight, kDone };
+  // A node's parent and links point at keys in nodes_: an unordered_map's elements stay where
+  // they are as it grows, and a node is never erased.
   struct Node {
     std::string url;
     std::string host;
-    std::string found_on;
+    const std::string* found_on = nullptr;  // the key of the page it was found on; none: a seed
     std::uint32_t depth = 0;
     State state = State::kQueued;
-    std::uint64_t order = 0;         // its place in the host's queue (FIFO within a depth)
-    bool was_restarted = false;      // queued again by restart_in_flight(): a late report counts
-    std::vector<std::string> links;  // keys, once fetched
+    std::uint64_t order = 0;     // its place in the host's queue (FIFO within a depth)
+    bool was_restarted = false;  // queued again by restart_in_flight(): a late report counts
+    std::vector<const std::string*> links;  // keys, once fetched
   };
   using QueueKey = std::pair<std::uint32_t, std::uint64_t>;  // depth, then order
   struct Host {
@@ -142,9 +145,9 @@ class Frontier {
     std::chrono::milliseconds delay{0};
   };
 
-  Admission add(const FoundUrl& found, std::uint32_t depth, const std::string& found_on);
+  Admission add(const FoundUrl& found, std::uint32_t depth, const std::string* found_on);
   void enqueue(const std::string& key, Node& node);
-  void lower(const std::string& key, std::uint32_t depth, const std::string& found_on);
+  void lower(const std::string& key, std::uint32_t depth, const std::string* found_on);
   [[nodiscard]] bool may_start(const Host& host, Clock::time_point now) const;
 
   FrontierLimits limits_;
