@@ -12,16 +12,10 @@
 #include "common/base/text.hpp"
 #include "common/os/c_handles.hpp"
 #include "common/protocol/url_intake.hpp"
+#include "crawl/gumbo_tree.hpp"
 
 namespace dupipe::crawl {
 namespace {
-
-struct GumboOutputDeleter {
-  void operator()(GumboOutput* output) const {
-    gumbo_destroy_output(&kGumboDefaultOptions, output);  // owner
-  }
-};
-using GumboTree = std::unique_ptr<GumboOutput, GumboOutputDeleter>;
 
 // HTML's white space: ASCII's without the vertical tab.
 constexpr std::string_view kHtmlSpace = " \t\n\f\r";
@@ -347,8 +341,7 @@ PageLinks extract_links(std::string_view html, std::string_view page_url,
   std::string_view parsed = html.substr(0, options.max_bytes);
   parsed = parsed.substr(0, bounded_prefix(parsed));
   links.is_truncated = parsed.size() < html.size();
-  const GumboTree tree(
-      gumbo_parse_with_options(&kGumboDefaultOptions, parsed.data(), parsed.size()));
+  const GumboTree tree = parse_markup(parsed);
   if (!tree) return links;
   const Found found = walk(tree->root, options);
   if (found.is_nofollow) {

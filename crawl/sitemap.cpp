@@ -7,17 +7,11 @@
 #include <utility>
 
 #include "common/base/text.hpp"
+#include "crawl/gumbo_tree.hpp"
 #include "crawl/link_extractor.hpp"
 
 namespace dupipe::crawl {
 namespace {
-
-struct GumboOutputDeleter {
-  void operator()(GumboOutput* output) const {
-    gumbo_destroy_output(&kGumboDefaultOptions, output);  // owner
-  }
-};
-using GumboTree = std::unique_ptr<GumboOutput, GumboOutputDeleter>;
 
 // The name of an element as written ("loc", "sitemap"), lower-cased: XML's names are unknown to
 // HTML, so gumbo keeps only the original tag text.
@@ -47,7 +41,8 @@ SitemapEntries parse_sitemap(std::string_view xml, std::string_view sitemap_url)
   const auto resolver = LinkResolver::make(sitemap_url);
   if (!resolver) return entries;
   xml = xml.substr(0, kMaxSitemapBytes);
-  const GumboTree tree(gumbo_parse_with_options(&kGumboDefaultOptions, xml.data(), xml.size()));
+  const GumboTree tree = parse_markup(xml);
+  if (!tree) return entries;
   // Depth first with an explicit stack (a hostile file may nest deeply), each element with the
   // name of its parent: a <loc> in a <sitemap> names a sitemap, any other a page.
   std::vector<std::pair<const GumboNode*, std::string>> pending{{tree->root, ""}};
