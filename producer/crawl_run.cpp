@@ -167,7 +167,6 @@ class CrawlLoop {
     if (robots_ == nullptr) return;
     for (const RobotsWanted& wanted : schedule_.robots_wanted()) {
       if (obeys_robots_) {
-        robots_urls_[wanted.host] = wanted.url;
         robots_->fetch(wanted.host, wanted.url);
       } else {
         ask_sitemaps(wanted.host, wanted.url, {});
@@ -181,7 +180,7 @@ class CrawlLoop {
                         " s: crawled at that pace");
       }
       if (journal_ != nullptr) journal_->robots(answer);
-      ask_sitemaps(answer.host, robots_urls_[answer.host], answer.rules.sitemaps());
+      ask_sitemaps(answer.host, answer.url, answer.rules.sitemaps());
       schedule_.take_robots(answer.host, std::move(answer.rules), crawl::Clock::now());
     }
     for (SitemapAnswer& sitemap : robots_->take_sitemaps()) take_sitemap(sitemap);
@@ -270,7 +269,6 @@ class CrawlLoop {
   bool obeys_robots_;
   bool sitemaps_;
   CrawlJournal* journal_;
-  std::unordered_map<std::string, std::string> robots_urls_;  // by host, as asked
   std::unordered_set<std::string> sitemaps_asked_;
   std::unordered_map<std::string, std::size_t> sitemaps_per_host_;
 };

@@ -135,8 +135,11 @@ RobotsAnswer RobotsFetcher::answer_of(Transfer& transfer, CURLcode result) const
   if (!is_answer) status = 0;  // unreachable: RFC 9309 2.3.1.4, disallow everything
   RobotsAnswer answer{
       transfer.host,
-      crawl::RobotsRules::for_status(static_cast<int>(status), transfer.body, kProductToken), "",
-      static_cast<int>(status), ""};
+      transfer.url,
+      crawl::RobotsRules::for_status(static_cast<int>(status), transfer.body, kProductToken),
+      "",
+      static_cast<int>(status),
+      ""};
   if (!is_answer) {
     answer.outcome = std::string(curl_easy_strerror(result)) + ": everything disallowed";
   } else if (status >= 200 && status < 300) {

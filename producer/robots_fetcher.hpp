@@ -26,6 +26,7 @@ namespace dupipe::producer {
 
 struct RobotsAnswer {
   std::string host;
+  std::string url;  // as asked: the host's sitemap.xml is beside it
   crawl::RobotsRules rules;
   std::string outcome;  // for the log: "HTTP 200, 1234 bytes", "HTTP 404: everything allowed", ...
   int status = 0;       // the HTTP status; 0: no answer

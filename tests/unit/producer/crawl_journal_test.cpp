@@ -184,8 +184,9 @@ TEST(CrawlJournal, AHostsRobotsAnswerIsReplayedNotAskedAgain) {
   {
     JournalledProducer first = JournalledProducer::open(files.of("run-1"), true);
     ASSERT_EQ(first.schedule.robots_wanted().size(), 1U);
-    RobotsAnswer answer{"h.test", crawl::RobotsRules::allow_all(), "", 200,
-                        "User-agent: *\nDisallow: /private\n"};
+    RobotsAnswer answer{
+        "h.test", "http://h.test/robots.txt",           crawl::RobotsRules::allow_all(), "",
+        200,      "User-agent: *\nDisallow: /private\n"};
     first.journal.robots(answer);
     first.schedule.take_robots(
         "h.test", crawl::RobotsRules::for_status(200, answer.body, RobotsFetcher::kProductToken),
