@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <deque>
 
+#include "crawl/url_key.hpp"
+
 namespace dupipe::crawl {
 
 std::string host_of_key(std::string_view key) {
   const std::size_t scheme_end = key.find("://");
   const std::size_t begin = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
-  const std::size_t end = std::min(key.find_first_of("/?", begin), key.size());
+  const std::size_t end = path_start(key);
   std::string authority(key.substr(begin, end - begin));
   if (const std::size_t at = authority.rfind('@'); at != std::string::npos) {
     authority.erase(0, at + 1);
@@ -186,17 +188,6 @@ std::vector<Admission> Frontier::finished(const std::string& key,
     nodes_.at(key).links.push_back(&nodes_.find(link.key)->first);
   }
   return admissions;
-}
-
-void Frontier::retry(const std::string& key, Clock::time_point now,
-                     std::chrono::milliseconds wait) {
-  Node& node = nodes_.at(key);
-  if (node.state != State::kInFlight) return;
-  Host& host = hosts_.at(node.host);
-  --host.in_flight;
-  --in_flight_;
-  host.next_start = std::max(host.next_start, now + wait);
-  enqueue(key, node);
 }
 
 void Frontier::hold_host(const std::string& key, Clock::time_point now,

@@ -82,9 +82,6 @@ class Frontier {
   // The server of the in-flight `key` asked to wait (429, 503; its fetcher tries `key` again
   // then): its host starts nothing before now + wait.
   void hold_host(const std::string& key, Clock::time_point now, std::chrono::milliseconds wait);
-  // `key` failed for now (429, 503, a timeout): queued again, and its host starts nothing before
-  // now + wait.
-  void retry(const std::string& key, Clock::time_point now, std::chrono::milliseconds wait);
 
   // Nothing in flight and nothing more to start: the queue is empty or max_pages is reached (what
   // is queued then is never fetched: not_started()).

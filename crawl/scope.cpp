@@ -4,6 +4,7 @@
 
 #include "common/base/text.hpp"
 #include "crawl/frontier.hpp"
+#include "crawl/url_key.hpp"
 
 namespace dupipe::crawl {
 namespace {
@@ -15,13 +16,6 @@ Expected<std::optional<std::regex>> compile(const std::string& pattern, std::str
   } catch (const std::regex_error& error) {
     return fail(std::string(option) + " '" + pattern + "': " + error.what());
   }
-}
-
-// Where a key's path starts: "http://h:81/a" -> 11.
-std::size_t path_start(std::string_view key) {
-  const std::size_t scheme_end = key.find("://");
-  return std::min(key.find('/', scheme_end == std::string_view::npos ? 0 : scheme_end + 3),
-                  key.size());
 }
 
 // The key up to and including the last '/' of its path: "http://h/a/b.html" -> "http://h/a/".

@@ -184,12 +184,9 @@ std::string assemble_key(const UrlParts& parts) {
   return key;
 }
 
-// The path of a key: from the first '/' after "scheme://" up to the query.
+// The path of a key: from its start up to the query.
 std::string_view path_of(std::string_view key) {
-  const std::size_t authority = key.find("://");
-  const std::size_t start = key.find('/', authority == std::string_view::npos ? 0 : authority + 3);
-  if (start == std::string_view::npos) return {};
-  const std::string_view rest = key.substr(start);
+  const std::string_view rest = key.substr(path_start(key));
   return rest.substr(0, rest.find('?'));
 }
 
@@ -235,6 +232,12 @@ std::optional<std::string_view> trap_reason(std::string_view key) {
   if (segments.size() > kMaxPathSegments) return "path segments";
   if (has_repeated_segment(segments)) return "repeated segment";
   return std::nullopt;
+}
+
+std::size_t path_start(std::string_view key) {
+  const std::size_t scheme_end = key.find("://");
+  return std::min(key.find('/', scheme_end == std::string_view::npos ? 0 : scheme_end + 3),
+                  key.size());
 }
 
 }  // namespace dupipe::crawl

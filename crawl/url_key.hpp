@@ -23,6 +23,10 @@ namespace dupipe::crawl {
 // for anything else: a relative reference, another scheme, a URL libcurl cannot parse.
 [[nodiscard]] Expected<std::string> url_key(std::string_view url);
 
+// Where a key's path starts, just after "scheme://authority" ("http://h:81/a" -> 11); key.size()
+// when it has none (a key from url_key always has one).
+[[nodiscard]] std::size_t path_start(std::string_view key);
+
 // Trap limits, checked on keys, in this order.
 // 2,083 bytes: Internet Explorer's old URL limit, which crawlers keep as theirs (Scrapy's
 // URLLENGTH_LIMIT default); longer URLs are mostly generated ones.

@@ -8,13 +8,13 @@
 namespace dupipe::producer {
 
 std::string trap_prefix(std::string_view key) {
-  const std::size_t authority = key.find("://");
-  const std::size_t path = key.find('/', authority == std::string_view::npos ? 0 : authority + 3);
-  if (path == std::string_view::npos) return std::string(key) + "/";
-  const std::size_t end = key.find_first_of("?", path);
-  const std::string_view path_only = key.substr(0, end);
+  const std::size_t path = crawl::path_start(key);
+  const std::string_view path_only = key.substr(0, key.find('?', path));
   const std::size_t second = path_only.find('/', path + 1);
-  return std::string(path_only.substr(0, second == std::string_view::npos ? path + 1 : second + 1));
+  if (path == path_only.size() || second == std::string_view::npos) {
+    return std::string(key.substr(0, path)) + "/";  // a page directly under the root
+  }
+  return std::string(path_only.substr(0, second + 1));
 }
 
 std::string describe(const CrawlCounts& c) {
@@ -191,11 +191,8 @@ CrawlCounts CrawlSchedule::counts() const {
 bool CrawlSchedule::is_denied(const std::string& key) const {
   const auto rules = robots_.find(crawl::host_of_key(key));
   if (rules == robots_.end()) return false;
-  const std::size_t authority = key.find("://");
-  const std::size_t path =
-      key.find_first_of("/?", authority == std::string::npos ? 0 : authority + 3);
-  return !rules->second.allows(path == std::string::npos ? "/"
-                                                         : std::string_view(key).substr(path));
+  const std::size_t path = crawl::path_start(key);
+  return !rules->second.allows(path == key.size() ? "/" : std::string_view(key).substr(path));
 }
 
 std::vector<RobotsWanted> CrawlSchedule::robots_wanted() {

@@ -164,20 +164,25 @@ TEST(Frontier, LeavesTheDelayBetweenTwoStartsOnAHost) {
   EXPECT_EQ(take_all(frontier, kStart + 250ms).size(), 1u);
 }
 
-TEST(Frontier, ARetryWaitsForItsHostsRetryAfter) {
+// A 503 with Retry-After: 2 holds the page's host (its page stays in flight: its fetcher retries
+// it); another host goes on.
+TEST(Frontier, ABusyAnswerHoldsItsHostForItsWait) {
   Frontier frontier(limits_of(4));
   frontier.add_seed(site("/busy"));
   frontier.add_seed(site("/x", "other.test"));
   const auto first = take_all(frontier);
   ASSERT_EQ(first.size(), 2u);
-  const std::string busy = site("/busy").key;
-  frontier.retry(busy, kStart + 10ms, 2s);  // 503 with Retry-After: 2
-  EXPECT_EQ(frontier.queued(), 1u);
-  EXPECT_TRUE(take_all(frontier, kStart + 1s).empty());
+  frontier.add_seed(site("/next"));
+  frontier.add_seed(site("/y", "other.test"));
+  frontier.hold_host(site("/busy").key, kStart + 10ms, 2s);
+  EXPECT_EQ(frontier.in_flight(), 2u);
+  const auto meanwhile = take_all(frontier, kStart + 1s);
+  ASSERT_EQ(meanwhile.size(), 1u);
+  EXPECT_EQ(meanwhile[0].key, site("/y", "other.test").key);
   EXPECT_EQ(frontier.wake_at(), kStart + 10ms + 2s);
   const auto again = take_all(frontier, kStart + 10ms + 2s);
   ASSERT_EQ(again.size(), 1u);
-  EXPECT_EQ(again[0].key, busy);
+  EXPECT_EQ(again[0].key, site("/next").key);
 }
 
 TEST(Frontier, StopsHandingOutAtMaxPages) {
