@@ -80,22 +80,13 @@ site_urls=$(urls_of_site "$work/site")
 big_urls=$(urls_of_site "$work/big-site")
 
 nginx_port=$(free_port)
-cat >"$work/nginx.conf" <<NGINX
-user root;
-worker_processes 2;
-error_log $work/nginx-error.log;
-pid $work/nginx.pid;
-events { worker_connections 1024; }
-http {
+write_nginx_conf <<NGINX
   include /etc/nginx/mime.types;
-  access_log off;
-  sendfile on;
   server {
     listen 127.0.0.1:$nginx_port;
     location /site/ { alias $work/site/; }
     location /big/ { alias $work/big-site/; limit_rate ${cap_mbs}m; }
   }
-}
 NGINX
 start_nginx "http://127.0.0.1:$nginx_port/site/p0.html"
 start_relay "$nginx_port" "$rtt_ms"

@@ -53,22 +53,13 @@ head -c "$((big_mib * 1024 * 1024))" /dev/urandom >"$work/root/big.bin"
 big_bytes=$((big_mib * 1024 * 1024))
 
 nginx_port=$(free_port)
-cat >"$work/nginx.conf" <<NGINX
-user root;
-worker_processes 2;
-error_log $work/nginx-error.log;
-pid $work/nginx.pid;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  sendfile on;
+write_nginx_conf <<NGINX
   tcp_nopush on;
   server {
     listen 127.0.0.1:$nginx_port;
     location /cap/ { alias $work/root/; limit_rate ${cap_mbs}m; }
     location /raw/ { alias $work/root/; }
   }
-}
 NGINX
 start_nginx "http://127.0.0.1:$nginx_port/raw/small/f00000.bin"
 ng=http://127.0.0.1:$nginx_port

@@ -24,6 +24,25 @@ bench_cleanup() {
   rm -rf -- "$work"
 }
 
+# write_nginx_conf < LINES: $work/nginx.conf for a foreground nginx under $work (its log, pid,
+# no access log, sendfile), LINES (its server blocks and any other setting) inside http { }.
+write_nginx_conf() {
+  {
+    cat <<NGINX
+user root;
+worker_processes 2;
+error_log $work/nginx-error.log;
+pid $work/nginx.pid;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on;
+NGINX
+    cat
+    echo "}"
+  } >"$work/nginx.conf"
+}
+
 # start_nginx PROBE_URL: runs nginx on $work/nginx.conf until PROBE_URL answers (at most 5 s).
 start_nginx() {
   nginx -c "$work/nginx.conf" -p "$work" -g 'daemon off;' &
